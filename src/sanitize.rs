@@ -1,0 +1,172 @@
+//! Making server-supplied text safe for a terminal.
+//!
+//! Every string that comes from the API (labels, names, error titles, bodies)
+//! passes through [`sanitize_line`] before it reaches a terminal: escape
+//! sequences are removed whole, other control characters become spaces or go,
+//! bidi overrides and zero-width characters are dropped, and the result is a
+//! single line of bounded length.
+
+use std::borrow::Cow;
+
+/// True for characters that change how the rest of a line is displayed
+/// without being visible themselves: bidi controls and zero-width characters.
+fn is_invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}'              // arabic letter mark
+        | '\u{200B}'..='\u{200F}' // zero-width space/joiners, LRM, RLM
+        | '\u{202A}'..='\u{202E}' // bidi embeddings and overrides
+        | '\u{2060}'..='\u{2064}' // word joiner, invisible operators
+        | '\u{2066}'..='\u{2069}' // bidi isolates
+        | '\u{FEFF}'              // zero-width no-break space
+        | '\u{FFF9}'..='\u{FFFB}' // interlinear annotations
+        | '\u{00AD}' // soft hyphen
+    )
+}
+
+/// Makes `raw` a single terminal-safe line of at most `max_chars` characters
+/// (an ellipsis marks a cut).
+pub fn sanitize_line(raw: &str, max_chars: usize) -> String {
+    let clean = strip(raw);
+    let trimmed = clean.trim();
+    if trimmed.chars().count() <= max_chars {
+        return trimmed.to_string();
+    }
+    let mut out: String = trimmed.chars().take(max_chars.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// Like [`sanitize_line`] without a length bound, and without allocating when
+/// the text is already clean (the common case for every frame).
+pub fn clean(raw: &str) -> Cow<'_, str> {
+    if raw.chars().all(|c| !c.is_control() && !is_invisible_format(c)) {
+        Cow::Borrowed(raw)
+    } else {
+        Cow::Owned(strip(raw).trim().to_string())
+    }
+}
+
+fn strip(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{1b}' => skip_escape(&mut chars),
+            // C1 CSI / OSC / DCS introducers: skip their sequence as well.
+            '\u{9b}' => skip_csi(&mut chars),
+            '\u{9d}' | '\u{90}' | '\u{98}' | '\u{9e}' | '\u{9f}' => skip_string(&mut chars),
+            '\t' | '\n' | '\r' | '\u{0b}' | '\u{0c}' | '\u{85}' | '\u{2028}' | '\u{2029}' => {
+                if !out.ends_with(' ') {
+                    out.push(' ');
+                }
+            }
+            c if c.is_control() || is_invisible_format(c) => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+type Chars<'a> = std::iter::Peekable<std::str::Chars<'a>>;
+
+/// After ESC: CSI (`ESC [`), OSC/DCS/SOS/PM/APC strings, or a two-byte escape.
+fn skip_escape(chars: &mut Chars<'_>) {
+    match chars.peek().copied() {
+        Some('[') => {
+            chars.next();
+            skip_csi(chars);
+        }
+        Some(']' | 'P' | 'X' | '^' | '_') => {
+            chars.next();
+            skip_string(chars);
+        }
+        Some(c) if ('\u{20}'..='\u{7e}').contains(&c) => {
+            chars.next();
+            // intermediates (`ESC ( B`): take one more final byte
+            if ('\u{20}'..='\u{2f}').contains(&c) {
+                if let Some(n) = chars.peek().copied() {
+                    if ('\u{30}'..='\u{7e}').contains(&n) {
+                        chars.next();
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// CSI parameters and intermediates up to the final byte (0x40..=0x7e).
+fn skip_csi(chars: &mut Chars<'_>) {
+    for c in chars.by_ref() {
+        if ('\u{40}'..='\u{7e}').contains(&c) {
+            return;
+        }
+        if !('\u{20}'..='\u{3f}').contains(&c) {
+            // not part of a CSI: the sequence was malformed; stop here
+            return;
+        }
+    }
+}
+
+/// A control string up to BEL or ST (`ESC \` or 0x9c).
+fn skip_string(chars: &mut Chars<'_>) {
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{07}' | '\u{9c}' => return,
+            '\u{1b}' => {
+                if chars.peek() == Some(&'\\') {
+                    chars.next();
+                }
+                return;
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_sequences_are_removed_whole() {
+        assert_eq!(sanitize_line("\x1b[31mred\x1b[0m", 50), "red");
+        assert_eq!(sanitize_line("a\x1b]0;title\x07b", 50), "ab");
+        assert_eq!(sanitize_line("a\x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\b", 50), "alinkb");
+        assert_eq!(sanitize_line("x\x1b(By", 50), "xy");
+        assert_eq!(sanitize_line("x\u{9b}2Jy", 50), "xy");
+        assert_eq!(sanitize_line("x\x1bPq#0;2;0;0;0\x1b\\y", 50), "xy");
+    }
+
+    #[test]
+    fn controls_bidi_and_zero_width_characters_go() {
+        assert_eq!(sanitize_line("a\u{202e}b\u{200b}c\u{2066}d\x07e\x00f", 50), "abcdef");
+        assert_eq!(sanitize_line("line one\nline two\r\n\tend", 50), "line one line two end");
+    }
+
+    #[test]
+    fn wide_characters_survive_and_length_is_bounded() {
+        assert_eq!(sanitize_line("会議 主催者", 50), "会議 主催者");
+        let long = "x".repeat(300);
+        let cut = sanitize_line(&long, 40);
+        assert_eq!(cut.chars().count(), 40);
+        assert!(cut.ends_with('…'));
+    }
+
+    #[test]
+    fn clean_borrows_clean_text() {
+        assert!(matches!(clean("Ava Thompson"), Cow::Borrowed(_)));
+        assert_eq!(clean("\x1b[2JAva"), "Ava");
+    }
+
+    #[test]
+    fn output_never_holds_a_control_character() {
+        let nasty: String = (0u32..0x250).filter_map(char::from_u32).collect();
+        let out = sanitize_line(&nasty, 10_000);
+        assert!(
+            !out.chars().any(|c| c.is_control() || is_invisible_format(c)),
+            "{out:?}"
+        );
+    }
+}

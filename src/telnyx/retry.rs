@@ -1,0 +1,109 @@
+//! The retry policy of the official Telnyx SDKs: retry connection errors,
+//! timeouts, 408, 409, 429 and 5xx; back off 0.5 s doubling to 8 s with up to
+//! 25 % jitter; honour `retry-after-ms`, then `retry-after` (seconds or an HTTP
+//! date) when it is at most 60 s; `x-should-retry` overrides the decision.
+
+use std::time::{Duration, SystemTime};
+
+use reqwest::header::HeaderMap;
+
+/// A server-sent delay above this is ignored in favour of the backoff.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RetryPolicy {
+    pub max_retries: u32,
+    pub initial: Duration,
+    pub max: Duration,
+    /// The largest fraction taken off a backoff delay at random.
+    pub jitter: f64,
+}
+
+impl RetryPolicy {
+    pub fn new(max_retries: u32) -> Self {
+        RetryPolicy {
+            max_retries,
+            initial: Duration::from_millis(500),
+            max: Duration::from_secs(8),
+            jitter: 0.25,
+        }
+    }
+
+    /// The delay before retry number `retry` (1-based), given the server's
+    /// `retry-after` when it sent one.
+    pub fn delay(&self, retry: u32, retry_after: Option<Duration>) -> Duration {
+        if let Some(d) = retry_after.filter(|d| !d.is_zero() && *d <= MAX_RETRY_AFTER) {
+            return d;
+        }
+        self.backoff(retry, fastrand::f64())
+    }
+
+    /// `min(initial * 2^(retry-1), max)` minus `jitter * unit` of it
+    /// (`unit` in 0..1, random in production).
+    pub fn backoff(&self, retry: u32, unit: f64) -> Duration {
+        let exp = retry.saturating_sub(1).min(16);
+        let base = self.initial.saturating_mul(1 << exp).min(self.max);
+        base.mul_f64(1.0 - self.jitter * unit.clamp(0.0, 1.0))
+    }
+}
+
+/// The server's requested delay: `retry-after-ms`, then `retry-after` as
+/// seconds or as an HTTP date.
+pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    if let Some(ms) = text("retry-after-ms").and_then(|v| v.parse::<f64>().ok()) {
+        if ms.is_finite() && ms >= 0.0 {
+            return Some(Duration::from_secs_f64(ms / 1000.0));
+        }
+    }
+    let value = text("retry-after")?;
+    if let Ok(secs) = value.parse::<f64>() {
+        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(when.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    #[test]
+    fn backoff_doubles_from_half_a_second_to_eight() {
+        let p = RetryPolicy::new(5);
+        let secs: Vec<f64> = (1..=7).map(|n| p.backoff(n, 0.0).as_secs_f64()).collect();
+        assert_eq!(secs, vec![0.5, 1.0, 2.0, 4.0, 8.0, 8.0, 8.0]);
+        // full jitter takes a quarter off
+        assert_eq!(p.backoff(1, 1.0), Duration::from_millis(375));
+    }
+
+    #[test]
+    fn server_delay_wins_when_sane() {
+        let p = RetryPolicy::new(2);
+        assert_eq!(p.delay(1, Some(Duration::from_secs(3))), Duration::from_secs(3));
+        // absurd or zero delays fall back to the backoff
+        assert!(p.delay(1, Some(Duration::from_secs(3600))) <= Duration::from_millis(500));
+        assert!(p.delay(1, Some(Duration::ZERO)) <= Duration::from_millis(500));
+    }
+
+    #[test]
+    fn retry_after_headers_in_their_order() {
+        let mut h = HeaderMap::new();
+        assert_eq!(retry_after(&h), None);
+        h.insert("retry-after", HeaderValue::from_static("2"));
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(2)));
+        h.insert("retry-after-ms", HeaderValue::from_static("150"));
+        assert_eq!(retry_after(&h), Some(Duration::from_millis(150)));
+
+        let mut h = HeaderMap::new();
+        let later = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(30));
+        h.insert("retry-after", HeaderValue::from_str(&later).unwrap());
+        let d = retry_after(&h).unwrap();
+        assert!(d > Duration::from_secs(27) && d <= Duration::from_secs(30), "{d:?}");
+
+        let mut h = HeaderMap::new();
+        h.insert("retry-after", HeaderValue::from_static("soon"));
+        assert_eq!(retry_after(&h), None);
+    }
+}
