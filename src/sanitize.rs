@@ -40,7 +40,10 @@ pub fn sanitize_line(raw: &str, max_chars: usize) -> String {
 /// Like [`sanitize_line`] without a length bound, and without allocating when
 /// the text is already clean (the common case for every frame).
 pub fn clean(raw: &str) -> Cow<'_, str> {
-    if raw.chars().all(|c| !c.is_control() && !is_invisible_format(c)) {
+    if raw
+        .chars()
+        .all(|c| !c.is_control() && !is_invisible_format(c))
+    {
         Cow::Borrowed(raw)
     } else {
         Cow::Owned(strip(raw).trim().to_string())
@@ -84,12 +87,12 @@ fn skip_escape(chars: &mut Chars<'_>) {
         Some(c) if ('\u{20}'..='\u{7e}').contains(&c) => {
             chars.next();
             // intermediates (`ESC ( B`): take one more final byte
-            if ('\u{20}'..='\u{2f}').contains(&c) {
-                if let Some(n) = chars.peek().copied() {
-                    if ('\u{30}'..='\u{7e}').contains(&n) {
-                        chars.next();
-                    }
-                }
+            if ('\u{20}'..='\u{2f}').contains(&c)
+                && chars
+                    .peek()
+                    .is_some_and(|n| ('\u{30}'..='\u{7e}').contains(n))
+            {
+                chars.next();
             }
         }
         _ => {}
@@ -133,7 +136,10 @@ mod tests {
     fn escape_sequences_are_removed_whole() {
         assert_eq!(sanitize_line("\x1b[31mred\x1b[0m", 50), "red");
         assert_eq!(sanitize_line("a\x1b]0;title\x07b", 50), "ab");
-        assert_eq!(sanitize_line("a\x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\b", 50), "alinkb");
+        assert_eq!(
+            sanitize_line("a\x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\b", 50),
+            "alinkb"
+        );
         assert_eq!(sanitize_line("x\x1b(By", 50), "xy");
         assert_eq!(sanitize_line("x\u{9b}2Jy", 50), "xy");
         assert_eq!(sanitize_line("x\x1bPq#0;2;0;0;0\x1b\\y", 50), "xy");
@@ -141,8 +147,14 @@ mod tests {
 
     #[test]
     fn controls_bidi_and_zero_width_characters_go() {
-        assert_eq!(sanitize_line("a\u{202e}b\u{200b}c\u{2066}d\x07e\x00f", 50), "abcdef");
-        assert_eq!(sanitize_line("line one\nline two\r\n\tend", 50), "line one line two end");
+        assert_eq!(
+            sanitize_line("a\u{202e}b\u{200b}c\u{2066}d\x07e\x00f", 50),
+            "abcdef"
+        );
+        assert_eq!(
+            sanitize_line("line one\nline two\r\n\tend", 50),
+            "line one line two end"
+        );
     }
 
     #[test]
@@ -165,7 +177,8 @@ mod tests {
         let nasty: String = (0u32..0x250).filter_map(char::from_u32).collect();
         let out = sanitize_line(&nasty, 10_000);
         assert!(
-            !out.chars().any(|c| c.is_control() || is_invisible_format(c)),
+            !out.chars()
+                .any(|c| c.is_control() || is_invisible_format(c)),
             "{out:?}"
         );
     }

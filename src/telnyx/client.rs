@@ -305,9 +305,9 @@ impl Client {
             // a proxy from the environment must not capture loopback traffic
             builder = builder.no_proxy();
         }
-        let http = builder
-            .build()
-            .map_err(|e| ConfigError::InvalidBaseUrl(format!("cannot build the HTTP client: {e}")))?;
+        let http = builder.build().map_err(|e| {
+            ConfigError::InvalidBaseUrl(format!("cannot build the HTTP client: {e}"))
+        })?;
         Ok(Client {
             http,
             base,
@@ -350,6 +350,14 @@ impl Client {
         &self,
         filter: &ConferenceFilter,
     ) -> Result<Listing<Conference>, ApiError> {
+        Ok(decode_items(self.list_conferences_raw(filter).await?))
+    }
+
+    /// `GET /conferences`, every page, as the API returned the items.
+    pub async fn list_conferences_raw(
+        &self,
+        filter: &ConferenceFilter,
+    ) -> Result<Vec<Value>, ApiError> {
         let mut query = Vec::new();
         if let Some(status) = &filter.status {
             query.push(("filter[status]".to_string(), status.as_str().to_string()));
@@ -357,8 +365,7 @@ impl Client {
         if let Some(name) = &filter.name {
             query.push(("filter[name]".to_string(), name.clone()));
         }
-        let raw = self.collect_pages(&["conferences"], query).await?;
-        Ok(decode_items(raw))
+        self.collect_pages(&["conferences"], query).await
     }
 
     /// `GET /conferences/{id}`.
@@ -492,7 +499,18 @@ impl Client {
 
     // ---- plumbing ----------------------------------------------------------
 
-    fn url(&self, segments: &[&str], query: &[(String, String)]) -> Url {
+    /// The URL of a path below the base. An id or label that is empty, `.`
+    /// or `..` is refused: URL normalisation would turn it into another
+    /// endpoint (`/participants/..` is the conference).
+    fn url(&self, segments: &[&str], query: &[(String, String)]) -> Result<Url, ApiError> {
+        if let Some(bad) = segments
+            .iter()
+            .find(|s| matches!(s.trim(), "" | "." | ".."))
+        {
+            return Err(ApiError::invalid_request(&format!(
+                "'{bad}' is not a valid id or label"
+            )));
+        }
         let mut url = self.base.clone();
         if let Ok(mut path) = url.path_segments_mut() {
             path.pop_if_empty().extend(segments);
@@ -500,7 +518,7 @@ impl Client {
         if !query.is_empty() {
             url.query_pairs_mut().extend_pairs(query);
         }
-        url
+        Ok(url)
     }
 
     fn display_path(&self, url: &Url) -> String {
@@ -524,7 +542,8 @@ impl Client {
             let mut q = query.clone();
             q.push(("page[number]".into(), page.to_string()));
             q.push(("page[size]".into(), PAGE_SIZE.to_string()));
-            let resp: ListResponse<Value> = self.call(Method::GET, segments, &q, None::<&()>).await?;
+            let resp: ListResponse<Value> =
+                self.call(Method::GET, segments, &q, None::<&()>).await?;
             let returned = resp.data.len();
             let mut fresh = 0;
             for item in resp.data {
@@ -552,7 +571,7 @@ impl Client {
             {
                 if !advanced || fresh == 0 {
                     tracing::warn!(
-                        path = %self.display_path(&self.url(segments, &[])),
+                        path = segments.join("/"),
                         page,
                         "the server's paging did not advance; stopping"
                     );
@@ -571,11 +590,14 @@ impl Client {
         query: &[(String, String)],
         body: Option<&B>,
     ) -> Result<T, ApiError> {
-        let url = self.url(segments, query);
-        let body = match body {
-            Some(b) => Some(serde_json::to_vec(b).map_err(|e| ApiError::connection(&format!("cannot encode the request: {e}")))?),
-            None => None,
-        };
+        let url = self.url(segments, query)?;
+        let body =
+            match body {
+                Some(b) => Some(serde_json::to_vec(b).map_err(|e| {
+                    ApiError::connection(&format!("cannot encode the request: {e}"))
+                })?),
+                None => None,
+            };
         let mut retry = 0;
         loop {
             let failure = match self.once(&method, &url, body.as_deref()).await {
@@ -585,7 +607,9 @@ impl Client {
                 }
                 Err(f) => f,
             };
-            let wanted = failure.should_retry.unwrap_or_else(|| failure.error.is_transient());
+            let wanted = failure
+                .should_retry
+                .unwrap_or_else(|| failure.error.is_transient());
             if !wanted || retry >= self.policy.max_retries {
                 return Err(failure.error);
             }
@@ -691,6 +715,7 @@ impl ErrorKind {
             ErrorKind::Timeout => "timed out",
             ErrorKind::Connection => "unreachable",
             ErrorKind::Decode => "unreadable answer",
+            ErrorKind::InvalidRequest => "invalid request",
         }
     }
 }
@@ -732,13 +757,40 @@ mod tests {
     #[test]
     fn paths_are_appended_to_the_base_as_given_and_segments_are_escaped() {
         let key = ApiKey::new("k").unwrap();
-        let client = Client::new(&ClientConfig::new("https://gw.example.com/proxy/telnyx/", key)).unwrap();
-        let url = client.url(&["conferences", "c1", "participants", "Ava / host?"], &[]);
+        let client = Client::new(&ClientConfig::new(
+            "https://gw.example.com/proxy/telnyx/",
+            key,
+        ))
+        .unwrap();
+        let url = client
+            .url(&["conferences", "c1", "participants", "Ava / host?"], &[])
+            .unwrap();
         assert_eq!(
             url.as_str(),
             "https://gw.example.com/proxy/telnyx/conferences/c1/participants/Ava%20%2F%20host%3F"
         );
-        assert_eq!(client.display_path(&url), "/conferences/c1/participants/Ava%20%2F%20host%3F");
+        assert_eq!(
+            client.display_path(&url),
+            "/conferences/c1/participants/Ava%20%2F%20host%3F"
+        );
+    }
+
+    #[test]
+    fn dot_segments_and_empty_ids_are_refused_not_normalised() {
+        let key = ApiKey::new("k").unwrap();
+        let client = Client::new(&ClientConfig::new("https://api.example.com/v2", key)).unwrap();
+        for bad in ["..", ".", "", " "] {
+            let err = client
+                .url(&["conferences", "c1", "participants", bad], &[])
+                .unwrap_err();
+            assert_eq!(err.kind, ErrorKind::InvalidRequest, "{bad:?}");
+        }
+        // a label that merely contains dots is fine
+        assert!(
+            client
+                .url(&["conferences", "c1", "participants", "a..b"], &[])
+                .is_ok()
+        );
     }
 
     #[test]

@@ -34,6 +34,8 @@ pub enum ErrorKind {
     Connection,
     /// A 2xx answer whose body is not what the spec says.
     Decode,
+    /// A request that cannot be sent as asked (nothing reached the network).
+    InvalidRequest,
 }
 
 /// The one error type of the client: the HTTP status (when there was an
@@ -109,6 +111,17 @@ impl ApiError {
         }
     }
 
+    /// A request refused before it was sent.
+    pub fn invalid_request(why: &str) -> Self {
+        ApiError {
+            kind: ErrorKind::InvalidRequest,
+            status: None,
+            errors: Vec::new(),
+            note: Some(sanitize_line(why, 200)),
+            retry_after: None,
+        }
+    }
+
     /// The first error code, if the server sent one.
     pub fn code(&self) -> Option<&str> {
         self.errors
@@ -135,6 +148,7 @@ impl ApiError {
             (Some(status), None) => format!("{status} {}", reason(status)),
             (None, _) => match self.kind {
                 ErrorKind::Timeout => "timed out".to_string(),
+                ErrorKind::InvalidRequest => "invalid request".to_string(),
                 _ => "connection failed".to_string(),
             },
         }
@@ -234,6 +248,7 @@ impl fmt::Display for ApiError {
             None => {
                 let what = match self.kind {
                     ErrorKind::Timeout => "request timed out",
+                    ErrorKind::InvalidRequest => "invalid request",
                     _ => "connection failed",
                 };
                 match &self.note {
@@ -301,7 +316,10 @@ mod tests {
         let e = ApiError::from_response(502, html, None);
         assert_eq!(e.kind, ErrorKind::Server);
         let text = e.to_string();
-        assert!(text.starts_with("502 Bad Gateway: undecodable body"), "{text}");
+        assert!(
+            text.starts_with("502 Bad Gateway: undecodable body"),
+            "{text}"
+        );
         assert!(!text.contains('\x1b') && !text.contains('\x07'), "{text:?}");
         assert!(text.contains("gateway"));
     }
@@ -324,7 +342,10 @@ mod tests {
     fn hostile_titles_are_sanitized_in_display() {
         let e = ApiError::from_response(422, &body("1", "\x1b]0;pwned\x07Evil", "\u{202e}x"), None);
         let text = e.to_string();
-        assert!(!text.chars().any(|c| c.is_control() || c == '\u{202e}'), "{text:?}");
+        assert!(
+            !text.chars().any(|c| c.is_control() || c == '\u{202e}'),
+            "{text:?}"
+        );
     }
 
     #[test]

@@ -160,7 +160,11 @@ pub struct InvalidEnum {
 
 impl fmt::Display for InvalidEnum {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid value '{}' (expected one of: {})", self.value, self.allowed)
+        write!(
+            f,
+            "invalid value '{}' (expected one of: {})",
+            self.value, self.allowed
+        )
     }
 }
 
@@ -495,7 +499,10 @@ mod tests {
             serde_json::to_value(req).unwrap(),
             json!({"soft_end_conference_on_exit": false, "beep_enabled": "on_exit"})
         );
-        assert_eq!(serde_json::to_string(&UpdateParticipant::default()).unwrap(), "{}");
+        assert_eq!(
+            serde_json::to_string(&UpdateParticipant::default()).unwrap(),
+            "{}"
+        );
         assert!(UpdateParticipant::default().is_empty());
         assert!(!req.is_empty());
     }

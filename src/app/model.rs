@@ -1,0 +1,430 @@
+//! The console's whole state. `view` reads it; only `update` changes it.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use time::OffsetDateTime;
+use tui_input::Input;
+
+use super::form::Form;
+use super::layout;
+use crate::telnyx::{
+    ApiError, BeepEnabled, Conference, Participant, ParticipantAction, ParticipantStatus,
+    UpdateParticipant,
+};
+
+/// What does not change while the console runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Context {
+    /// `host[:port]` of the API, for the header.
+    pub api_host: String,
+    pub demo: bool,
+    pub read_only: bool,
+    pub no_color: bool,
+    /// Time between participant list refreshes.
+    pub refresh: Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    Picker,
+    Table,
+}
+
+/// How long a success or info toast stays.
+pub const TOAST_TTL: Duration = Duration::from_secs(4);
+/// How long a changed row stays marked.
+pub const CHANGED_TTL: Duration = Duration::from_secs(3);
+/// Spinner frame length while a request is in flight.
+pub const SPINNER_FRAME: Duration = Duration::from_millis(120);
+/// The longest wait between retries of a failing refresh.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Success,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Toast {
+    pub level: Level,
+    pub text: String,
+    /// `None`: stays until dismissed (errors).
+    pub expires: Option<OffsetDateTime>,
+}
+
+/// The state of a background load.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Load {
+    /// The seq of the request in flight.
+    pub in_flight: Option<u64>,
+    /// When the last answer arrived, if it was a success.
+    pub last_ok: Option<OffsetDateTime>,
+    /// The last failure and when to try again (`None`: only on demand).
+    pub failure: Option<(ApiError, Option<OffsetDateTime>)>,
+    /// Consecutive failures, for the backoff.
+    pub failures: u32,
+    /// When the next refresh is due.
+    pub next_at: Option<OffsetDateTime>,
+}
+
+impl Load {
+    /// Backoff after `failures` consecutive failures: 2 s doubling to 30 s.
+    pub fn backoff(failures: u32) -> Duration {
+        let secs = 2u64
+            .saturating_pow(failures.clamp(1, 5))
+            .min(MAX_BACKOFF.as_secs());
+        Duration::from_secs(secs)
+    }
+}
+
+/// The conference picker.
+#[derive(Debug, Clone, Default)]
+pub struct Picker {
+    pub conferences: Vec<Conference>,
+    pub filter: Input,
+    pub filtering: bool,
+    /// Index into `visible()`.
+    pub cursor: usize,
+    pub offset: usize,
+    pub load: Load,
+}
+
+impl Picker {
+    /// Indices of the conferences that match the filter (name or id, any case).
+    pub fn visible(&self) -> Vec<usize> {
+        let needle = self.filter.value().trim().to_lowercase();
+        self.conferences
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| {
+                needle.is_empty()
+                    || c.name.to_lowercase().contains(&needle)
+                    || c.id.to_lowercase().contains(&needle)
+            })
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    pub fn selected(&self) -> Option<&Conference> {
+        let visible = self.visible();
+        visible.get(self.cursor).map(|&i| &self.conferences[i])
+    }
+}
+
+/// The label of a participant, fetched lazily (the list carries none).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Label {
+    Pending,
+    Known(String),
+    /// The participant has no label.
+    None,
+    /// The lookup failed; the short call_control_id stands in.
+    Failed,
+}
+
+/// A write in flight for one participant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pending {
+    pub seq: u64,
+    pub started: OffsetDateTime,
+    pub write: Write,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Write {
+    Patch(UpdateParticipant),
+    Action(ParticipantAction),
+}
+
+/// One participant row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub p: Participant,
+    /// The seq of the request whose answer these values come from.
+    pub seq: u64,
+    /// When the row last changed (for the brief mark).
+    pub changed_at: Option<OffsetDateTime>,
+    /// `created_at`, parsed once.
+    pub joined_at: Option<OffsetDateTime>,
+}
+
+impl Row {
+    pub fn new(p: Participant, seq: u64, changed_at: Option<OffsetDateTime>) -> Self {
+        let joined_at = parse_time(&p.created_at);
+        Row {
+            p,
+            seq,
+            changed_at,
+            joined_at,
+        }
+    }
+
+    pub fn is_left(&self) -> bool {
+        self.p.status == ParticipantStatus::Left
+    }
+}
+
+pub fn parse_time(s: &str) -> Option<OffsetDateTime> {
+    OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
+}
+
+/// Why writes to this conference cannot succeed any more.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ended {
+    pub detail: String,
+}
+
+/// The open conference and its participants.
+#[derive(Debug, Clone)]
+pub struct ConferenceView {
+    pub id: String,
+    pub conference: Option<Conference>,
+    pub conference_seq: Option<u64>,
+    pub rows: Vec<Row>,
+    /// participant id -> index in `rows`.
+    pub index: HashMap<String, usize>,
+    /// The selected row (index into `rows`); follows the participant id.
+    pub cursor: usize,
+    pub selected_id: Option<String>,
+    pub offset: usize,
+    pub load: Load,
+    /// Whether the list has loaded at least once.
+    pub loaded: bool,
+    /// Items of the last listing that could not be read.
+    pub rejected: usize,
+    pub ended: Option<Ended>,
+}
+
+impl ConferenceView {
+    pub fn new(id: &str) -> Self {
+        ConferenceView {
+            id: id.to_string(),
+            conference: None,
+            conference_seq: None,
+            rows: Vec::new(),
+            index: HashMap::new(),
+            cursor: 0,
+            selected_id: None,
+            offset: 0,
+            load: Load::default(),
+            loaded: false,
+            rejected: 0,
+            ended: None,
+        }
+    }
+
+    pub fn selected(&self) -> Option<&Row> {
+        self.rows.get(self.cursor)
+    }
+
+    pub fn row(&self, participant_id: &str) -> Option<&Row> {
+        self.index.get(participant_id).map(|&i| &self.rows[i])
+    }
+
+    pub fn row_mut(&mut self, participant_id: &str) -> Option<&mut Row> {
+        match self.index.get(participant_id) {
+            Some(&i) => self.rows.get_mut(i),
+            None => None,
+        }
+    }
+
+    /// (joining, joined, left)
+    pub fn counts(&self) -> (usize, usize, usize) {
+        let mut c = (0, 0, 0);
+        for r in &self.rows {
+            match r.p.status {
+                ParticipantStatus::Joining => c.0 += 1,
+                ParticipantStatus::Joined => c.1 += 1,
+                ParticipantStatus::Left => c.2 += 1,
+                ParticipantStatus::Unknown(_) => {}
+            }
+        }
+        c
+    }
+
+    /// The rows on screen for a terminal `height` rows tall.
+    pub fn window(&self, height: u16) -> std::ops::Range<usize> {
+        let rows = layout::table_rows(height);
+        let start = self.offset.min(self.rows.len());
+        start..(start + rows).min(self.rows.len())
+    }
+}
+
+/// `v3:MdI91X4l…` from a call_control_id (or the id when there is none).
+pub fn short_call_control_id(ccid: &str, id: &str) -> String {
+    let source = if ccid.is_empty() { id } else { ccid };
+    let clean = crate::sanitize::sanitize_line(source, 200);
+    if clean.chars().count() > 12 {
+        let mut s: String = clean.chars().take(11).collect();
+        s.push('…');
+        s
+    } else {
+        clean
+    }
+}
+
+/// An overlay that takes the keys while it is open.
+#[derive(Debug, Clone)]
+pub enum Overlay {
+    Form(Form),
+    /// Setting end_conference_on_exit to true: asks first.
+    Confirm(Form),
+    Help,
+}
+
+/// The console.
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub ctx: Context,
+    pub now: OffsetDateTime,
+    pub size: (u16, u16),
+    pub screen: Screen,
+    pub picker: Picker,
+    pub conf: Option<ConferenceView>,
+    /// Labels fetched so far, by participant id (ids are unique across conferences).
+    pub labels: HashMap<String, Label>,
+    /// The `beep_enabled` this console last set, by participant id: the API
+    /// never returns it, so this is all anyone can know.
+    pub beeps: HashMap<String, BeepEnabled>,
+    /// Writes in flight, by participant id: the latest one only.
+    pub pending: HashMap<String, Pending>,
+    pub overlay: Option<Overlay>,
+    pub toasts: Vec<Toast>,
+    /// The last retry the client reported, and when.
+    pub activity: Option<(String, OffsetDateTime)>,
+    /// The sequence number of the last request issued.
+    pub seq: u64,
+    pub quit: bool,
+}
+
+impl Model {
+    pub fn new(ctx: Context, now: OffsetDateTime, size: (u16, u16)) -> Self {
+        Model {
+            ctx,
+            now,
+            size,
+            screen: Screen::Picker,
+            picker: Picker::default(),
+            conf: None,
+            labels: HashMap::new(),
+            beeps: HashMap::new(),
+            pending: HashMap::new(),
+            overlay: None,
+            toasts: Vec::new(),
+            activity: None,
+            seq: 0,
+            quit: false,
+        }
+    }
+
+    pub fn next_seq(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq
+    }
+
+    /// The label to show for a participant: the known label (sanitized),
+    /// else a short call_control_id.
+    pub fn label_of(&self, p: &Participant) -> String {
+        match self.labels.get(&p.id) {
+            Some(Label::Known(l)) => crate::sanitize::sanitize_line(l, 120),
+            _ => short_call_control_id(&p.call_control_id, &p.id),
+        }
+    }
+
+    /// The label of a participant by id, when its row is known.
+    pub fn label_by_id(&self, participant_id: &str) -> String {
+        match self.conf.as_ref().and_then(|c| c.row(participant_id)) {
+            Some(row) => self.label_of(&row.p),
+            None => match self.labels.get(participant_id) {
+                Some(Label::Known(l)) => crate::sanitize::sanitize_line(l, 120),
+                _ => short_call_control_id("", participant_id),
+            },
+        }
+    }
+
+    pub fn too_small(&self) -> bool {
+        layout::too_small(self.size.0, self.size.1)
+    }
+
+    pub fn toast(&mut self, level: Level, text: impl Into<String>) {
+        let expires = match level {
+            Level::Error => None,
+            _ => Some(self.now + TOAST_TTL),
+        };
+        let text = text.into();
+        // the same message twice in a row is shown once
+        self.toasts.retain(|t| t.text != text);
+        self.toasts.push(Toast {
+            level,
+            text,
+            expires,
+        });
+        const MAX_TOASTS: usize = 4;
+        if self.toasts.len() > MAX_TOASTS {
+            let drop = self.toasts.len() - MAX_TOASTS;
+            self.toasts.drain(..drop);
+        }
+    }
+
+    /// The next instant at which something on screen changes by itself or a
+    /// request is due; `None` when the console is idle.
+    pub fn next_deadline(&self) -> Option<OffsetDateTime> {
+        let mut next: Option<OffsetDateTime> = None;
+        let mut consider = |t: OffsetDateTime| {
+            next = Some(next.map_or(t, |n| n.min(t)));
+        };
+        for t in &self.toasts {
+            if let Some(e) = t.expires {
+                consider(e);
+            }
+        }
+        if let Some((_, at)) = &self.activity {
+            consider(*at + TOAST_TTL);
+        }
+        match self.screen {
+            Screen::Picker => {
+                if self.picker.load.in_flight.is_some() {
+                    consider(self.now + SPINNER_FRAME);
+                }
+                if let Some((_, Some(retry))) = &self.picker.load.failure {
+                    // the countdown is shown in whole seconds
+                    consider((*retry).min(self.now + Duration::from_secs(1)));
+                }
+            }
+            Screen::Table => {
+                if !self.pending.is_empty() {
+                    consider(self.now + SPINNER_FRAME);
+                }
+                if let Some(conf) = &self.conf {
+                    if !conf.loaded {
+                        consider(self.now + SPINNER_FRAME);
+                    }
+                    if conf.load.in_flight.is_none()
+                        && let Some(at) = conf.load.next_at
+                    {
+                        consider(at);
+                    }
+                    // "updated 3s ago" stays true: wake when it would change
+                    if let Some(ok) = conf.load.last_ok {
+                        let elapsed = (self.now - ok).whole_seconds().max(0) + 1;
+                        consider(ok + time::Duration::seconds(elapsed));
+                    }
+                    if conf.load.failure.is_some() {
+                        consider(self.now + Duration::from_secs(1));
+                    }
+                    for r in &conf.rows {
+                        if let Some(c) = r.changed_at
+                            && c + CHANGED_TTL > self.now
+                        {
+                            consider(c + CHANGED_TTL);
+                        }
+                    }
+                }
+            }
+        }
+        next
+    }
+}

@@ -1,0 +1,89 @@
+//! What the runtime tells the core (`Msg`) and what the core asks of the
+//! runtime (`Effect`).
+
+use crossterm::event::KeyEvent;
+use time::OffsetDateTime;
+
+use crate::telnyx::{
+    ApiError, CallControlIds, Conference, ConferenceParticipant, Listing, Participant,
+    ParticipantAction, UpdateParticipant,
+};
+
+/// Every input of `update`. Time enters only as data: `Tick(now)`.
+#[derive(Debug, Clone)]
+pub enum Msg {
+    /// The current wall-clock time. The runtime sends one before every batch
+    /// of other messages and whenever a deadline of the model is reached.
+    Tick(OffsetDateTime),
+    Key(KeyEvent),
+    Resize(u16, u16),
+    ConferencesLoaded {
+        seq: u64,
+        result: Result<Listing<Conference>, ApiError>,
+    },
+    ConferenceLoaded {
+        seq: u64,
+        conference_id: String,
+        result: Result<Conference, ApiError>,
+    },
+    ParticipantsLoaded {
+        seq: u64,
+        conference_id: String,
+        result: Result<Listing<Participant>, ApiError>,
+    },
+    LabelLoaded {
+        conference_id: String,
+        participant_id: String,
+        result: Result<Option<String>, ApiError>,
+    },
+    Patched {
+        seq: u64,
+        conference_id: String,
+        participant_id: String,
+        result: Result<ConferenceParticipant, ApiError>,
+    },
+    ActionDone {
+        seq: u64,
+        conference_id: String,
+        participant_id: String,
+        action: ParticipantAction,
+        result: Result<(), ApiError>,
+    },
+    /// The client is retrying a request (already sanitized, one line).
+    Retrying(String),
+}
+
+/// Work the core asks for. The runtime runs each as a background task that
+/// answers with a `Msg` carrying the same `seq`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    LoadConferences {
+        seq: u64,
+    },
+    LoadConference {
+        seq: u64,
+        conference_id: String,
+    },
+    LoadParticipants {
+        seq: u64,
+        conference_id: String,
+    },
+    LoadLabel {
+        conference_id: String,
+        participant_id: String,
+    },
+    Patch {
+        seq: u64,
+        conference_id: String,
+        participant_id: String,
+        update: UpdateParticipant,
+    },
+    Action {
+        seq: u64,
+        conference_id: String,
+        participant_id: String,
+        action: ParticipantAction,
+        call_control_ids: CallControlIds,
+    },
+    Quit,
+}

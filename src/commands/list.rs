@@ -1,0 +1,92 @@
+//! `confmod conferences` and `confmod participants`.
+
+use std::io::Write;
+
+use super::output::{Table, write_json_items, yes_no};
+use super::{CmdError, Ctx};
+use crate::cli::{ConferencesArgs, Format, ParticipantFilterArgs, ParticipantsArgs};
+use crate::config::conference_id;
+use crate::telnyx::client::decode_items;
+use crate::telnyx::{
+    Conference, ConferenceFilter, ConferenceStatus, Participant, ParticipantFilter,
+};
+
+pub async fn conferences(ctx: &Ctx, args: &ConferencesArgs) -> Result<(), CmdError> {
+    let filter = ConferenceFilter {
+        status: args.status.as_deref().map(ConferenceStatus::parse),
+        name: args.name.clone(),
+    };
+    let client = ctx.client()?;
+    let raw = client.list_conferences_raw(&filter).await?;
+    let mut out = ctx.stdout();
+    match ctx.format {
+        Format::Table => {
+            let listing = decode_items::<Conference>(raw);
+            ctx.report_rejected(&listing.rejected);
+            let mut t = Table::new(vec!["ID", "NAME", "STATUS", "CREATED", "EXPIRES"]);
+            for c in &listing.items {
+                t.row(vec![
+                    c.id.clone(),
+                    c.name.clone(),
+                    c.status.as_ref().map(|s| s.to_string()).unwrap_or_default(),
+                    c.created_at.clone(),
+                    c.expires_at.clone(),
+                ]);
+            }
+            t.write(&mut out)?;
+        }
+        // The objects as the API returned them, unknown fields included.
+        format => write_json_items(&mut out, format, &raw)?,
+    }
+    out.flush()?;
+    Ok(())
+}
+
+pub fn participant_filter(f: &ParticipantFilterArgs) -> ParticipantFilter {
+    ParticipantFilter {
+        muted: f.muted,
+        on_hold: f.on_hold,
+    }
+}
+
+pub async fn participants(ctx: &Ctx, args: &ParticipantsArgs) -> Result<(), CmdError> {
+    let conf = conference_id(&args.conference)?;
+    let client = ctx.client()?;
+    let raw = client
+        .list_participants_raw(&conf, &participant_filter(&args.filter))
+        .await?;
+    let mut out = ctx.stdout();
+    match ctx.format {
+        Format::Table => {
+            let listing = decode_items::<Participant>(raw);
+            ctx.report_rejected(&listing.rejected);
+            let mut t = Table::new(vec![
+                "ID",
+                "CALL CONTROL ID",
+                "STATUS",
+                "MUTED",
+                "ON HOLD",
+                "END ON EXIT",
+                "SOFT END",
+                "JOINED",
+            ]);
+            for p in &listing.items {
+                t.row(vec![
+                    p.id.clone(),
+                    p.call_control_id.clone(),
+                    p.status.to_string(),
+                    yes_no(p.muted),
+                    yes_no(p.on_hold),
+                    yes_no(p.end_conference_on_exit),
+                    yes_no(p.soft_end_conference_on_exit),
+                    p.created_at.clone(),
+                ]);
+            }
+            t.write(&mut out)?;
+        }
+        // The objects as the API returned them, unknown fields included.
+        format => write_json_items(&mut out, format, &raw)?,
+    }
+    out.flush()?;
+    Ok(())
+}

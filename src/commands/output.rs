@@ -1,0 +1,108 @@
+//! Output of one-shot commands: aligned plain-text tables and JSON.
+
+use std::io::{self, Write};
+
+use serde_json::{Value, json};
+use unicode_width::UnicodeWidthStr;
+
+use crate::cli::Format;
+use crate::sanitize::sanitize_line;
+use crate::telnyx::ApiError;
+
+/// The widest a table cell may be; longer values are cut with an ellipsis.
+const MAX_CELL: usize = 48;
+
+/// A plain-text table whose cells are sanitized and aligned by display width.
+pub struct Table {
+    header: Vec<&'static str>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    pub fn new(header: Vec<&'static str>) -> Self {
+        Table {
+            header,
+            rows: Vec::new(),
+        }
+    }
+
+    pub fn row(&mut self, cells: Vec<String>) {
+        self.rows
+            .push(cells.iter().map(|c| sanitize_line(c, MAX_CELL)).collect());
+    }
+
+    pub fn write(&self, out: &mut dyn Write) -> io::Result<()> {
+        let mut widths: Vec<usize> = self.header.iter().map(|h| h.width()).collect();
+        for row in &self.rows {
+            for (i, cell) in row.iter().enumerate() {
+                if let Some(w) = widths.get_mut(i) {
+                    *w = (*w).max(cell.width());
+                }
+            }
+        }
+        let line = |cells: &mut dyn Iterator<Item = &str>| -> String {
+            let mut s = String::new();
+            for (i, cell) in cells.enumerate() {
+                if i > 0 {
+                    s.push_str("  ");
+                }
+                s.push_str(cell);
+                if i + 1 < widths.len() {
+                    s.push_str(&" ".repeat(widths[i].saturating_sub(cell.width())));
+                }
+            }
+            s.trim_end().to_string()
+        };
+        writeln!(out, "{}", line(&mut self.header.iter().copied()))?;
+        for row in &self.rows {
+            writeln!(out, "{}", line(&mut row.iter().map(String::as_str)))?;
+        }
+        Ok(())
+    }
+}
+
+/// Writes `items` as a JSON array (`json`) or one object per line (`jsonl`).
+pub fn write_json_items(out: &mut dyn Write, format: Format, items: &[Value]) -> io::Result<()> {
+    match format {
+        Format::Jsonl => {
+            for item in items {
+                writeln!(out, "{}", serde_json::to_string(item)?)?;
+            }
+            Ok(())
+        }
+        _ => writeln!(out, "{}", serde_json::to_string_pretty(items)?),
+    }
+}
+
+/// An error as JSON, for machine-readable failure reports.
+pub fn error_json(e: &ApiError) -> Value {
+    let first = e.errors.first();
+    json!({
+        "status": e.status,
+        "code": first.map(|x| x.code.clone()),
+        "title": first.map(|x| x.title.clone()),
+        "detail": first.and_then(|x| x.detail.clone()),
+        "pointer": first.and_then(|x| x.source_name().map(str::to_string)),
+        "message": e.to_string(),
+    })
+}
+
+pub fn yes_no(b: bool) -> String {
+    if b { "yes" } else { "no" }.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_align_by_display_width_and_sanitize_cells() {
+        let mut t = Table::new(vec!["ID", "LABEL", "MUTED"]);
+        t.row(vec!["a".into(), "会議".into(), "yes".into()]);
+        t.row(vec!["bb".into(), "\x1b[31mred\x1b[0m".into(), "no".into()]);
+        let mut out = Vec::new();
+        t.write(&mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(text, "ID  LABEL  MUTED\na   会議   yes\nbb  red    no\n");
+    }
+}

@@ -1,0 +1,244 @@
+//! `confmod update`: PATCH one, several or all participants of a conference.
+
+use std::io::{IsTerminal, Write};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::StreamExt;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde_json::{Value, json};
+use tokio::time::Instant;
+
+use super::list::participant_filter;
+use super::output::{Table, error_json, yes_no};
+use super::{CmdError, Ctx};
+use crate::cli::{Format, UpdateArgs};
+use crate::config::{conference_id, usage};
+use crate::sanitize::sanitize_line;
+use crate::telnyx::{
+    ApiError, Client, ConferenceParticipant, ErrorKind, ParticipantStatus, UpdateParticipant,
+};
+
+/// How many times a bulk update goes back to one participant after the
+/// server kept answering 429 through the client's own retries.
+const RATE_LIMIT_ROUNDS: u32 = 10;
+
+/// What a bulk update did, in the order the participants were given.
+#[derive(Debug, Default)]
+pub struct BulkOutcome {
+    pub updated: Vec<(String, ConferenceParticipant)>,
+    pub failed: Vec<(String, ApiError)>,
+}
+
+/// PATCHes every participant in `ids` with `request`, `concurrency` at a time.
+/// A 429 that outlasts the client's retries pauses every worker until the
+/// server's `Retry-After` and the participant is tried again; nothing is
+/// dropped: each id ends in `updated` or in `failed`.
+pub async fn bulk_update(
+    client: &Client,
+    conference_id: &str,
+    ids: Vec<String>,
+    request: UpdateParticipant,
+    concurrency: usize,
+    on_done: impl Fn(&str, bool),
+) -> BulkOutcome {
+    let resume_at: Arc<Mutex<Option<Instant>>> = Arc::new(Mutex::new(None));
+    let mut results: Vec<(usize, String, Result<ConferenceParticipant, ApiError>)> =
+        futures::stream::iter(ids.into_iter().enumerate())
+            .map(|(i, id)| {
+                let resume_at = resume_at.clone();
+                async move {
+                    let result = update_one(client, conference_id, &id, &request, &resume_at).await;
+                    (i, id, result)
+                }
+            })
+            .buffer_unordered(concurrency.max(1))
+            .inspect(|(_, id, result)| on_done(id, result.is_ok()))
+            .collect()
+            .await;
+    results.sort_by_key(|(i, _, _)| *i);
+    let mut outcome = BulkOutcome::default();
+    for (_, id, result) in results {
+        match result {
+            Ok(p) => outcome.updated.push((id, p)),
+            Err(e) => outcome.failed.push((id, e)),
+        }
+    }
+    outcome
+}
+
+async fn update_one(
+    client: &Client,
+    conference_id: &str,
+    id: &str,
+    request: &UpdateParticipant,
+    resume_at: &Mutex<Option<Instant>>,
+) -> Result<ConferenceParticipant, ApiError> {
+    let mut round = 0;
+    loop {
+        let wait_until = *resume_at.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(at) = wait_until {
+            tokio::time::sleep_until(at).await;
+        }
+        match client.update_participant(conference_id, id, request).await {
+            Err(e) if e.kind == ErrorKind::RateLimited && round < RATE_LIMIT_ROUNDS => {
+                round += 1;
+                let pause = e.retry_after.unwrap_or(Duration::from_secs(1));
+                let until = Instant::now() + pause;
+                let mut gate = resume_at.lock().unwrap_or_else(|e| e.into_inner());
+                if gate.is_none_or(|g| g < until) {
+                    *gate = Some(until);
+                }
+            }
+            other => return other,
+        }
+    }
+}
+
+pub async fn update(ctx: &Ctx, args: &UpdateArgs) -> Result<(), CmdError> {
+    let conf = conference_id(&args.conference)?;
+    let request = UpdateParticipant {
+        end_conference_on_exit: args.end_conference_on_exit,
+        soft_end_conference_on_exit: args.soft_end_conference_on_exit,
+        beep_enabled: args.beep_enabled,
+    };
+    if request.is_empty() {
+        return Err(usage(
+            "nothing to update: pass --end-conference-on-exit, --soft-end-conference-on-exit or --beep-enabled",
+        )
+        .into());
+    }
+    if !args.all && (args.filter.muted.is_some() || args.filter.on_hold.is_some()) {
+        return Err(usage(
+            "--muted and --on-hold narrow --all; they do not apply to listed participants",
+        )
+        .into());
+    }
+    if let Some(bad) = args.participants.iter().find(|p| p.trim().is_empty()) {
+        return Err(usage(format!("'{bad}' is not a participant id")).into());
+    }
+    let client = ctx.client()?;
+
+    let mut skipped = Vec::new();
+    let ids: Vec<String> = if args.all {
+        let listing = client
+            .list_participants(&conf, &participant_filter(&args.filter))
+            .await?;
+        ctx.report_rejected(&listing.rejected);
+        let mut ids = Vec::new();
+        for p in listing.items {
+            if p.status == ParticipantStatus::Left {
+                skipped.push(p.id);
+            } else {
+                ids.push(p.id);
+            }
+        }
+        ids
+    } else {
+        let mut seen = std::collections::HashSet::new();
+        args.participants
+            .iter()
+            .map(|p| p.trim().to_string())
+            .filter(|p| seen.insert(p.clone()))
+            .collect()
+    };
+
+    let progress = if ids.len() > 1 && std::io::stderr().is_terminal() {
+        let bar =
+            ProgressBar::with_draw_target(Some(ids.len() as u64), ProgressDrawTarget::stderr());
+        if let Ok(style) =
+            ProgressStyle::with_template("{spinner} updating {bar:30} {pos}/{len} {msg}")
+        {
+            bar.set_style(style);
+        }
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let failures = std::sync::atomic::AtomicUsize::new(0);
+    let outcome = bulk_update(
+        &client,
+        &conf,
+        ids,
+        request,
+        args.concurrency as usize,
+        |_, ok| {
+            if !ok {
+                let n = failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                progress.set_message(format!("({n} failed)"));
+            }
+            progress.inc(1);
+        },
+    )
+    .await;
+    progress.finish_and_clear();
+
+    report(ctx, &outcome, &skipped)?;
+    if outcome.failed.is_empty() {
+        Ok(())
+    } else {
+        Err(CmdError::Reported)
+    }
+}
+
+fn report(ctx: &Ctx, outcome: &BulkOutcome, skipped: &[String]) -> Result<(), CmdError> {
+    let mut out = ctx.stdout();
+    match ctx.format {
+        Format::Table => {
+            let mut t = Table::new(vec!["ID", "LABEL", "STATUS", "END ON EXIT", "SOFT END"]);
+            for (id, p) in &outcome.updated {
+                t.row(vec![
+                    id.clone(),
+                    p.label.clone().unwrap_or_default(),
+                    p.status.as_ref().map(|s| s.to_string()).unwrap_or_default(),
+                    p.end_conference_on_exit.map(yes_no).unwrap_or_default(),
+                    p.soft_end_conference_on_exit
+                        .map(yes_no)
+                        .unwrap_or_default(),
+                ]);
+            }
+            if !outcome.updated.is_empty() {
+                t.write(&mut out)?;
+            }
+        }
+        Format::Json => {
+            let doc = json!({
+                "updated": outcome.updated.iter().map(|(_, p)| p).collect::<Vec<_>>(),
+                "failed": outcome.failed.iter().map(|(id, e)| json!({"participant_id": id, "error": error_json(e)})).collect::<Vec<_>>(),
+                "skipped": skipped,
+            });
+            writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&doc).map_err(|e| CmdError::Other(e.to_string()))?
+            )?;
+        }
+        Format::Jsonl => {
+            for (id, p) in &outcome.updated {
+                let line: Value = json!({"participant_id": id, "ok": true, "data": p});
+                writeln!(out, "{line}")?;
+            }
+            for (id, e) in &outcome.failed {
+                let line: Value =
+                    json!({"participant_id": id, "ok": false, "error": error_json(e)});
+                writeln!(out, "{line}")?;
+            }
+        }
+    }
+    out.flush()?;
+
+    let mut err = std::io::stderr().lock();
+    for (id, e) in &outcome.failed {
+        writeln!(err, "failed {}: {e}", sanitize_line(id, 80))?;
+    }
+    let total = outcome.updated.len() + outcome.failed.len();
+    let mut summary = format!("updated {} of {total} participants", outcome.updated.len());
+    if !outcome.failed.is_empty() {
+        summary.push_str(&format!(", {} failed", outcome.failed.len()));
+    }
+    if !skipped.is_empty() {
+        summary.push_str(&format!(", skipped {} who have left", skipped.len()));
+    }
+    writeln!(err, "{summary}")?;
+    Ok(())
+}

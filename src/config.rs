@@ -1,0 +1,370 @@
+//! One resolved configuration from flags, environment, config file and defaults
+//! (in that order of precedence).
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::cli::{ConsoleArgs, GlobalArgs};
+use crate::telnyx::{ApiKey, ClientConfig, DEFAULT_BASE_URL};
+
+/// A problem with the user's input: a bad flag, id or config file, a missing
+/// key. Exits with code 2, before anything reaches the network.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageError(pub String);
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+pub fn usage(msg: impl Into<String>) -> UsageError {
+    UsageError(msg.into())
+}
+
+/// The config file. It never holds the key itself, only where to read it.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub base_url: Option<String>,
+    pub api_key_file: Option<PathBuf>,
+    pub timeout: Option<f64>,
+    pub max_retries: Option<u32>,
+    pub refresh: Option<f64>,
+    pub log_file: Option<PathBuf>,
+    pub read_only: Option<bool>,
+}
+
+/// Everything resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub base_url: String,
+    pub api_key_file: Option<PathBuf>,
+    pub timeout: Duration,
+    pub max_retries: u32,
+    pub refresh: Duration,
+    pub log_file: PathBuf,
+    pub read_only: bool,
+}
+
+/// The environment, as a function so tests can pass their own.
+pub trait Env {
+    fn var(&self, name: &str) -> Option<String>;
+}
+
+/// The process environment.
+pub struct ProcessEnv;
+
+impl Env for ProcessEnv {
+    fn var(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok().filter(|v| !v.is_empty())
+    }
+}
+
+impl<F: Fn(&str) -> Option<String>> Env for F {
+    fn var(&self, name: &str) -> Option<String> {
+        self(name)
+    }
+}
+
+fn home(env: &dyn Env) -> Option<PathBuf> {
+    env.var("HOME").map(PathBuf::from)
+}
+
+/// `$XDG_CONFIG_HOME/confmod/config.toml` (or `~/.config/...`).
+pub fn default_config_path(env: &dyn Env) -> Option<PathBuf> {
+    let base = env
+        .var("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| home(env).map(|h| h.join(".config")))?;
+    Some(base.join("confmod").join("config.toml"))
+}
+
+/// `$XDG_STATE_HOME/confmod/confmod.log` (or `~/.local/state/...`, or the
+/// temporary directory when there is no home).
+pub fn default_log_path(env: &dyn Env) -> PathBuf {
+    let base = env
+        .var("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| home(env).map(|h| h.join(".local").join("state")))
+        .unwrap_or_else(std::env::temp_dir);
+    base.join("confmod").join("confmod.log")
+}
+
+/// Reads the config file: the explicit one must exist; the default one may not.
+pub fn read_file_config(explicit: Option<&Path>, env: &dyn Env) -> Result<FileConfig, UsageError> {
+    let (path, required) = match explicit {
+        Some(p) => (p.to_path_buf(), true),
+        None => match default_config_path(env) {
+            Some(p) => (p, false),
+            None => return Ok(FileConfig::default()),
+        },
+    };
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
+            return Ok(FileConfig::default());
+        }
+        Err(e) => {
+            return Err(usage(format!(
+                "cannot read config file {}: {e}",
+                path.display()
+            )));
+        }
+    };
+    parse_file_config(&text).map_err(|e| usage(format!("config file {}: {e}", path.display())))
+}
+
+/// Parses a config file. The error names the line and the problem but never
+/// quotes the file: a misplaced key must not end up on screen or in a log.
+pub fn parse_file_config(text: &str) -> Result<FileConfig, String> {
+    toml::from_str(text).map_err(|e| toml_error(text, &e))
+}
+
+/// `line 3: unknown field ...`, without the source excerpt.
+pub fn toml_error(text: &str, e: &toml::de::Error) -> String {
+    let message = crate::sanitize::sanitize_line(e.message(), 200);
+    match e.span() {
+        Some(span) => {
+            let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+            format!("line {line}: {message}")
+        }
+        None => message,
+    }
+}
+
+fn secs(name: &str, v: f64, min: f64, max: f64) -> Result<Duration, UsageError> {
+    if v.is_finite() && v >= min && v <= max {
+        Ok(Duration::from_secs_f64(v))
+    } else {
+        Err(usage(format!(
+            "{name} must be between {min} and {max} seconds, not {v}"
+        )))
+    }
+}
+
+/// Flags (with their env vars, read by clap) over the config file over defaults.
+pub fn resolve(
+    global: &GlobalArgs,
+    console: &ConsoleArgs,
+    env: &dyn Env,
+) -> Result<Settings, UsageError> {
+    let file = read_file_config(global.config.as_deref(), env)?;
+    let base_url = global
+        .base_url
+        .clone()
+        .or(file.base_url)
+        .unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
+    crate::telnyx::client::parse_base_url(&base_url).map_err(|e| usage(e.to_string()))?;
+    let timeout = secs(
+        "timeout",
+        global.timeout.or(file.timeout).unwrap_or(15.0),
+        0.001,
+        600.0,
+    )?;
+    let refresh = secs(
+        "refresh",
+        console.refresh.or(file.refresh).unwrap_or(2.0),
+        0.5,
+        3600.0,
+    )?;
+    let max_retries = global.max_retries.or(file.max_retries).unwrap_or(2);
+    if max_retries > 10 {
+        return Err(usage("max_retries must be at most 10"));
+    }
+    Ok(Settings {
+        base_url,
+        api_key_file: global.api_key_file.clone().or(file.api_key_file),
+        timeout,
+        max_retries,
+        refresh,
+        log_file: console
+            .log_file
+            .clone()
+            .or(file.log_file)
+            .unwrap_or_else(|| default_log_path(env)),
+        read_only: console.read_only || file.read_only.unwrap_or(false),
+    })
+}
+
+/// The key: from the key file when one is set, else `TELNYX_API_KEY`.
+pub fn api_key(settings: &Settings, env: &dyn Env) -> Result<ApiKey, UsageError> {
+    if let Some(path) = &settings.api_key_file {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            usage(format!(
+                "cannot read the API key file {}: {e}",
+                path.display()
+            ))
+        })?;
+        return ApiKey::new(&text)
+            .map_err(|e| usage(format!("API key file {}: {e}", path.display())));
+    }
+    match env.var("TELNYX_API_KEY") {
+        Some(k) => ApiKey::new(&k).map_err(|e| usage(format!("TELNYX_API_KEY: {e}"))),
+        None => Err(usage(
+            "no API key: set TELNYX_API_KEY (or pass --api-key-file PATH); to try confmod without an account, run `confmod demo`",
+        )),
+    }
+}
+
+impl Settings {
+    pub fn client_config(&self, key: ApiKey) -> ClientConfig {
+        ClientConfig {
+            timeout: self.timeout,
+            max_retries: self.max_retries,
+            ..ClientConfig::new(&self.base_url, key)
+        }
+    }
+}
+
+/// True when `s` is a UUID (the API's conference and participant ids).
+pub fn is_uuid(s: &str) -> bool {
+    uuid::Uuid::try_parse(s).is_ok()
+}
+
+/// A conference id from the command line: a UUID or a usage error.
+pub fn conference_id(raw: &str) -> Result<String, UsageError> {
+    let id = raw.trim();
+    if is_uuid(id) {
+        Ok(id.to_ascii_lowercase())
+    } else {
+        Err(usage(format!(
+            "'{}' is not a conference id (a UUID such as 3fa85f64-5717-4562-b3fc-2c963f66afa6); list them with `confmod conferences`",
+            crate::sanitize::sanitize_line(raw, 60)
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k: &str| map.get(k).cloned()
+    }
+
+    fn temp_dir(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("confmod-config-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn defaults_without_file_flags_or_env() {
+        let s = resolve(&GlobalArgs::default(), &ConsoleArgs::default(), &env(&[])).unwrap();
+        assert_eq!(s.base_url, DEFAULT_BASE_URL);
+        assert_eq!(s.timeout, Duration::from_secs(15));
+        assert_eq!(s.max_retries, 2);
+        assert_eq!(s.refresh, Duration::from_secs(2));
+        assert!(!s.read_only);
+    }
+
+    #[test]
+    fn flags_win_over_the_file_which_wins_over_defaults() {
+        let dir = temp_dir("precedence");
+        let path = dir.join("config.toml");
+        std::fs::write(
+            &path,
+            "base_url = \"http://127.0.0.1:9/v2\"\ntimeout = 3\nrefresh = 5\n",
+        )
+        .unwrap();
+        let global = GlobalArgs {
+            config: Some(path.clone()),
+            timeout: Some(7.0),
+            ..Default::default()
+        };
+        let s = resolve(&global, &ConsoleArgs::default(), &env(&[])).unwrap();
+        assert_eq!(s.base_url, "http://127.0.0.1:9/v2");
+        assert_eq!(s.timeout, Duration::from_secs(7));
+        assert_eq!(s.refresh, Duration::from_secs(5));
+    }
+
+    #[test]
+    fn a_bad_config_file_is_a_clear_usage_error() {
+        let dir = temp_dir("bad");
+        let path = dir.join("config.toml");
+        std::fs::write(&path, "api_key = \"KEY123\"\n").unwrap();
+        let global = GlobalArgs {
+            config: Some(path),
+            ..Default::default()
+        };
+        let err = resolve(&global, &ConsoleArgs::default(), &env(&[])).unwrap_err();
+        assert!(err.0.contains("unknown field"), "{err}");
+        assert!(
+            !err.0.contains("KEY123"),
+            "the key must not be echoed: {err}"
+        );
+
+        let missing = GlobalArgs {
+            config: Some(dir.join("nope.toml")),
+            ..Default::default()
+        };
+        assert!(resolve(&missing, &ConsoleArgs::default(), &env(&[])).is_err());
+    }
+
+    #[test]
+    fn insecure_base_url_is_refused_at_resolve() {
+        let global = GlobalArgs {
+            base_url: Some("http://api.example.com/v2".into()),
+            ..Default::default()
+        };
+        let err = resolve(&global, &ConsoleArgs::default(), &env(&[])).unwrap_err();
+        assert!(err.0.contains("plain http"), "{err}");
+    }
+
+    #[test]
+    fn the_key_comes_from_the_file_or_the_environment() {
+        let s = resolve(&GlobalArgs::default(), &ConsoleArgs::default(), &env(&[])).unwrap();
+        let err = api_key(&s, &env(&[])).unwrap_err();
+        assert!(err.0.contains("TELNYX_API_KEY") && err.0.contains("confmod demo"));
+        assert_eq!(
+            api_key(&s, &env(&[("TELNYX_API_KEY", "KEY1")]))
+                .unwrap()
+                .expose(),
+            "KEY1"
+        );
+
+        let dir = temp_dir("key");
+        let path = dir.join("key");
+        std::fs::write(&path, "KEYfromfile\n").unwrap();
+        let with_file = Settings {
+            api_key_file: Some(path),
+            ..s
+        };
+        let key = api_key(&with_file, &env(&[("TELNYX_API_KEY", "KEY1")])).unwrap();
+        assert_eq!(key.expose(), "KEYfromfile");
+    }
+
+    #[test]
+    fn conference_ids_must_be_uuids() {
+        assert!(conference_id("3FA85F64-5717-4562-B3FC-2C963F66AFA6").is_ok());
+        let err = conference_id("all-hands\x1b[2J").unwrap_err();
+        assert!(err.0.contains("not a conference id") && !err.0.contains('\x1b'));
+    }
+
+    #[test]
+    fn xdg_paths() {
+        let e = env(&[("HOME", "/home/op"), ("XDG_STATE_HOME", "/state")]);
+        assert_eq!(
+            default_log_path(&e),
+            PathBuf::from("/state/confmod/confmod.log")
+        );
+        assert_eq!(
+            default_config_path(&e),
+            Some(PathBuf::from("/home/op/.config/confmod/config.toml"))
+        );
+    }
+}

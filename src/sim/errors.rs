@@ -1,0 +1,220 @@
+//! The sim's error answers: always a `{"errors": [...]}` body.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::telnyx::models::{ErrorEntry, ErrorsBody};
+
+#[derive(Debug, Clone)]
+pub(crate) struct SimError {
+    pub status: StatusCode,
+    /// Boxed: a `Result<_, SimError>` stays small.
+    pub entry: Box<ErrorEntry>,
+}
+
+impl SimError {
+    pub fn new(status: StatusCode, code: &str, title: &str, detail: &str) -> Self {
+        let mut entry = ErrorEntry::new(code, title, detail);
+        entry.meta = Some(serde_json::json!({
+            "url": format!("https://developers.telnyx.com/docs/overview/errors/{code}")
+        }));
+        SimError {
+            status,
+            entry: Box::new(entry),
+        }
+    }
+
+    pub fn pointer(mut self, pointer: &str) -> Self {
+        *self.entry = std::mem::take(&mut *self.entry).with_pointer(pointer);
+        self
+    }
+
+    pub fn parameter(mut self, parameter: &str) -> Self {
+        *self.entry = std::mem::take(&mut *self.entry).with_parameter(parameter);
+        self
+    }
+
+    pub fn unauthorized() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "10009",
+            "Authentication failed",
+            "The required authentication headers were either invalid or not included in the request.",
+        )
+    }
+
+    pub fn conference_not_found() -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "90058",
+            "Invalid conference_id",
+            "The conference does not exist.",
+        )
+    }
+
+    pub fn participant_not_found() -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "10007",
+            "Resource not found",
+            "Resource not found",
+        )
+    }
+
+    pub fn route_not_found() -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "10005",
+            "Resource not found",
+            "The requested resource or URL could not be found.",
+        )
+    }
+
+    pub fn conference_ended() -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "90019",
+            "Conference has already ended",
+            "This conference is no longer active and can't receive commands.",
+        )
+    }
+
+    pub fn call_ended() -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "90018",
+            "Call has already ended",
+            "This call is no longer active and can't receive commands.",
+        )
+    }
+
+    pub fn invalid_id(parameter: &str) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "10006",
+            "Invalid ID",
+            &format!("The {parameter} must be a valid UUID."),
+        )
+        .parameter(parameter)
+    }
+
+    pub fn bad_request(detail: &str) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "10015", "Bad Request", detail)
+    }
+
+    pub fn invalid_enum(allowed: &str) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "10032",
+            "Invalid enumerated value",
+            &format!("The value must be one of: {allowed}."),
+        )
+    }
+
+    pub fn out_of_range(detail: &str) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "10033",
+            "Value outside of range",
+            detail,
+        )
+    }
+
+    pub fn missing(field: &str) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "10004",
+            "Missing required parameter",
+            &format!("The '{field}' parameter is required and cannot be blank."),
+        )
+        .pointer(&format!("/{field}"))
+    }
+
+    pub fn invalid_call_control_id() -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "90015",
+            "Invalid Call Control ID",
+            "The call_control_id provided was not valid.",
+        )
+        .pointer("/call_control_ids")
+    }
+
+    pub fn too_many_requests() -> Self {
+        Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "10011",
+            "Too many requests",
+            "You have exceeded the rate limit. Please wait and try again.",
+        )
+    }
+
+    pub fn server(status: StatusCode) -> Self {
+        let (code, title, detail) = match status {
+            StatusCode::SERVICE_UNAVAILABLE => (
+                "10002",
+                "Service unavailable",
+                "The service is temporarily unavailable. Please try again later.",
+            ),
+            _ => (
+                "10001",
+                "Internal server error",
+                "An unexpected error occurred.",
+            ),
+        };
+        Self::new(status, code, title, detail)
+    }
+
+    /// The body the sim puts on an error answer that had none (a 405 from
+    /// the router, a rejected extractor).
+    pub fn for_status(status: StatusCode) -> Self {
+        match status.as_u16() {
+            404 => Self::route_not_found(),
+            405 => Self::new(
+                status,
+                "10015",
+                "Method not allowed",
+                "The HTTP method is not allowed for this resource.",
+            ),
+            413 => Self::new(
+                status,
+                "10015",
+                "Request too large",
+                "The request body is too large.",
+            ),
+            500..=599 => Self::server(status),
+            _ => Self::new(
+                status,
+                "10015",
+                "Bad Request",
+                "The request could not be understood.",
+            ),
+        }
+    }
+}
+
+impl IntoResponse for SimError {
+    fn into_response(self) -> Response {
+        let body = ErrorsBody {
+            errors: vec![*self.entry],
+        };
+        (self.status, Json(body)).into_response()
+    }
+}
+
+/// The HTML error page nginx serves when the backend is away.
+pub(crate) fn html_error(status: StatusCode) -> Response {
+    let line = format!(
+        "{} {}",
+        status.as_u16(),
+        status.canonical_reason().unwrap_or("Error")
+    );
+    let body = format!(
+        "<html>\r\n<head><title>{line}</title></head>\r\n<body>\r\n<center><h1>{line}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+    );
+    let mut resp = (status, body).into_response();
+    resp.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
+    resp
+}

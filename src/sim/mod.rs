@@ -1,0 +1,370 @@
+//! A faithful local fake of the Telnyx Conferences API, for demos and tests.
+//!
+//! [`spawn`] serves it in a tokio task and hands back a [`SimHandle`] that
+//! tests use to inspect and poke the world; [`serve::serve_forever`] runs it
+//! in the foreground for `confmod sim`.
+
+mod churn;
+mod errors;
+mod gate;
+mod names;
+mod params;
+mod routes;
+mod seed;
+pub mod serve;
+mod state;
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::telnyx::models::{
+    BeepEnabled, ConferenceParticipant, ConferenceRef, Participant, ParticipantStatus,
+};
+
+pub use routes::router;
+pub use serve::serve_forever;
+
+use gate::Control;
+use state::World;
+
+/// The largest conference the sim will seed.
+pub const MAX_PARTICIPANTS: usize = 50_000;
+
+/// Everything that shapes a sim.
+#[derive(Clone, Debug)]
+pub struct SimConfig {
+    /// Seeds every id, label and random choice.
+    pub seed: u64,
+    pub conferences: usize,
+    /// Participants per conference (at most [`MAX_PARTICIPANTS`]).
+    pub participants: usize,
+    /// The bearer key the sim accepts.
+    pub api_key: String,
+    /// Joins, leaves and mute changes per second across the sim; 0 = off.
+    pub churn: f64,
+    /// Requests per second (token bucket, burst = N); `None` = unlimited.
+    pub rate_limit: Option<u32>,
+    pub faults: Faults,
+    pub hostile_labels: bool,
+    pub scenario: Option<Scenario>,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig {
+            seed: 7,
+            conferences: 3,
+            participants: 40,
+            api_key: "KEYsimulator0000".to_string(),
+            churn: 0.0,
+            rate_limit: None,
+            faults: Faults::default(),
+            hostile_labels: false,
+            scenario: None,
+        }
+    }
+}
+
+/// Injected failures, on `/v2` routes only.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Faults {
+    /// A delay before every answer.
+    pub latency: Duration,
+    /// The fraction of requests answered with a 500, 502 or 503.
+    pub fail_rate: f64,
+    /// The fraction of requests never answered.
+    pub hang_rate: f64,
+}
+
+/// A scripted world (read from a TOML file such as `assets/demo.toml`).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Scenario {
+    /// The conferences, in listing order.
+    pub conferences: Vec<ScenarioConference>,
+    /// Participant labels used (in each conference) before generated ones.
+    pub labels: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ScenarioConference {
+    pub name: String,
+    pub participants: Option<usize>,
+    pub completed: bool,
+}
+
+/// A participant as the sim holds it: every field, `label` and the
+/// write-only `beep_enabled` included.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SimParticipant {
+    pub id: String,
+    pub call_control_id: String,
+    pub call_leg_id: String,
+    pub label: String,
+    pub status: ParticipantStatus,
+    pub muted: bool,
+    pub on_hold: bool,
+    pub end_conference_on_exit: bool,
+    pub soft_end_conference_on_exit: bool,
+    pub beep_enabled: Option<BeepEnabled>,
+    pub whisper_call_control_ids: Vec<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl SimParticipant {
+    /// The list item (`Participant` schema).
+    pub fn to_list_item(&self, conference: ConferenceRef) -> Participant {
+        Participant {
+            record_type: "participant".to_string(),
+            id: self.id.clone(),
+            call_leg_id: self.call_leg_id.clone(),
+            call_control_id: self.call_control_id.clone(),
+            conference,
+            whisper_call_control_ids: self.whisper_call_control_ids.clone(),
+            created_at: self.created_at.clone(),
+            updated_at: self.updated_at.clone(),
+            end_conference_on_exit: self.end_conference_on_exit,
+            soft_end_conference_on_exit: self.soft_end_conference_on_exit,
+            status: self.status.clone(),
+            muted: self.muted,
+            on_hold: self.on_hold,
+        }
+    }
+
+    /// The single resource (`ConferenceParticipant` schema).
+    pub fn to_resource(&self, conference_id: &str) -> ConferenceParticipant {
+        ConferenceParticipant {
+            id: Some(self.id.clone()),
+            call_control_id: Some(self.call_control_id.clone()),
+            call_leg_id: Some(self.call_leg_id.clone()),
+            conference_id: Some(conference_id.to_string()),
+            label: Some(self.label.clone()),
+            status: Some(self.status.clone()),
+            muted: Some(self.muted),
+            on_hold: Some(self.on_hold),
+            end_conference_on_exit: Some(self.end_conference_on_exit),
+            soft_end_conference_on_exit: Some(self.soft_end_conference_on_exit),
+            whisper_call_control_ids: Some(self.whisper_call_control_ids.clone()),
+            created_at: Some(self.created_at.clone()),
+            updated_at: Some(self.updated_at.clone()),
+        }
+    }
+}
+
+/// The sim's shared state: the world, the knobs, the request counter.
+/// Cheap to clone.
+#[derive(Clone)]
+pub struct SimState {
+    pub(crate) inner: Arc<Shared>,
+}
+
+pub(crate) struct Shared {
+    pub(crate) world: Mutex<World>,
+    pub(crate) control: Mutex<Control>,
+    pub(crate) requests: AtomicU64,
+    pub(crate) api_key: String,
+    pub(crate) shutdown: watch::Sender<bool>,
+}
+
+impl SimState {
+    /// Seeds a world from `config` (no task is started).
+    pub fn new(config: &SimConfig) -> Self {
+        let (shutdown, _) = watch::channel(false);
+        SimState {
+            inner: Arc::new(Shared {
+                world: Mutex::new(World::seed(config)),
+                control: Mutex::new(Control::new(config, Instant::now())),
+                requests: AtomicU64::new(0),
+                api_key: config.api_key.clone(),
+                shutdown,
+            }),
+        }
+    }
+}
+
+impl Shared {
+    pub(crate) fn world(&self) -> MutexGuard<'_, World> {
+        self.world.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn control(&self) -> MutexGuard<'_, Control> {
+        self.control.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Resolves once the sim is shutting down.
+    pub(crate) async fn stopping(&self) {
+        let mut rx = self.shutdown.subscribe();
+        let _ = rx.wait_for(|stop| *stop).await;
+    }
+}
+
+/// A running sim.
+pub struct SimHandle {
+    base_url: String,
+    addr: SocketAddr,
+    state: SimState,
+    server: Option<JoinHandle<std::io::Result<()>>>,
+    churn: Option<JoinHandle<()>>,
+}
+
+/// Binds `addr` (tests pass `127.0.0.1:0`) and serves the sim in a tokio task.
+pub async fn spawn(config: SimConfig, addr: SocketAddr) -> std::io::Result<SimHandle> {
+    if config.participants > MAX_PARTICIPANTS
+        || config
+            .scenario
+            .iter()
+            .flat_map(|s| &s.conferences)
+            .any(|c| c.participants.unwrap_or(0) > MAX_PARTICIPANTS)
+    {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("at most {MAX_PARTICIPANTS} participants per conference"),
+        ));
+    }
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let addr = listener.local_addr()?;
+    let state = SimState::new(&config);
+    let app = router(state.clone());
+    let shared = state.inner.clone();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move { shared.stopping().await })
+            .await
+    });
+    let churn = (config.churn > 0.0 && config.churn.is_finite())
+        .then(|| tokio::spawn(churn::run(state.inner.clone(), config.churn)));
+    Ok(SimHandle {
+        base_url: format!("http://{addr}/v2"),
+        addr,
+        state,
+        server: Some(server),
+        churn,
+    })
+}
+
+impl SimHandle {
+    /// `http://127.0.0.1:PORT/v2`.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn api_key(&self) -> &str {
+        &self.state.inner.api_key
+    }
+
+    /// The shared state (for [`router`] or custom inspection).
+    pub fn state(&self) -> &SimState {
+        &self.state
+    }
+
+    /// Conference ids in the order `GET /conferences` lists them.
+    pub fn conference_ids(&self) -> Vec<String> {
+        let world = self.state.inner.world();
+        world.confs.iter().map(|c| c.data.id.clone()).collect()
+    }
+
+    /// The first in-progress conference (the first conference when none is).
+    pub fn sample_conference(&self) -> String {
+        self.state.inner.world().sample_conference()
+    }
+
+    /// Every participant of a conference, in list order.
+    pub fn participants(&self, conference_id: &str) -> Vec<SimParticipant> {
+        let world = self.state.inner.world();
+        world
+            .conf_index(conference_id)
+            .map(|ci| world.confs[ci].participants.clone())
+            .unwrap_or_default()
+    }
+
+    pub fn participant(&self, conference_id: &str, participant_id: &str) -> Option<SimParticipant> {
+        let world = self.state.inner.world();
+        let ci = world.conf_index(conference_id)?;
+        let conf = &world.confs[ci];
+        conf.index
+            .get(participant_id)
+            .map(|&pi| conf.participants[pi].clone())
+    }
+
+    pub fn set_faults(&self, faults: Faults) {
+        self.state.inner.control().faults = faults;
+    }
+
+    pub fn set_rate_limit(&self, per_second: Option<u32>) {
+        self.state
+            .inner
+            .control()
+            .set_rate_limit(per_second, Instant::now());
+    }
+
+    /// `/v2` requests received so far.
+    pub fn request_count(&self) -> u64 {
+        self.state.inner.requests.load(Ordering::Relaxed)
+    }
+
+    /// The participant leaves now (ending the conference when it has
+    /// `end_conference_on_exit`). False when unknown, already gone, or the
+    /// conference has ended.
+    pub fn hang_up(&self, conference_id: &str, participant_id: &str) -> bool {
+        let mut world = self.state.inner.world();
+        let Some(ci) = world.conf_index(conference_id) else {
+            return false;
+        };
+        let Some(&pi) = world.confs[ci].index.get(participant_id) else {
+            return false;
+        };
+        if !world.confs[ci].in_progress()
+            || world.confs[ci].participants[pi].status == ParticipantStatus::Left
+        {
+            return false;
+        }
+        world.leave(ci, pi, Instant::now());
+        true
+    }
+
+    /// Ends the conference as `POST .../actions/end` would. False when
+    /// unknown or already ended.
+    pub fn end_conference(&self, conference_id: &str) -> bool {
+        let mut world = self.state.inner.world();
+        match world.conf_index(conference_id) {
+            Some(ci) if world.confs[ci].in_progress() => {
+                world.end_via_api(ci);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Stops serving (hanging requests are released) and waits for the tasks.
+    pub async fn shutdown(mut self) {
+        self.state.inner.shutdown.send_replace(true);
+        if let Some(churn) = self.churn.take() {
+            let _ = churn.await;
+        }
+        if let Some(mut server) = self.server.take()
+            && tokio::time::timeout(Duration::from_secs(5), &mut server)
+                .await
+                .is_err()
+        {
+            server.abort();
+        }
+    }
+}
+
+impl Drop for SimHandle {
+    fn drop(&mut self) {
+        self.state.inner.shutdown.send_replace(true);
+    }
+}

@@ -1,0 +1,246 @@
+//! Seeding the world: ids, timestamps, labels and flags, all from the seed.
+
+use std::collections::{BinaryHeap, HashMap};
+
+use fastrand::Rng;
+use time::OffsetDateTime;
+use time::macros::format_description;
+
+use super::names::{self, LabelGen};
+use super::state::{Conf, World};
+use super::{SimConfig, SimParticipant};
+use crate::telnyx::models::{Conference, ConferenceStatus, EndReason, EndedBy, ParticipantStatus};
+
+/// RFC 3339 in UTC with milliseconds: `2026-11-30T10:00:02.574Z`.
+pub(crate) fn stamp(t: OffsetDateTime) -> String {
+    t.to_offset(time::UtcOffset::UTC)
+        .format(format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+        ))
+        .unwrap_or_default()
+}
+
+pub(crate) fn truncate_ms(t: OffsetDateTime) -> OffsetDateTime {
+    t - time::Duration::nanoseconds(i64::from(t.nanosecond() % 1_000_000))
+}
+
+pub(crate) fn uuid(rng: &mut Rng) -> String {
+    let mut bytes = [0u8; 16];
+    rng.fill(&mut bytes);
+    uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .hyphenated()
+        .to_string()
+}
+
+/// `v3:` and 54 characters of base64url, like Telnyx's.
+pub(crate) fn call_control_id(rng: &mut Rng) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut id = String::with_capacity(57);
+    id.push_str("v3:");
+    for _ in 0..54 {
+        id.push(char::from(ALPHABET[rng.usize(..ALPHABET.len())]));
+    }
+    id
+}
+
+pub(crate) fn new_participant(
+    rng: &mut Rng,
+    label: String,
+    at: &str,
+    status: ParticipantStatus,
+) -> SimParticipant {
+    SimParticipant {
+        id: uuid(rng),
+        call_control_id: call_control_id(rng),
+        call_leg_id: uuid(rng),
+        label,
+        status,
+        muted: false,
+        on_hold: false,
+        end_conference_on_exit: false,
+        soft_end_conference_on_exit: false,
+        beep_enabled: None,
+        whisper_call_control_ids: Vec::new(),
+        created_at: at.to_string(),
+        updated_at: at.to_string(),
+    }
+}
+
+impl World {
+    pub fn seed(config: &SimConfig) -> World {
+        let now = truncate_ms(OffsetDateTime::now_utc());
+        let mut rng = Rng::with_seed(config.seed);
+        let scenario = config.scenario.as_ref();
+        let plan: Vec<(String, usize, bool)> = match scenario.filter(|s| !s.conferences.is_empty())
+        {
+            Some(s) => s
+                .conferences
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    let name = if c.name.is_empty() {
+                        names::conference_name(i)
+                    } else {
+                        c.name.clone()
+                    };
+                    (
+                        name,
+                        c.participants.unwrap_or(config.participants),
+                        c.completed,
+                    )
+                })
+                .collect(),
+            None => (0..config.conferences)
+                .map(|i| (names::conference_name(i), config.participants, i % 4 == 3))
+                .collect(),
+        };
+        let labels: &[String] = scenario.map(|s| s.labels.as_slice()).unwrap_or(&[]);
+        let connection_id =
+            (1_000_000_000_000_000_000u64 + rng.u64(..8_000_000_000_000_000_000)).to_string();
+        let mut world = World {
+            confs: Vec::with_capacity(plan.len()),
+            by_id: HashMap::new(),
+            rng: Rng::with_seed(config.seed ^ 0x9E37_79B9_7F4A_7C15),
+            hostile: config.hostile_labels,
+            churn_on: config.churn > 0.0,
+            timers: BinaryHeap::new(),
+            seq: 0,
+            last_stamp: now,
+        };
+        // created between 6 minutes and ~4 hours ago, newest first, spread evenly
+        let spacing = (230 * 60 / plan.len().max(1) as i64).min(23 * 60);
+        for (i, (name, count, completed)) in plan.into_iter().enumerate() {
+            let jitter = rng.i64(0..(spacing / 2).max(1));
+            let age = time::Duration::seconds(6 * 60 + spacing * i as i64 + jitter);
+            let created = now - age;
+            let ended = created + age / 2;
+            let mut data = Conference {
+                id: uuid(&mut rng),
+                name,
+                record_type: "conference".to_string(),
+                created_at: stamp(created),
+                expires_at: stamp(created + time::Duration::hours(4)),
+                status: Some(ConferenceStatus::InProgress),
+                end_reason: None,
+                ended_by: None,
+                connection_id: Some(connection_id.clone()),
+                region: Some("sv1".to_string()),
+                updated_at: Some(stamp(created)),
+            };
+            let until = if completed { ended } else { now };
+            let span_ms = (until - created).whole_milliseconds().max(0) as i64;
+            let mut conf = Conf {
+                data: Conference::default(),
+                participants: Vec::with_capacity(count),
+                index: HashMap::with_capacity(count),
+                soft_ended: false,
+                target: count,
+            };
+            let mut label_gen = LabelGen::new(labels, config.hostile_labels);
+            for k in 0..count {
+                let joined =
+                    created + time::Duration::milliseconds(span_ms * k as i64 / count as i64);
+                let label = label_gen.label(&mut rng, k);
+                let mut p =
+                    new_participant(&mut rng, label, &stamp(joined), ParticipantStatus::Joined);
+                let roll = rng.u8(..100);
+                if k == 0 {
+                    // the host: the first conference's must not end it on exit
+                    if i == 0 {
+                        p.soft_end_conference_on_exit = true;
+                    } else {
+                        p.end_conference_on_exit = true;
+                    }
+                } else {
+                    p.muted = roll < 22;
+                    p.on_hold = (22..27).contains(&roll);
+                    p.soft_end_conference_on_exit = (27..30).contains(&roll);
+                    p.end_conference_on_exit = i != 0 && (30..32).contains(&roll);
+                    if k % 29 == 7 {
+                        p.whisper_call_control_ids =
+                            vec![conf.participants[0].call_control_id.clone()];
+                    }
+                }
+                if completed {
+                    p.status = ParticipantStatus::Left;
+                    p.updated_at = stamp(ended);
+                }
+                conf.push(p);
+            }
+            if completed {
+                data.status = Some(ConferenceStatus::Completed);
+                data.end_reason = Some(EndReason::AllLeft);
+                data.ended_by = Some(EndedBy {
+                    call_control_id: Some(
+                        conf.participants
+                            .last()
+                            .map(|p| p.call_control_id.clone())
+                            .unwrap_or_else(|| call_control_id(&mut rng)),
+                    ),
+                    call_session_id: Some(uuid(&mut rng)),
+                });
+                data.updated_at = Some(stamp(ended));
+            }
+            conf.data = data;
+            world.by_id.insert(conf.data.id.clone(), world.confs.len());
+            world.confs.push(conf);
+        }
+        world
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stamps_have_milliseconds_and_never_repeat() {
+        let t = OffsetDateTime::from_unix_timestamp_nanos(1_795_000_000_574_999_999).unwrap();
+        let s = stamp(t);
+        assert!(s.ends_with(".574Z"), "{s}");
+        assert_eq!(s.len(), "2026-11-30T10:00:02.574Z".len());
+        let mut world = World::seed(&SimConfig {
+            conferences: 1,
+            participants: 1,
+            ..SimConfig::default()
+        });
+        let a = world.stamp_now();
+        let b = world.stamp_now();
+        assert!(b > a, "{a} {b}");
+    }
+
+    #[test]
+    fn ids_look_like_telnyx_ids() {
+        let mut rng = Rng::with_seed(3);
+        let ccid = call_control_id(&mut rng);
+        assert!(ccid.starts_with("v3:") && ccid.len() == 57, "{ccid}");
+        let id = uuid(&mut rng);
+        assert_eq!(uuid::Uuid::parse_str(&id).unwrap().get_version_num(), 4);
+    }
+
+    #[test]
+    fn the_first_conference_is_live_and_has_no_end_on_exit() {
+        let world = World::seed(&SimConfig {
+            conferences: 8,
+            participants: 60,
+            ..SimConfig::default()
+        });
+        assert!(world.confs[0].in_progress());
+        assert!(!world.confs[3].in_progress() && !world.confs[7].in_progress());
+        assert!(
+            world.confs[0]
+                .participants
+                .iter()
+                .all(|p| !p.end_conference_on_exit)
+        );
+        assert!(world.confs[0].participants[0].soft_end_conference_on_exit);
+        assert!(world.confs[1].participants[0].end_conference_on_exit);
+        let expiries: Vec<_> = world
+            .confs
+            .iter()
+            .map(|c| c.data.expires_at.clone())
+            .collect();
+        assert!(expiries.windows(2).all(|w| w[0] > w[1]), "{expiries:?}");
+    }
+}

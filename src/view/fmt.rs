@@ -1,0 +1,108 @@
+//! Small text helpers of the view: relative times, spinners, wrapping.
+
+use std::time::Duration;
+
+use time::OffsetDateTime;
+use unicode_width::UnicodeWidthChar;
+
+const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+/// The spinner frame at `now` (frames advance with time, not with draws).
+pub fn spinner(now: OffsetDateTime) -> &'static str {
+    let ms = (now.unix_timestamp_nanos() / 1_000_000).rem_euclid(1_200) as usize;
+    SPINNER[ms / 120]
+}
+
+/// `12s`, `3m`, `1h05m`, `2d`.
+pub fn short(d: Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        0..=59 => format!("{s}s"),
+        60..=3599 => format!("{}m", s / 60),
+        3600..=86_399 => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
+        _ => format!("{}d", s / 86_400),
+    }
+}
+
+/// The time from `then` to `now` (zero if `then` is in the future).
+pub fn since(now: OffsetDateTime, then: OffsetDateTime) -> Duration {
+    let d = now - then;
+    if d.is_negative() {
+        Duration::ZERO
+    } else {
+        d.unsigned_abs()
+    }
+}
+
+/// Whole seconds from `now` until `then`, rounded up.
+pub fn secs_until(now: OffsetDateTime, then: OffsetDateTime) -> u64 {
+    let d = then - now;
+    if d.is_negative() {
+        0
+    } else {
+        let d = d.unsigned_abs();
+        d.as_secs() + u64::from(d.subsec_nanos() > 0)
+    }
+}
+
+/// Splits `text` into lines at most `width` columns wide, at spaces when
+/// possible.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let mut line_w = 0;
+    for word in text.split(' ') {
+        let word_w: usize = word.chars().map(|c| c.width().unwrap_or(0)).sum();
+        if line_w > 0 && line_w + 1 + word_w > width {
+            lines.push(std::mem::take(&mut line));
+            line_w = 0;
+        }
+        if line_w > 0 {
+            line.push(' ');
+            line_w += 1;
+        }
+        for c in word.chars() {
+            let cw = c.width().unwrap_or(0);
+            if line_w + cw > width {
+                lines.push(std::mem::take(&mut line));
+                line_w = 0;
+            }
+            line.push(c);
+            line_w += cw;
+        }
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn short_durations() {
+        assert_eq!(short(Duration::from_secs(9)), "9s");
+        assert_eq!(short(Duration::from_secs(125)), "2m");
+        assert_eq!(short(Duration::from_secs(3_900)), "1h05m");
+        assert_eq!(short(Duration::from_secs(200_000)), "2d");
+    }
+
+    #[test]
+    fn seconds_round_up_and_never_go_negative() {
+        let now = datetime!(2026-11-30 10:00:00 UTC);
+        assert_eq!(secs_until(now, now + Duration::from_millis(3_200)), 4);
+        assert_eq!(secs_until(now, now - Duration::from_secs(1)), 0);
+        assert_eq!(since(now, now + Duration::from_secs(5)), Duration::ZERO);
+    }
+
+    #[test]
+    fn wrapping_respects_width_and_long_words() {
+        assert_eq!(wrap("aa bb cc", 5), vec!["aa bb", "cc"]);
+        assert_eq!(wrap("abcdefgh", 3), vec!["abc", "def", "gh"]);
+        assert_eq!(wrap("", 3), vec![""]);
+    }
+}

@@ -1,0 +1,191 @@
+//! The two header lines: what is open, where, and how fresh it is.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Color;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::fmt::{secs_until, short, since, spinner};
+use super::theme::Theme;
+use crate::app::model::{Load, Model};
+use crate::sanitize::sanitize_line;
+use crate::telnyx::ErrorKind;
+
+/// Draws `left` and `right` on one line; the right part wins when space is short.
+pub fn split_line(frame: &mut Frame, area: Rect, left: Line, right: Line) {
+    // one column of air between the two parts
+    let right_w = (right.width() as u16 + 1).min(area.width / 2 + area.width / 4);
+    let [l, r] = Layout::horizontal([Constraint::Min(0), Constraint::Length(right_w)]).areas(area);
+    frame.render_widget(Paragraph::new(left), l);
+    frame.render_widget(Paragraph::new(right).right_aligned(), r);
+}
+
+/// The right side of the first line: API host and badges.
+pub fn badges<'a>(model: &Model, t: &Theme) -> Line<'a> {
+    let mut spans = vec![Span::styled(
+        format!("api {} ", model.ctx.api_host),
+        t.dim(),
+    )];
+    if model.ctx.demo {
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(" DEMO ", t.badge(Color::Magenta)));
+    }
+    if model.ctx.read_only {
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(" READ-ONLY ", t.badge(Color::Yellow)));
+    }
+    Line::from(spans)
+}
+
+/// "updated 2s ago", "loading…" or "offline: <reason>, retrying in 4s".
+pub fn freshness<'a>(model: &Model, load: &Load, t: &Theme) -> Line<'a> {
+    let now = model.now;
+    if let Some((e, retry)) = &load.failure {
+        let offline = matches!(
+            e.kind,
+            ErrorKind::Connection | ErrorKind::Timeout | ErrorKind::Server | ErrorKind::RateLimited
+        );
+        let mut text = if offline {
+            format!("✖ offline: {}", e.summary())
+        } else {
+            format!("✖ {}", e.summary())
+        };
+        match retry {
+            _ if load.in_flight.is_some() => text.push_str(", retrying now"),
+            Some(at) => text.push_str(&format!(", retrying in {}s", secs_until(now, *at))),
+            None => text.push_str(", press r to retry"),
+        }
+        return Line::from(Span::styled(text, t.error()));
+    }
+    match (load.last_ok, load.in_flight) {
+        (None, _) => Line::from(Span::styled(format!("{} loading…", spinner(now)), t.info())),
+        (Some(at), in_flight) => {
+            let mark = if in_flight.is_some() { "⟳" } else { "●" };
+            Line::from(vec![
+                Span::styled(format!("{mark} "), t.ok()),
+                Span::styled(format!("updated {} ago", short(since(now, at))), t.dim()),
+            ])
+        }
+    }
+}
+
+/// Header of the participant table.
+pub fn conference(frame: &mut Frame, area: Rect, model: &Model, t: &Theme) {
+    let Some(conf) = &model.conf else { return };
+    let [l1, l2] = Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
+
+    let name = conf
+        .conference
+        .as_ref()
+        .map(|c| sanitize_line(&c.name, 80))
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| "conference".into());
+    let mut left = vec![
+        Span::styled("confmod", t.title()),
+        Span::styled(" ▸ ", t.dim()),
+        Span::styled(name, t.title()),
+    ];
+    if let Some(status) = conf.conference.as_ref().and_then(|c| c.status.as_ref()) {
+        left.push(Span::styled(
+            format!("  {}", sanitize_line(status.as_str(), 20)),
+            t.dim(),
+        ));
+    }
+    if let Some(ended) = &conf.ended {
+        left.push(Span::styled(format!("  ■ {}", ended.detail), t.error()));
+    }
+    split_line(frame, l1, Line::from(left), badges(model, t));
+
+    let (joining, joined, gone) = conf.counts();
+    // the whole id when there is room, else its first block
+    let id = sanitize_line(&conf.id, 40);
+    let id = if area.width >= 100 || id.chars().count() <= 12 {
+        id
+    } else {
+        format!("{}…", id.chars().take(8).collect::<String>())
+    };
+    let mut counts = vec![
+        Span::styled(id, t.dim()),
+        Span::raw("  "),
+        Span::styled(format!("{joined}"), t.on()),
+        Span::raw(" joined "),
+        Span::styled(format!("{joining}"), t.on()),
+        Span::raw(" joining "),
+        Span::styled(format!("{gone}"), t.on()),
+        Span::raw(" left"),
+    ];
+    if conf.rejected > 0 {
+        counts.push(Span::styled(
+            format!("  ({} unreadable)", conf.rejected),
+            t.error(),
+        ));
+    }
+    split_line(
+        frame,
+        l2,
+        Line::from(counts),
+        freshness(model, &conf.load, t),
+    );
+}
+
+/// Header of the conference picker.
+pub fn picker(frame: &mut Frame, area: Rect, model: &Model, t: &Theme) {
+    let [l1, l2] = Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
+    let left = Line::from(vec![
+        Span::styled("confmod", t.title()),
+        Span::styled(" ▸ ", t.dim()),
+        Span::styled("conferences in progress", t.title()),
+    ]);
+    split_line(frame, l1, left, badges(model, t));
+
+    let p = &model.picker;
+    let shown = p.visible().len();
+    let filter = p.filter.value();
+    let left = if p.filtering || !filter.is_empty() {
+        let width = l2.width.saturating_sub(24).max(8) as usize;
+        let scroll = p.filter.visual_scroll(width);
+        let visible: String = filter.chars().skip(scroll).collect();
+        let mut spans = vec![
+            Span::styled("/ ", t.key()),
+            Span::raw(sanitize_line(&visible, width)),
+        ];
+        if p.filtering {
+            spans.push(Span::styled("▏", t.key()));
+        }
+        spans.push(Span::styled(
+            format!("  {shown} of {}", p.conferences.len()),
+            t.dim(),
+        ));
+        Line::from(spans)
+    } else if p.load.last_ok.is_some() {
+        Line::from(Span::styled(
+            format!("{shown} conference{}", if shown == 1 { "" } else { "s" }),
+            t.dim(),
+        ))
+    } else {
+        Line::default()
+    };
+    // The picker is idle between loads: an absolute time never goes stale.
+    let right = match (&p.load.failure, p.load.last_ok) {
+        (None, Some(at)) if p.load.in_flight.is_none() => Line::from(vec![
+            Span::styled("● ", t.ok()),
+            Span::styled(
+                format!(
+                    "loaded {:02}:{:02}:{:02} UTC",
+                    at.hour(),
+                    at.minute(),
+                    at.second()
+                ),
+                t.dim(),
+            ),
+        ]),
+        _ => freshness(model, &p.load, t),
+    };
+    if left.width() + right.width() + 2 > l2.width as usize && p.filtering {
+        // typing wins over the freshness line
+        frame.render_widget(Paragraph::new(left), l2);
+    } else {
+        split_line(frame, l2, left, right);
+    }
+}

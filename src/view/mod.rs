@@ -1,0 +1,130 @@
+//! `view(&Model, &mut Frame)`: the whole screen as a function of the model.
+//! It reads nothing else (no clock, no terminal queries) and builds only what
+//! is on screen. Every server-supplied string is sanitized before it is drawn.
+
+pub mod fmt;
+pub mod footer;
+pub mod form;
+pub mod header;
+pub mod help;
+pub mod picker;
+pub mod table;
+pub mod theme;
+pub mod toast;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::app::layout::{self, FOOTER_LINES, HEADER_LINES, MIN_HEIGHT, MIN_WIDTH};
+use crate::app::model::{Load, Model, Overlay, Screen, short_call_control_id};
+use crate::telnyx::{ApiError, ErrorKind, Participant};
+use theme::Theme;
+
+pub fn view(model: &Model, frame: &mut Frame) {
+    let area = frame.area();
+    let t = Theme::new(model.ctx.no_color);
+    if layout::too_small(area.width, area.height) {
+        return too_small(frame, area, &t);
+    }
+    let [head, body, foot] = Layout::vertical([
+        Constraint::Length(HEADER_LINES),
+        Constraint::Min(0),
+        Constraint::Length(FOOTER_LINES),
+    ])
+    .areas(area);
+    match model.screen {
+        Screen::Picker => {
+            header::picker(frame, head, model, &t);
+            picker::render(frame, body, model, &t);
+        }
+        Screen::Table => {
+            header::conference(frame, head, model, &t);
+            table::render(frame, body, model, &t);
+        }
+    }
+    footer::render(frame, foot, model, &t);
+    match &model.overlay {
+        Some(Overlay::Form(f)) => form::render(frame, body, model, f, &t),
+        Some(Overlay::Confirm(f)) => form::confirm(frame, body, model, f, &t),
+        Some(Overlay::Help) => help::render(frame, area, model, &t),
+        None => {}
+    }
+    toast::render(frame, body, model, &t);
+}
+
+fn too_small(frame: &mut Frame, area: Rect, t: &Theme) {
+    let lines = vec![
+        Line::from(Span::styled("terminal too small", t.error())),
+        Line::from(format!(
+            "{}x{}: confmod needs {MIN_WIDTH}x{MIN_HEIGHT}",
+            area.width, area.height
+        )),
+        Line::from(Span::styled("q or Ctrl-C quits", t.dim())),
+    ];
+    message(frame, area, t, lines);
+}
+
+/// Lines centered in `area` (empty and error states).
+pub fn message(frame: &mut Frame, area: Rect, _t: &Theme, lines: Vec<Line<'static>>) {
+    let height = (lines.len() as u16).min(area.height);
+    let top = area.y + area.height.saturating_sub(height) / 2;
+    let rect = Rect::new(area.x, top, area.width, height);
+    frame.render_widget(Paragraph::new(lines).centered(), rect);
+}
+
+/// `text` wrapped to `width` columns, one `Line` per row.
+pub fn wrapped(text: &str, width: u16, style: Style) -> Vec<Line<'static>> {
+    fmt::wrap(text, width.max(10) as usize)
+        .into_iter()
+        .map(|l| Line::from(Span::styled(l, style)))
+        .collect()
+}
+
+/// What stands in for a label not (yet) known: a short call_control_id.
+pub fn no_label(_model: &Model, p: &Participant) -> String {
+    short_call_control_id(&p.call_control_id, &p.id)
+}
+
+/// The full-screen explanation of a load that failed before anything arrived.
+pub fn failure_lines(
+    model: &Model,
+    load: &Load,
+    e: &ApiError,
+    what: &str,
+    back: bool,
+    width: u16,
+    t: &Theme,
+) -> Vec<Line<'static>> {
+    let headline = match e.kind {
+        ErrorKind::Auth => "The API refused the key.".to_string(),
+        ErrorKind::ConferenceNotFound => "This conference does not exist.".to_string(),
+        ErrorKind::Connection | ErrorKind::Timeout => {
+            format!("Cannot reach the API at {}.", model.ctx.api_host)
+        }
+        _ => format!("Cannot load the {what}."),
+    };
+    let mut lines = vec![
+        Line::from(Span::styled(headline, t.error())),
+        Line::default(),
+    ];
+    lines.extend(wrapped(&e.to_string(), width.saturating_sub(8), t.plain()));
+    lines.push(Line::default());
+    let back = if back { "  Esc conferences" } else { "" };
+    let retry = load.failure.as_ref().and_then(|(_, r)| *r);
+    let hint = match (e.kind, retry) {
+        (ErrorKind::Auth, _) => {
+            format!("Check TELNYX_API_KEY (or --api-key-file).  r retry{back}  q quit")
+        }
+        _ if load.in_flight.is_some() => format!("retrying now…{back}  q quit"),
+        (_, Some(at)) => format!(
+            "retrying in {}s  r retry now{back}  q quit",
+            fmt::secs_until(model.now, at)
+        ),
+        (_, None) => format!("r retry{back}  q quit"),
+    };
+    lines.push(Line::from(Span::styled(hint, t.dim())));
+    lines
+}

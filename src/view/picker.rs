@@ -1,0 +1,78 @@
+//! The conference picker.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, HighlightSpacing, Row, Table, TableState};
+
+use super::fmt::{short, since, spinner};
+use super::message;
+use super::theme::Theme;
+use crate::app::layout;
+use crate::app::model::{Model, parse_time};
+use crate::sanitize::sanitize_line;
+
+pub fn render(frame: &mut Frame, area: Rect, model: &Model, t: &Theme) {
+    let p = &model.picker;
+    if p.conferences.is_empty() {
+        let lines = match (&p.load.failure, p.load.last_ok) {
+            (Some((e, _)), _) => {
+                super::failure_lines(model, &p.load, e, "conferences", false, area.width, t)
+            }
+            (None, None) => vec![Line::from(Span::styled(
+                format!("{} loading conferences…", spinner(model.now)),
+                t.info(),
+            ))],
+            (None, Some(_)) => vec![
+                Line::from(Span::styled("No conference is in progress.", t.dim())),
+                Line::from(Span::styled("r refresh  q quit", t.dim())),
+            ],
+        };
+        return message(frame, area, t, lines);
+    }
+    let visible = p.visible();
+    if visible.is_empty() {
+        return message(
+            frame,
+            area,
+            t,
+            vec![Line::from(Span::styled(
+                "No conference matches the filter.  Esc clears it",
+                t.dim(),
+            ))],
+        );
+    }
+    let rows_fit = layout::table_rows(model.size.1);
+    let start = p.offset.min(visible.len());
+    let end = (start + rows_fit).min(visible.len());
+    let rows: Vec<Row> = visible[start..end]
+        .iter()
+        .map(|&i| {
+            let c = &p.conferences[i];
+            let created = parse_time(&c.created_at)
+                .map(|at| format!("{} ago", short(since(model.now, at))))
+                .unwrap_or_else(|| "?".into());
+            Row::new(vec![
+                Cell::from(sanitize_line(&c.name, 120)),
+                Cell::from(Span::styled(sanitize_line(&c.id, 40), t.dim())),
+                Cell::from(created),
+            ])
+        })
+        .collect();
+    let header = Row::new(["NAME", "ID", "CREATED"].map(|s| Cell::from(s).style(t.column_title())));
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Min(16),
+            Constraint::Length(36),
+            Constraint::Length(10),
+        ],
+    )
+    .header(header)
+    .column_spacing(2)
+    .row_highlight_style(t.selected())
+    .highlight_symbol("›")
+    .highlight_spacing(HighlightSpacing::Always);
+    let mut state = TableState::default().with_selected(Some(p.cursor.saturating_sub(start)));
+    frame.render_stateful_widget(table, area, &mut state);
+}

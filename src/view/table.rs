@@ -1,0 +1,134 @@
+//! The participant table. Only the rows on screen are built: a frame costs
+//! the same for 50 participants and 50,000.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, HighlightSpacing, Row as TableRow, Table, TableState};
+
+use super::fmt::{short, since, spinner};
+use super::theme::Theme;
+use super::{message, no_label};
+use crate::app::model::{CHANGED_TTL, ConferenceView, Label, Model, Row};
+use crate::telnyx::ParticipantStatus;
+
+const WIDTHS: [Constraint; 9] = [
+    Constraint::Length(1), // mark: spinner / changed
+    Constraint::Min(12),   // label
+    Constraint::Length(7), // status
+    Constraint::Length(5), // muted
+    Constraint::Length(4), // on hold
+    Constraint::Length(3), // end on exit
+    Constraint::Length(4), // soft end
+    Constraint::Length(9), // beep
+    Constraint::Length(6), // joined
+];
+
+const TITLES: [&str; 9] = [
+    "", "LABEL", "STATUS", "MUTE", "HOLD", "END", "SOFT", "BEEP", "JOINED",
+];
+
+pub fn render(frame: &mut Frame, area: Rect, model: &Model, t: &Theme) {
+    let Some(conf) = &model.conf else { return };
+    if !conf.loaded {
+        return placeholder(frame, area, model, conf, t);
+    }
+    if conf.rows.is_empty() {
+        return message(
+            frame,
+            area,
+            t,
+            vec![Line::from(Span::styled("No participants.", t.dim()))],
+        );
+    }
+    let window = conf.window(model.size.1);
+    let first = window.start;
+    let rows: Vec<TableRow> = conf.rows[window]
+        .iter()
+        .map(|row| build_row(model, row, t))
+        .collect();
+    let header = TableRow::new(TITLES.map(|s| Cell::from(s).style(t.column_title())));
+    let table = Table::new(rows, WIDTHS)
+        .header(header)
+        .column_spacing(1)
+        .row_highlight_style(t.selected())
+        .highlight_symbol("›")
+        .highlight_spacing(HighlightSpacing::Always);
+    let mut state = TableState::default().with_selected(Some(conf.cursor.saturating_sub(first)));
+    frame.render_stateful_widget(table, area, &mut state);
+}
+
+fn yes(b: bool, word: &'static str, t: &Theme) -> Span<'static> {
+    if b {
+        Span::styled(word, t.on())
+    } else {
+        Span::styled("·", t.dim())
+    }
+}
+
+fn build_row<'a>(model: &Model, row: &Row, t: &Theme) -> TableRow<'a> {
+    let p = &row.p;
+    let now = model.now;
+    let pending = model.pending.get(&p.id);
+    let changed = row.changed_at.is_some_and(|c| c + CHANGED_TTL > now);
+    let mark = match (pending, changed) {
+        (Some(_), _) => Span::styled(spinner(now), t.info()),
+        (None, true) => Span::styled("•", t.changed()),
+        _ => Span::raw(" "),
+    };
+    let label = match model.labels.get(&p.id) {
+        Some(Label::Known(_)) => Span::raw(model.label_of(p)),
+        _ => Span::styled(no_label(model, p), t.dim()),
+    };
+    let status = match &p.status {
+        ParticipantStatus::Joining => Span::styled("joining", t.info()),
+        ParticipantStatus::Joined => Span::raw("joined"),
+        ParticipantStatus::Left => Span::raw("left"),
+        ParticipantStatus::Unknown(s) => {
+            Span::styled(crate::sanitize::sanitize_line(s, 7), t.error())
+        }
+    };
+    let beep = match model.beeps.get(&p.id) {
+        // what this console last set, marked as such: the API never returns it
+        Some(b) => Span::styled(format!("{b}*"), t.plain()),
+        None => Span::styled("?", t.dim()),
+    };
+    let joined = row
+        .joined_at
+        .map(|j| short(since(now, j)))
+        .unwrap_or_else(|| "?".into());
+    let style = if row.is_left() {
+        t.left()
+    } else if changed {
+        t.changed()
+    } else {
+        Style::new()
+    };
+    TableRow::new(vec![
+        Cell::from(mark),
+        Cell::from(label),
+        Cell::from(status),
+        Cell::from(yes(p.muted, "muted", t)),
+        Cell::from(yes(p.on_hold, "hold", t)),
+        Cell::from(yes(p.end_conference_on_exit, "yes", t)),
+        Cell::from(yes(p.soft_end_conference_on_exit, "yes", t)),
+        Cell::from(beep),
+        Cell::from(joined),
+    ])
+    .style(style)
+}
+
+/// Before the first list arrives: loading, or why it cannot.
+fn placeholder(frame: &mut Frame, area: Rect, model: &Model, conf: &ConferenceView, t: &Theme) {
+    let lines = match &conf.load.failure {
+        None => vec![Line::from(Span::styled(
+            format!("{} loading participants…", spinner(model.now)),
+            t.info(),
+        ))],
+        Some((e, _)) => {
+            super::failure_lines(model, &conf.load, e, "participants", true, area.width, t)
+        }
+    };
+    message(frame, area, t, lines);
+}

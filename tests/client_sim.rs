@@ -1,0 +1,581 @@
+//! `confmod::telnyx::Client` against the in-process sim (every call, every
+//! error kind) and against tiny scripted servers (retries, paging).
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use confmod::sim::{self, Faults, Scenario, ScenarioConference, SimConfig, SimHandle};
+use confmod::telnyx::{
+    ApiError, ApiKey, BeepEnabled, CallControlIds, Client, ClientConfig, ConferenceFilter,
+    ConferenceStatus, ErrorKind, ParticipantFilter, ParticipantStatus, RetryNotice, RetryPolicy,
+    UpdateParticipant,
+};
+use serde_json::json;
+
+fn fast(max_retries: u32) -> RetryPolicy {
+    RetryPolicy {
+        max_retries,
+        initial: Duration::from_millis(10),
+        max: Duration::from_millis(50),
+        jitter: 0.0,
+    }
+}
+
+fn client(base: &str, key: &str, max_retries: u32, timeout: Duration) -> Client {
+    let mut config = ClientConfig::new(base, ApiKey::new(key).unwrap());
+    config.timeout = timeout;
+    Client::new(&config)
+        .unwrap()
+        .with_retry_policy(fast(max_retries))
+}
+
+async fn start(config: SimConfig) -> (SimHandle, Client) {
+    let sim = sim::spawn(config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let c = client(sim.base_url(), sim.api_key(), 0, Duration::from_secs(30));
+    (sim, c)
+}
+
+fn small() -> SimConfig {
+    SimConfig {
+        conferences: 4,
+        participants: 30,
+        scenario: Some(Scenario {
+            conferences: [
+                "Weekly all hands",
+                "Sales sync",
+                "Board prep",
+                "Yesterday's retro",
+            ]
+            .iter()
+            .enumerate()
+            .map(|(i, name)| ScenarioConference {
+                name: name.to_string(),
+                participants: None,
+                completed: i == 3,
+            })
+            .collect(),
+            labels: vec!["Ava / host".into(), "Dial-in +1 415 555 0134".into()],
+        }),
+        ..SimConfig::default()
+    }
+}
+
+#[tokio::test]
+async fn conferences_are_listed_filtered_and_read() {
+    let (sim, c) = start(small()).await;
+    let all = c
+        .list_conferences(&ConferenceFilter::default())
+        .await
+        .unwrap();
+    assert!(all.rejected.is_empty());
+    let listed: Vec<String> = all.items.iter().map(|c| c.id.clone()).collect();
+    assert_eq!(listed, sim.conference_ids());
+
+    let completed = ConferenceFilter {
+        status: Some(ConferenceStatus::Completed),
+        name: None,
+    };
+    let done = c.list_conferences(&completed).await.unwrap().items;
+    assert_eq!(done.len(), 1);
+    assert_eq!(done[0].name, "Yesterday's retro");
+    let live = ConferenceFilter {
+        status: Some(ConferenceStatus::InProgress),
+        name: None,
+    };
+    assert_eq!(c.list_conferences(&live).await.unwrap().items.len(), 3);
+    let named = ConferenceFilter {
+        status: None,
+        name: Some("Sales sync".into()),
+    };
+    let found = c.list_conferences(&named).await.unwrap().items;
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].id, sim.conference_ids()[1]);
+
+    let conf = c.get_conference(&sim.sample_conference()).await.unwrap();
+    assert_eq!(conf.name, "Weekly all hands");
+    assert_eq!(conf.status, Some(ConferenceStatus::InProgress));
+}
+
+#[tokio::test]
+async fn participants_are_listed_across_pages_and_filtered() {
+    let (sim, c) = start(SimConfig {
+        conferences: 1,
+        participants: 640,
+        ..SimConfig::default()
+    })
+    .await;
+    let conf = sim.sample_conference();
+    let before = sim.request_count();
+    let listing = c
+        .list_participants(&conf, &ParticipantFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        sim.request_count() - before,
+        3,
+        "640 at 250 a page is 3 pages"
+    );
+    assert!(listing.rejected.is_empty());
+    let expected: Vec<String> = sim.participants(&conf).into_iter().map(|p| p.id).collect();
+    let got: Vec<String> = listing.items.iter().map(|p| p.id.clone()).collect();
+    assert_eq!(got, expected);
+    assert!(
+        listing
+            .items
+            .iter()
+            .all(|p| p.conference.id == conf && p.record_type == "participant")
+    );
+
+    let muted = ParticipantFilter {
+        muted: Some(true),
+        on_hold: None,
+    };
+    let got = c.list_participants(&conf, &muted).await.unwrap().items;
+    let expected = sim
+        .participants(&conf)
+        .into_iter()
+        .filter(|p| p.muted)
+        .count();
+    assert!(expected > 0);
+    assert_eq!(got.len(), expected);
+    assert!(got.iter().all(|p| p.muted));
+    let held = ParticipantFilter {
+        muted: Some(false),
+        on_hold: Some(true),
+    };
+    let got = c.list_participants(&conf, &held).await.unwrap().items;
+    let expected = sim
+        .participants(&conf)
+        .into_iter()
+        .filter(|p| p.on_hold && !p.muted)
+        .count();
+    assert!(expected > 0);
+    assert_eq!(got.len(), expected);
+}
+
+#[tokio::test]
+async fn participants_are_read_by_id_and_label_and_updated() {
+    let (sim, c) = start(small()).await;
+    let conf = sim.sample_conference();
+    let first = sim.participants(&conf)[0].clone();
+    let by_id = c.get_participant(&conf, &first.id).await.unwrap();
+    assert_eq!(by_id.label.as_deref(), Some("Ava / host"));
+    assert_eq!(by_id.conference_id.as_deref(), Some(conf.as_str()));
+    let by_label = c.get_participant(&conf, "Ava / host").await.unwrap();
+    assert_eq!(by_label.id.as_deref(), Some(first.id.as_str()));
+    let dial_in = c
+        .get_participant(&conf, "Dial-in +1 415 555 0134")
+        .await
+        .unwrap();
+    assert_eq!(dial_in.id, Some(sim.participants(&conf)[1].id.clone()));
+
+    let update = UpdateParticipant {
+        end_conference_on_exit: Some(true),
+        beep_enabled: Some(BeepEnabled::Never),
+        ..Default::default()
+    };
+    let updated = c
+        .update_participant(&conf, &first.id, &update)
+        .await
+        .unwrap();
+    assert_eq!(updated.end_conference_on_exit, Some(true));
+    assert_eq!(
+        updated.soft_end_conference_on_exit,
+        Some(first.soft_end_conference_on_exit)
+    );
+    let state = sim.participant(&conf, &first.id).unwrap();
+    assert!(state.end_conference_on_exit);
+    assert_eq!(state.beep_enabled, Some(BeepEnabled::Never));
+    assert!(state.updated_at > first.updated_at);
+}
+
+#[tokio::test]
+async fn actions_reach_the_sim() {
+    let (sim, c) = start(small()).await;
+    let conf = sim.sample_conference();
+    let before = sim.participants(&conf);
+    let p = before[2].clone();
+    let one = CallControlIds::one(&p.call_control_id).unwrap();
+    let state = || sim.participant(&conf, &p.id).unwrap();
+
+    c.mute(&conf, &one).await.unwrap();
+    assert!(state().muted);
+    c.unmute(&conf, &one).await.unwrap();
+    assert!(!state().muted);
+    c.hold(&conf, &one).await.unwrap();
+    assert!(state().on_hold);
+    c.unhold(&conf, &one).await.unwrap();
+    assert!(!state().on_hold);
+    // only the one named was touched
+    let after = sim.participants(&conf);
+    assert_eq!(after.len(), before.len());
+    for (b, a) in before.iter().zip(&after) {
+        if b.id != p.id {
+            assert_eq!(a, b);
+        }
+    }
+
+    c.end_conference(&conf).await.unwrap();
+    assert_eq!(
+        c.get_conference(&conf).await.unwrap().status,
+        Some(ConferenceStatus::Completed)
+    );
+    assert!(
+        sim.participants(&conf)
+            .iter()
+            .all(|q| q.status == ParticipantStatus::Left)
+    );
+}
+
+fn kind_of<T: std::fmt::Debug>(r: Result<T, ApiError>) -> ApiError {
+    r.expect_err("the call should fail")
+}
+
+#[tokio::test]
+async fn every_api_error_has_its_kind() {
+    let (sim, c) = start(small()).await;
+    let conf = sim.sample_conference();
+    let unknown = "3fa85f64-5717-4562-b3fc-2c963f66afa6";
+    let p = sim.participants(&conf)[3].clone();
+
+    let wrong_key = client(sim.base_url(), "KEYwrong", 0, Duration::from_secs(30));
+    let e = kind_of(wrong_key.get_conference(&conf).await);
+    assert_eq!(
+        (e.kind, e.status, e.code()),
+        (ErrorKind::Auth, Some(401), Some("10009"))
+    );
+
+    let e = kind_of(c.get_conference(unknown).await);
+    assert_eq!(
+        (e.kind, e.code()),
+        (ErrorKind::ConferenceNotFound, Some("90058"))
+    );
+    let e = kind_of(c.get_participant(&conf, unknown).await);
+    assert_eq!((e.kind, e.code()), (ErrorKind::NotFound, Some("10007")));
+
+    let e = kind_of(
+        c.mute(&conf, &CallControlIds::one("v3:nobody").unwrap())
+            .await,
+    );
+    assert_eq!(
+        (e.kind, e.code()),
+        (ErrorKind::Unprocessable, Some("90015"))
+    );
+    assert_eq!(e.errors[0].source_name(), Some("/call_control_ids"));
+
+    // the typed client cannot send a bad enum value: send it raw
+    let raw = reqwest::Client::builder().no_proxy().build().unwrap();
+    let resp = raw
+        .patch(format!(
+            "{}/conferences/{conf}/participants/{}",
+            sim.base_url(),
+            p.id
+        ))
+        .bearer_auth(sim.api_key())
+        .json(&json!({"beep_enabled": "loud"}))
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    let e = ApiError::from_response(status, &resp.bytes().await.unwrap(), None);
+    assert_eq!(
+        (e.kind, e.code()),
+        (ErrorKind::Unprocessable, Some("10032"))
+    );
+    assert_eq!(e.errors[0].source_name(), Some("/beep_enabled"));
+
+    assert!(sim.hang_up(&conf, &p.id));
+    let e = kind_of(
+        c.update_participant(&conf, &p.id, &UpdateParticipant::default())
+            .await,
+    );
+    assert_eq!((e.kind, e.code()), (ErrorKind::CallEnded, Some("90018")));
+
+    c.end_conference(&conf).await.unwrap();
+    let e = kind_of(c.end_conference(&conf).await);
+    assert_eq!(
+        (e.kind, e.code()),
+        (ErrorKind::ConferenceEnded, Some("90019"))
+    );
+    let e = kind_of(
+        c.unmute(&conf, &CallControlIds::one(&p.call_control_id).unwrap())
+            .await,
+    );
+    assert_eq!(e.kind, ErrorKind::ConferenceEnded);
+}
+
+#[tokio::test]
+async fn rate_limits_server_errors_and_hangs_have_their_kinds() {
+    let (sim, c) = start(small()).await;
+    sim.set_rate_limit(Some(1));
+    let mut limited = None;
+    for _ in 0..20 {
+        if let Err(e) = c.get_conference(&sim.sample_conference()).await {
+            limited = Some(e);
+            break;
+        }
+    }
+    let e = limited.expect("20 requests at once must exceed 1 a second");
+    assert_eq!(
+        (e.kind, e.status, e.code()),
+        (ErrorKind::RateLimited, Some(429), Some("10011"))
+    );
+    assert!(e.retry_after.is_some_and(|d| d >= Duration::from_secs(1)));
+    sim.set_rate_limit(None);
+
+    sim.set_faults(Faults {
+        fail_rate: 1.0,
+        ..Faults::default()
+    });
+    let e = kind_of(c.list_conferences(&ConferenceFilter::default()).await);
+    assert_eq!(e.kind, ErrorKind::Server);
+
+    sim.set_faults(Faults {
+        hang_rate: 1.0,
+        ..Faults::default()
+    });
+    let notices = Arc::new(Mutex::new(Vec::<RetryNotice>::new()));
+    let hook_notices = notices.clone();
+    let impatient = client(sim.base_url(), sim.api_key(), 1, Duration::from_millis(300))
+        .with_retry_hook(Arc::new(move |n: &RetryNotice| {
+            hook_notices.lock().unwrap().push(n.clone())
+        }));
+    let e = kind_of(impatient.get_conference(&sim.sample_conference()).await);
+    assert_eq!((e.kind, e.status), (ErrorKind::Timeout, None));
+    let kinds: Vec<ErrorKind> = notices
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|n| n.error.kind)
+        .collect();
+    assert_eq!(
+        kinds,
+        [ErrorKind::Timeout],
+        "one retry after the first timeout"
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn connection_and_decode_failures_have_their_kinds() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let nobody = client(
+        &format!("http://127.0.0.1:{port}/v2"),
+        "KEYx",
+        0,
+        Duration::from_secs(5),
+    );
+    let e = kind_of(nobody.get_conference("c").await);
+    assert_eq!((e.kind, e.status), (ErrorKind::Connection, None));
+
+    let garbage = Scripted::start(vec![Canned::new(200, "<<<not json>>>")]).await;
+    let e = kind_of(garbage.client(0).get_conference("c").await);
+    assert_eq!((e.kind, e.status), (ErrorKind::Decode, Some(200)));
+    assert!(e.note.unwrap().contains("not json"));
+}
+
+// ---- scripted servers ------------------------------------------------------
+
+#[derive(Clone)]
+struct Canned {
+    status: u16,
+    headers: Vec<(&'static str, &'static str)>,
+    body: String,
+}
+
+impl Canned {
+    fn new(status: u16, body: &str) -> Self {
+        Canned {
+            status,
+            headers: Vec::new(),
+            body: body.to_string(),
+        }
+    }
+
+    fn header(mut self, name: &'static str, value: &'static str) -> Self {
+        self.headers.push((name, value));
+        self
+    }
+}
+
+/// Answers the script in order, then repeats its last answer; counts requests.
+struct Script {
+    replies: Mutex<VecDeque<Canned>>,
+    last: Mutex<Option<Canned>>,
+    count: AtomicUsize,
+}
+
+struct Scripted {
+    base: String,
+    script: Arc<Script>,
+}
+
+async fn play(State(script): State<Arc<Script>>) -> Response {
+    script.count.fetch_add(1, Ordering::SeqCst);
+    let next = script.replies.lock().unwrap().pop_front();
+    let canned = match next {
+        Some(c) => {
+            *script.last.lock().unwrap() = Some(c.clone());
+            c
+        }
+        None => script
+            .last
+            .lock()
+            .unwrap()
+            .clone()
+            .expect("an empty script"),
+    };
+    let mut resp = (StatusCode::from_u16(canned.status).unwrap(), canned.body).into_response();
+    resp.headers_mut()
+        .insert("content-type", "application/json".parse().unwrap());
+    for (name, value) in canned.headers {
+        resp.headers_mut().insert(name, value.parse().unwrap());
+    }
+    resp
+}
+
+impl Scripted {
+    async fn start(replies: Vec<Canned>) -> Scripted {
+        let script = Arc::new(Script {
+            replies: Mutex::new(replies.into()),
+            last: Mutex::new(None),
+            count: AtomicUsize::new(0),
+        });
+        let app = Router::new().fallback(play).with_state(script.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}/v2", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Scripted { base, script }
+    }
+
+    fn client(&self, max_retries: u32) -> Client {
+        client(
+            &self.base,
+            "KEYscripted",
+            max_retries,
+            Duration::from_secs(5),
+        )
+    }
+
+    fn requests(&self) -> usize {
+        self.script.count.load(Ordering::SeqCst)
+    }
+}
+
+fn conference_body() -> String {
+    json!({"data": {"id": "c1", "name": "n", "record_type": "conference", "created_at": "", "expires_at": ""}}).to_string()
+}
+
+fn errors_body(code: &str, title: &str) -> String {
+    json!({"errors": [{"code": code, "title": title}]}).to_string()
+}
+
+#[tokio::test]
+async fn a_429_is_retried_after_its_retry_after() {
+    let server = Scripted::start(vec![
+        Canned::new(429, &errors_body("10011", "Too many requests")).header("retry-after", "1"),
+        Canned::new(200, &conference_body()),
+    ])
+    .await;
+    let notices = Arc::new(Mutex::new(Vec::<RetryNotice>::new()));
+    let hook_notices = notices.clone();
+    let c = server
+        .client(2)
+        .with_retry_hook(Arc::new(move |n: &RetryNotice| {
+            hook_notices.lock().unwrap().push(n.clone())
+        }));
+    let conf = c.get_conference("c1").await.unwrap();
+    assert_eq!(conf.id, "c1");
+    assert_eq!(server.requests(), 2);
+    let notices = notices.lock().unwrap();
+    assert_eq!(notices.len(), 1);
+    assert_eq!(notices[0].error.kind, ErrorKind::RateLimited);
+    assert_eq!(notices[0].error.status, Some(429));
+    assert_eq!(notices[0].error.retry_after, Some(Duration::from_secs(1)));
+    assert_eq!(notices[0].delay, Duration::from_secs(1));
+    assert_eq!(notices[0].retry, 1);
+}
+
+#[tokio::test]
+async fn a_503_is_retried() {
+    let server = Scripted::start(vec![
+        Canned::new(
+            503,
+            "<html><body>503 Service Temporarily Unavailable</body></html>",
+        ),
+        Canned::new(200, &conference_body()),
+    ])
+    .await;
+    assert_eq!(
+        server.client(2).get_conference("c1").await.unwrap().id,
+        "c1"
+    );
+    assert_eq!(server.requests(), 2);
+}
+
+#[tokio::test]
+async fn x_should_retry_overrides_the_status() {
+    let never = Scripted::start(vec![
+        Canned::new(503, &errors_body("10002", "Service unavailable"))
+            .header("x-should-retry", "false"),
+        Canned::new(200, &conference_body()),
+    ])
+    .await;
+    let e = kind_of(never.client(3).get_conference("c1").await);
+    assert_eq!(e.kind, ErrorKind::Server);
+    assert_eq!(never.requests(), 1);
+
+    let always = Scripted::start(vec![
+        Canned::new(400, &errors_body("10015", "Bad Request")).header("x-should-retry", "true"),
+        Canned::new(200, &conference_body()),
+    ])
+    .await;
+    assert_eq!(
+        always.client(3).get_conference("c1").await.unwrap().id,
+        "c1"
+    );
+    assert_eq!(always.requests(), 2);
+}
+
+#[tokio::test]
+async fn paging_that_never_advances_ends_with_the_items_once() {
+    let stuck = json!({
+        "data": [{"id": "p1"}, {"id": "p2"}],
+        "meta": {"page_number": 1, "page_size": 250, "total_pages": 1000, "total_results": 250000}
+    });
+    let server = Scripted::start(vec![Canned::new(200, &stuck.to_string())]).await;
+    let listing = server
+        .client(0)
+        .list_participants("c", &ParticipantFilter::default())
+        .await
+        .unwrap();
+    let got: Vec<&str> = listing.items.iter().map(|p| p.id.as_str()).collect();
+    assert_eq!(got, ["p1", "p2"]);
+    assert!(server.requests() <= 2, "{} requests", server.requests());
+}
+
+#[tokio::test]
+async fn a_list_without_meta_is_a_single_page() {
+    let server = Scripted::start(vec![Canned::new(
+        200,
+        &json!({"data": [{"id": "a"}, {"id": "b"}]}).to_string(),
+    )])
+    .await;
+    let listing = server
+        .client(0)
+        .list_conferences(&ConferenceFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(listing.items.len(), 2);
+    assert_eq!(server.requests(), 1);
+}

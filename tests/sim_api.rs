@@ -1,0 +1,1172 @@
+//! The sim over raw HTTP: shapes, errors, paging, filters, state changes,
+//! rate limiting, faults, determinism and scale.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use confmod::sim::{self, Faults, Scenario, ScenarioConference, SimConfig, SimHandle};
+use confmod::telnyx::models::{BeepEnabled, ParticipantStatus};
+use reqwest::Method;
+use reqwest::header::HeaderMap;
+use serde_json::{Value, json};
+
+struct Reply {
+    status: u16,
+    headers: HeaderMap,
+    text: String,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts an errors body with one entry of this status and code; returns the entry.
+    fn error(&self, status: u16, code: &str, title: &str) -> Value {
+        assert_eq!(self.status, status, "{}", self.text);
+        let body = self.json();
+        let entry = body["errors"][0].clone();
+        assert_eq!(entry["code"], code, "{}", self.text);
+        assert_eq!(entry["title"], title, "{}", self.text);
+        assert!(entry["detail"].is_string(), "{}", self.text);
+        entry
+    }
+}
+
+struct Api {
+    sim: SimHandle,
+    http: reqwest::Client,
+}
+
+impl Api {
+    async fn start(config: SimConfig) -> Api {
+        let sim = sim::spawn(config, "127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap();
+        Api { sim, http }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{}", self.sim.base_url(), path)
+    }
+
+    async fn request(
+        &self,
+        method: Method,
+        url: &str,
+        key: Option<&str>,
+        body: Option<&str>,
+    ) -> Reply {
+        let mut req = self.http.request(method, url);
+        if let Some(key) = key {
+            req = req.header("authorization", format!("Bearer {key}"));
+        }
+        if let Some(body) = body {
+            req = req
+                .header("content-type", "application/json")
+                .body(body.to_string());
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let text = resp.text().await.unwrap();
+        Reply {
+            status,
+            headers,
+            text,
+        }
+    }
+
+    async fn get(&self, path: &str) -> Reply {
+        let key = self.sim.api_key().to_string();
+        self.request(Method::GET, &self.url(path), Some(&key), None)
+            .await
+    }
+
+    async fn send(&self, method: Method, path: &str, body: &str) -> Reply {
+        let key = self.sim.api_key().to_string();
+        self.request(method, &self.url(path), Some(&key), Some(body))
+            .await
+    }
+
+    async fn patch(&self, conf: &str, pid: &str, body: Value) -> Reply {
+        let path = format!("/conferences/{conf}/participants/{pid}");
+        self.send(Method::PATCH, &path, &body.to_string()).await
+    }
+
+    async fn action(&self, conf: &str, action: &str, body: Value) -> Reply {
+        let path = format!("/conferences/{conf}/actions/{action}");
+        self.send(Method::POST, &path, &body.to_string()).await
+    }
+
+    /// The full participant as `/_sim` shows it.
+    async fn inspect(&self, conf: &str, pid: &str) -> Value {
+        let url = format!(
+            "http://{}/_sim/conferences/{conf}/participants/{pid}",
+            self.sim.addr()
+        );
+        let key = self.sim.api_key().to_string();
+        let reply = self.request(Method::GET, &url, Some(&key), None).await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        reply.json()["data"].clone()
+    }
+}
+
+fn small() -> SimConfig {
+    SimConfig {
+        conferences: 4,
+        participants: 45,
+        ..SimConfig::default()
+    }
+}
+
+fn labelled(labels: &[&str]) -> SimConfig {
+    SimConfig {
+        conferences: 1,
+        participants: 10,
+        scenario: Some(Scenario {
+            conferences: vec![ScenarioConference {
+                name: "Demo bridge".into(),
+                participants: None,
+                completed: false,
+            }],
+            labels: labels.iter().map(|s| s.to_string()).collect(),
+        }),
+        ..SimConfig::default()
+    }
+}
+
+const LIST_FIELDS: [&str; 13] = [
+    "record_type",
+    "id",
+    "call_leg_id",
+    "call_control_id",
+    "conference",
+    "whisper_call_control_ids",
+    "created_at",
+    "updated_at",
+    "end_conference_on_exit",
+    "soft_end_conference_on_exit",
+    "status",
+    "muted",
+    "on_hold",
+];
+
+#[tokio::test]
+async fn every_route_answers_the_spec_shape() {
+    let api = Api::start(small()).await;
+    let list = api.get("/conferences").await;
+    assert_eq!(list.status, 200, "{}", list.text);
+    let body = list.json();
+    let ids: Vec<&str> = body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, api.sim.conference_ids());
+    let expiries: Vec<&str> = body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["expires_at"].as_str().unwrap())
+        .collect();
+    assert!(
+        expiries.windows(2).all(|w| w[0] >= w[1]),
+        "newest expiry first: {expiries:?}"
+    );
+    for c in body["data"].as_array().unwrap() {
+        assert_eq!(c["record_type"], "conference");
+        for field in ["id", "name", "created_at", "expires_at", "status"] {
+            assert!(c[field].is_string(), "{field}: {c}");
+        }
+    }
+    assert_eq!(body["data"][3]["status"], "completed");
+    assert_eq!(body["data"][3]["end_reason"], "all_left");
+    assert_eq!(
+        body["meta"],
+        json!({"page_number": 1, "page_size": 20, "total_pages": 1, "total_results": 4})
+    );
+
+    let conf = api.sim.sample_conference();
+    assert_eq!(conf, ids[0]);
+    let one = api.get(&format!("/conferences/{conf}")).await;
+    assert_eq!(one.status, 200);
+    assert_eq!(one.json()["data"]["id"], conf.as_str());
+    assert_eq!(one.json()["data"]["status"], "in_progress");
+
+    let parts = api
+        .get(&format!("/conferences/{conf}/participants"))
+        .await
+        .json();
+    let items = parts["data"].as_array().unwrap();
+    assert_eq!(items.len(), 20);
+    for item in items {
+        for field in LIST_FIELDS {
+            assert!(item.get(field).is_some(), "{field} missing: {item}");
+        }
+        for absent in ["label", "conference_id", "beep_enabled"] {
+            assert!(item.get(absent).is_none(), "{absent} present: {item}");
+        }
+        assert_eq!(item["record_type"], "participant");
+        assert_eq!(item["conference"]["id"], conf.as_str());
+        assert_eq!(item["conference"]["name"], body["data"][0]["name"]);
+    }
+
+    let first = api.sim.participants(&conf)[0].clone();
+    let single = api
+        .get(&format!("/conferences/{conf}/participants/{}", first.id))
+        .await
+        .json();
+    let data = &single["data"];
+    assert_eq!(data["label"], first.label.as_str());
+    assert_eq!(data["conference_id"], conf.as_str());
+    assert_eq!(data["call_control_id"], first.call_control_id.as_str());
+    assert!(data.get("beep_enabled").is_none(), "{data}");
+
+    let ok = api
+        .action(
+            &conf,
+            "mute",
+            json!({"call_control_ids": [first.call_control_id]}),
+        )
+        .await;
+    assert_eq!(ok.status, 200);
+    assert_eq!(ok.json(), json!({"data": {"result": "ok"}}));
+}
+
+#[tokio::test]
+async fn errors_carry_status_code_title_and_source() {
+    let api = Api::start(small()).await;
+    let conf = api.sim.sample_conference();
+    let pid = api.sim.participants(&conf)[1].id.clone();
+    let unknown = "3fa85f64-5717-4562-b3fc-2c963f66afa6";
+
+    // authentication
+    let url = api.url("/conferences");
+    for key in [None, Some("KEYwrong")] {
+        let r = api.request(Method::GET, &url, key, None).await;
+        r.error(401, "10009", "Authentication failed");
+    }
+    let basic = api
+        .http
+        .get(&url)
+        .header("authorization", format!("Basic {}", api.sim.api_key()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(basic.status(), 401);
+
+    // unknown conference, unknown participant
+    api.get(&format!("/conferences/{unknown}"))
+        .await
+        .error(404, "90058", "Invalid conference_id");
+    api.get(&format!("/conferences/{unknown}/participants"))
+        .await
+        .error(404, "90058", "Invalid conference_id");
+    api.action("No such bridge", "mute", json!({})).await.error(
+        404,
+        "90058",
+        "Invalid conference_id",
+    );
+    api.action(unknown, "end", json!({}))
+        .await
+        .error(404, "90058", "Invalid conference_id");
+    api.get(&format!("/conferences/{conf}/participants/{unknown}"))
+        .await
+        .error(404, "10007", "Resource not found");
+    api.patch(&conf, unknown, json!({}))
+        .await
+        .error(404, "10007", "Resource not found");
+
+    // ids that are not UUIDs
+    for (path, param) in [
+        ("/conferences/not-a-uuid".to_string(), "id"),
+        (
+            "/conferences/not-a-uuid/participants".to_string(),
+            "conference_id",
+        ),
+        (format!("/conferences/not-a-uuid/participants/{pid}"), "id"),
+    ] {
+        let e = api.get(&path).await.error(422, "10006", "Invalid ID");
+        assert_eq!(e["source"]["parameter"], param);
+    }
+    api.patch("not-a-uuid", &pid, json!({}))
+        .await
+        .error(422, "10006", "Invalid ID");
+    api.action("not-a-uuid", "end", json!({}))
+        .await
+        .error(422, "10006", "Invalid ID");
+
+    // paging out of range, bad filters
+    for (query, param) in [
+        ("page[size]=0", "page[size]"),
+        ("page[size]=251", "page[size]"),
+        ("page%5Bsize%5D=1000", "page[size]"),
+        ("page[number]=0", "page[number]"),
+    ] {
+        let e = api.get(&format!("/conferences?{query}")).await.error(
+            422,
+            "10033",
+            "Value outside of range",
+        );
+        assert_eq!(e["source"]["parameter"], param, "{query}");
+    }
+    let e = api.get("/conferences?filter[status]=paused").await.error(
+        422,
+        "10032",
+        "Invalid enumerated value",
+    );
+    assert_eq!(e["source"]["parameter"], "filter[status]");
+    api.get(&format!(
+        "/conferences/{conf}/participants?filter[muted]=yes"
+    ))
+    .await
+    .error(400, "10015", "Bad Request");
+
+    // bodies
+    let path = format!("/conferences/{conf}/participants/{pid}");
+    api.send(Method::PATCH, &path, "{\"end_conference_on_exit\": tru")
+        .await
+        .error(400, "10015", "Bad Request");
+    api.send(Method::PATCH, &path, "[true]")
+        .await
+        .error(400, "10015", "Bad Request");
+    let e = api
+        .patch(&conf, &pid, json!({"end_conference_on_exit": "yes"}))
+        .await
+        .error(400, "10015", "Bad Request");
+    assert_eq!(e["source"]["pointer"], "/end_conference_on_exit");
+    let e = api
+        .patch(&conf, &pid, json!({"beep_enabled": "loud"}))
+        .await
+        .error(422, "10032", "Invalid enumerated value");
+    assert_eq!(e["source"]["pointer"], "/beep_enabled");
+    assert_eq!(
+        e["detail"],
+        "The value must be one of: always, never, on_enter, on_exit."
+    );
+    let e = api
+        .action(&conf, "mute", json!({"call_control_ids": "v3:abc"}))
+        .await
+        .error(400, "10015", "Bad Request");
+    assert_eq!(e["source"]["pointer"], "/call_control_ids");
+
+    // actions
+    for body in [json!({}), json!({"call_control_ids": []})] {
+        let e = api.action(&conf, "unhold", body).await.error(
+            422,
+            "10004",
+            "Missing required parameter",
+        );
+        assert_eq!(e["source"]["pointer"], "/call_control_ids");
+    }
+    let e = api
+        .action(&conf, "mute", json!({"call_control_ids": ["v3:nobody"]}))
+        .await
+        .error(422, "90015", "Invalid Call Control ID");
+    assert_eq!(e["source"]["pointer"], "/call_control_ids");
+
+    // routes that do not exist, methods that are not allowed
+    api.get("/calls")
+        .await
+        .error(404, "10005", "Resource not found");
+    api.action(&conf, "play", json!({}))
+        .await
+        .error(404, "10005", "Resource not found");
+    let r = api
+        .send(Method::DELETE, &format!("/conferences/{conf}"), "{}")
+        .await;
+    assert_eq!(r.status, 405);
+    assert!(r.json()["errors"][0]["code"].is_string(), "{}", r.text);
+
+    // nothing above changed the participant
+    assert_eq!(
+        api.sim.participant(&conf, &pid).unwrap(),
+        api.sim.participants(&conf)[1]
+    );
+    assert_eq!(api.sim.participant(&conf, &pid).unwrap().beep_enabled, None);
+}
+
+#[tokio::test]
+async fn pages_carry_meta_and_cover_the_list_once() {
+    let api = Api::start(small()).await;
+    let conf = api.sim.sample_conference();
+    let mut seen = Vec::new();
+    for (number, expected) in [(1, 20), (2, 20), (3, 5), (4, 0)] {
+        let body = api
+            .get(&format!(
+                "/conferences/{conf}/participants?page[number]={number}&page[size]=20"
+            ))
+            .await
+            .json();
+        assert_eq!(
+            body["data"].as_array().unwrap().len(),
+            expected,
+            "page {number}"
+        );
+        assert_eq!(
+            body["meta"],
+            json!({"page_number": number, "page_size": 20, "total_pages": 3, "total_results": 45})
+        );
+        seen.extend(
+            body["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["id"].as_str().unwrap().to_string()),
+        );
+    }
+    let expected: Vec<String> = api
+        .sim
+        .participants(&conf)
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    assert_eq!(seen, expected);
+
+    let conferences = api
+        .get("/conferences?page[size]=3&page[number]=2")
+        .await
+        .json();
+    assert_eq!(conferences["data"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        conferences["data"][0]["id"],
+        api.sim.conference_ids()[3].as_str()
+    );
+    assert_eq!(conferences["meta"]["total_pages"], 2);
+
+    let none = api.get("/conferences?filter[name]=Nobody").await.json();
+    assert_eq!(none["data"], json!([]));
+    assert_eq!(none["meta"]["total_results"], 0);
+    assert_eq!(none["meta"]["total_pages"], 0);
+}
+
+#[tokio::test]
+async fn filters_work_with_literal_and_percent_encoded_brackets() {
+    let api = Api::start(small()).await;
+    let conf = api.sim.sample_conference();
+    let all = api.sim.participants(&conf);
+    let ids = |body: Value| -> HashSet<String> {
+        body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    type Pick = fn(&confmod::sim::SimParticipant) -> bool;
+    let cases: [(&str, Pick); 5] = [
+        ("muted]=true", |p| p.muted),
+        ("muted]=false", |p| !p.muted),
+        ("on_hold]=true", |p| p.on_hold),
+        ("whispering]=true", |p| {
+            !p.whisper_call_control_ids.is_empty()
+        }),
+        ("whispering]=false", |p| {
+            p.whisper_call_control_ids.is_empty()
+        }),
+    ];
+    for (filter, pick) in cases {
+        let expected: HashSet<String> = all
+            .iter()
+            .filter(|p| pick(p))
+            .map(|p| p.id.clone())
+            .collect();
+        assert!(!expected.is_empty(), "{filter}: the seed should have some");
+        let literal = format!("/conferences/{conf}/participants?page[size]=250&filter[{filter}");
+        let encoded = format!(
+            "/conferences/{conf}/participants?page%5Bsize%5D=250&filter%5B{}",
+            filter.replace(']', "%5D")
+        );
+        assert_eq!(ids(api.get(&literal).await.json()), expected, "{literal}");
+        assert_eq!(ids(api.get(&encoded).await.json()), expected, "{encoded}");
+    }
+
+    let completed = api
+        .get("/conferences?filter[status]=completed")
+        .await
+        .json();
+    assert_eq!(completed["data"].as_array().unwrap().len(), 1);
+    let in_progress = api
+        .get("/conferences?filter%5Bstatus%5D=in_progress")
+        .await
+        .json();
+    assert_eq!(in_progress["data"].as_array().unwrap().len(), 3);
+    let name = api
+        .get("/conferences?filter[name]=All+hands+meeting")
+        .await
+        .json();
+    assert_eq!(name["data"].as_array().unwrap().len(), 1);
+    assert_eq!(name["data"][0]["id"], conf.as_str());
+    let encoded = api
+        .get("/conferences?filter%5Bname%5D=All%20hands%20meeting")
+        .await
+        .json();
+    assert_eq!(encoded["data"][0]["id"], conf.as_str());
+    let case = api
+        .get("/conferences?filter[name]=all+hands+meeting")
+        .await
+        .json();
+    assert_eq!(case["data"], json!([]), "name matching is case-sensitive");
+}
+
+#[tokio::test]
+async fn a_participant_can_be_read_by_its_label() {
+    let api = Api::start(labelled(&["Ava / host", "Dial-in +1 415 555 0134"])).await;
+    let conf = api.sim.sample_conference();
+    let all = api.sim.participants(&conf);
+    let by_label = api
+        .get(&format!(
+            "/conferences/{conf}/participants/Ava%20%2F%20host"
+        ))
+        .await;
+    assert_eq!(by_label.status, 200, "{}", by_label.text);
+    assert_eq!(by_label.json()["data"]["id"], all[0].id.as_str());
+    assert_eq!(by_label.json()["data"]["label"], "Ava / host");
+    let dial_in = api
+        .get(&format!(
+            "/conferences/{conf}/participants/Dial-in%20%2B1%20415%20555%200134"
+        ))
+        .await;
+    assert_eq!(dial_in.json()["data"]["id"], all[1].id.as_str());
+    let sim_view = api.inspect(&conf, "Ava%20%2F%20host").await;
+    assert_eq!(sim_view["id"], all[0].id.as_str());
+}
+
+#[tokio::test]
+async fn patch_changes_only_what_it_sends_and_bumps_updated_at() {
+    let api = Api::start(small()).await;
+    let conf = api.sim.sample_conference();
+    let before = api.sim.participants(&conf)[3].clone();
+
+    let r = api.patch(&conf, &before.id, json!({"soft_end_conference_on_exit": !before.soft_end_conference_on_exit, "colour": "blue"})).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let data = r.json()["data"].clone();
+    assert!(data.get("beep_enabled").is_none());
+    assert_eq!(
+        data["soft_end_conference_on_exit"],
+        !before.soft_end_conference_on_exit
+    );
+    assert_eq!(
+        data["end_conference_on_exit"],
+        before.end_conference_on_exit
+    );
+    let stamp = data["updated_at"].as_str().unwrap().to_string();
+    assert!(
+        stamp > before.updated_at,
+        "{stamp} should be after {}",
+        before.updated_at
+    );
+    assert!(
+        stamp.len() == 24 && stamp.ends_with('Z') && &stamp[19..20] == "." && &stamp[10..11] == "T",
+        "{stamp}"
+    );
+
+    let after = api.sim.participant(&conf, &before.id).unwrap();
+    assert_eq!(
+        after.soft_end_conference_on_exit,
+        !before.soft_end_conference_on_exit
+    );
+    assert_eq!(
+        (
+            after.muted,
+            after.on_hold,
+            after.end_conference_on_exit,
+            after.beep_enabled,
+            &after.label,
+            &after.created_at
+        ),
+        (
+            before.muted,
+            before.on_hold,
+            before.end_conference_on_exit,
+            None,
+            &before.label,
+            &before.created_at
+        )
+    );
+
+    let r = api
+        .patch(
+            &conf,
+            &before.id,
+            json!({"beep_enabled": "on_exit", "end_conference_on_exit": null}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(r.json()["data"].get("beep_enabled").is_none());
+    assert!(r.json()["data"]["updated_at"].as_str().unwrap() > stamp.as_str());
+    let single = api
+        .get(&format!("/conferences/{conf}/participants/{}", before.id))
+        .await
+        .json();
+    assert!(single["data"].get("beep_enabled").is_none());
+    assert_eq!(
+        api.inspect(&conf, &before.id).await["beep_enabled"],
+        "on_exit"
+    );
+    let after = api.sim.participant(&conf, &before.id).unwrap();
+    assert_eq!(after.beep_enabled, Some(BeepEnabled::OnExit));
+    assert_eq!(
+        after.soft_end_conference_on_exit,
+        !before.soft_end_conference_on_exit
+    );
+    assert_eq!(after.end_conference_on_exit, before.end_conference_on_exit);
+}
+
+#[tokio::test]
+async fn actions_change_the_participants_they_name_or_everyone() {
+    let api = Api::start(small()).await;
+    let conf = api.sim.sample_conference();
+    let all = api.sim.participants(&conf);
+    let (a, b) = (all[1].clone(), all[2].clone());
+    let state = |p: &str| api.sim.participant(&conf, p).unwrap();
+
+    assert_eq!(
+        api.action(
+            &conf,
+            "mute",
+            json!({"call_control_ids": [a.call_control_id, b.call_control_id]})
+        )
+        .await
+        .status,
+        200
+    );
+    assert!(state(&a.id).muted && state(&b.id).muted);
+    assert_eq!(
+        api.action(
+            &conf,
+            "unmute",
+            json!({"call_control_ids": [a.call_control_id]})
+        )
+        .await
+        .status,
+        200
+    );
+    assert!(!state(&a.id).muted && state(&b.id).muted);
+    let hold = json!({"call_control_ids": [a.call_control_id], "audio_url": "http://example.com/hold.wav"});
+    assert_eq!(api.action(&conf, "hold", hold).await.status, 200);
+    assert!(state(&a.id).on_hold);
+    assert_eq!(
+        api.action(
+            &conf,
+            "unhold",
+            json!({"call_control_ids": [a.call_control_id]})
+        )
+        .await
+        .status,
+        200
+    );
+    assert!(!state(&a.id).on_hold);
+
+    // by name, and an empty or missing list means everyone
+    assert_eq!(
+        api.action("All hands meeting", "mute", json!({"call_control_ids": []}))
+            .await
+            .status,
+        200
+    );
+    assert!(api.sim.participants(&conf).iter().all(|p| p.muted));
+    assert_eq!(api.action(&conf, "unmute", json!({})).await.status, 200);
+    assert!(api.sim.participants(&conf).iter().all(|p| !p.muted));
+    assert_eq!(
+        api.send(
+            Method::POST,
+            &format!("/conferences/{conf}/actions/hold"),
+            ""
+        )
+        .await
+        .status,
+        200
+    );
+    assert!(api.sim.participants(&conf).iter().all(|p| p.on_hold));
+    // another conference was not touched
+    let other = &api.sim.conference_ids()[1];
+    assert!(api.sim.participants(other).iter().any(|p| !p.on_hold));
+}
+
+#[tokio::test]
+async fn an_ended_conference_refuses_commands_but_still_lists() {
+    let api = Api::start(small()).await;
+    let conf = api.sim.sample_conference();
+    let p = api.sim.participants(&conf)[1].clone();
+    let r = api.action(&conf, "end", json!({}));
+    assert_eq!(r.await.json(), json!({"data": {"result": "ok"}}));
+
+    let data = api.get(&format!("/conferences/{conf}")).await.json()["data"].clone();
+    assert_eq!(data["status"], "completed");
+    assert_eq!(data["end_reason"], "ended_via_api");
+    assert!(
+        data["ended_by"]["call_control_id"].is_string()
+            && data["ended_by"]["call_session_id"].is_string()
+    );
+    assert!(
+        api.sim
+            .participants(&conf)
+            .iter()
+            .all(|p| p.status == ParticipantStatus::Left)
+    );
+
+    api.patch(&conf, &p.id, json!({"beep_enabled": "never"}))
+        .await
+        .error(422, "90019", "Conference has already ended");
+    for action in ["mute", "unmute", "hold", "unhold", "end"] {
+        let body = json!({"call_control_ids": [p.call_control_id]});
+        api.action(&conf, action, body)
+            .await
+            .error(422, "90019", "Conference has already ended");
+    }
+    let list = api.get(&format!("/conferences/{conf}/participants")).await;
+    assert_eq!(list.status, 200);
+    assert!(
+        list.json()["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["status"] == "left")
+    );
+    assert!(!api.sim.end_conference(&conf), "already ended");
+}
+
+#[tokio::test]
+async fn a_participant_who_hung_up_is_a_call_that_ended() {
+    let api = Api::start(small()).await;
+    let conf = api.sim.sample_conference();
+    let p = api.sim.participants(&conf)[4].clone();
+    assert!(api.sim.hang_up(&conf, &p.id));
+    assert!(!api.sim.hang_up(&conf, &p.id), "cannot leave twice");
+    let single = api
+        .get(&format!("/conferences/{conf}/participants/{}", p.id))
+        .await
+        .json();
+    assert_eq!(single["data"]["status"], "left");
+    api.patch(&conf, &p.id, json!({"end_conference_on_exit": true}))
+        .await
+        .error(422, "90018", "Call has already ended");
+    api.action(
+        &conf,
+        "mute",
+        json!({"call_control_ids": [p.call_control_id]}),
+    )
+    .await
+    .error(422, "90018", "Call has already ended");
+    // the conference goes on
+    assert_eq!(
+        api.get(&format!("/conferences/{conf}")).await.json()["data"]["status"],
+        "in_progress"
+    );
+}
+
+#[tokio::test]
+async fn leaving_with_end_on_exit_ends_the_conference_and_soft_end_does_not() {
+    let api = Api::start(small()).await;
+    let conf = api.sim.sample_conference();
+    let all = api.sim.participants(&conf);
+    // the host of the first conference soft-ends it: it goes on
+    assert!(all[0].soft_end_conference_on_exit && !all[0].end_conference_on_exit);
+    assert!(api.sim.hang_up(&conf, &all[0].id));
+    assert_eq!(
+        api.get(&format!("/conferences/{conf}")).await.json()["data"]["status"],
+        "in_progress"
+    );
+
+    let host = all[5].clone();
+    assert_eq!(
+        api.patch(&conf, &host.id, json!({"end_conference_on_exit": true}))
+            .await
+            .status,
+        200
+    );
+    assert!(api.sim.hang_up(&conf, &host.id));
+    let data = api.get(&format!("/conferences/{conf}")).await.json()["data"].clone();
+    assert_eq!(data["status"], "completed");
+    assert_eq!(data["end_reason"], "host_left");
+    assert_eq!(
+        data["ended_by"]["call_control_id"],
+        host.call_control_id.as_str()
+    );
+    assert!(
+        api.sim
+            .participants(&conf)
+            .iter()
+            .all(|p| p.status == ParticipantStatus::Left)
+    );
+    api.action(&conf, "mute", json!({}))
+        .await
+        .error(422, "90019", "Conference has already ended");
+}
+
+#[tokio::test]
+async fn the_rate_limit_shows_in_headers_and_answers_429() {
+    let api = Api::start(SimConfig {
+        rate_limit: Some(3),
+        ..small()
+    })
+    .await;
+    let mut limited = None;
+    for _ in 0..50 {
+        let r = api.get("/conferences").await;
+        assert_eq!(r.header("x-ratelimit-limit"), Some("3"));
+        let remaining: u32 = r.header("x-ratelimit-remaining").unwrap().parse().unwrap();
+        assert!(remaining <= 3);
+        let reset: u64 = r.header("x-ratelimit-reset").unwrap().parse().unwrap();
+        assert!(reset <= 1);
+        if r.status == 429 {
+            limited = Some(r);
+            break;
+        }
+        assert_eq!(r.status, 200);
+    }
+    let r = limited.expect("50 requests at once must exceed 3 a second");
+    r.error(429, "10011", "Too many requests");
+    let wait: u64 = r.header("retry-after").unwrap().parse().unwrap();
+    assert!(wait >= 1);
+
+    api.sim.set_rate_limit(None);
+    for _ in 0..10 {
+        let r = api.get("/conferences").await;
+        assert_eq!(r.status, 200);
+        assert!(r.header("x-ratelimit-limit").is_none());
+    }
+}
+
+#[tokio::test]
+async fn faults_answer_5xx_some_in_html_and_change_nothing() {
+    let api = Api::start(small()).await;
+    let conf = api.sim.sample_conference();
+    let p = api.sim.participants(&conf)[1].clone();
+    api.sim.set_faults(Faults {
+        fail_rate: 1.0,
+        ..Faults::default()
+    });
+    let (mut html, mut json_bodies) = (0, 0);
+    for i in 0..30 {
+        let r = if i % 2 == 0 {
+            api.action(
+                &conf,
+                "hold",
+                json!({"call_control_ids": [p.call_control_id]}),
+            )
+            .await
+        } else {
+            api.patch(&conf, &p.id, json!({"beep_enabled": "always"}))
+                .await
+        };
+        assert!([500, 502, 503].contains(&r.status), "{}", r.status);
+        if r.text.contains("<html>") {
+            assert!(r.header("content-type").unwrap().starts_with("text/html"));
+            html += 1;
+        } else {
+            assert!(r.json()["errors"][0]["code"].is_string());
+            json_bodies += 1;
+        }
+    }
+    assert!(
+        html > 0 && json_bodies > 0,
+        "{html} html, {json_bodies} json"
+    );
+    // the inspection route is not subject to faults; nothing happened
+    assert_eq!(api.inspect(&conf, &p.id).await["beep_enabled"], Value::Null);
+    assert_eq!(api.sim.participant(&conf, &p.id).unwrap(), p);
+
+    api.sim.set_faults(Faults {
+        latency: Duration::from_millis(20),
+        ..Faults::default()
+    });
+    assert_eq!(api.get("/conferences").await.status, 200);
+}
+
+#[tokio::test]
+async fn a_hanging_request_never_answers_and_shutdown_releases_it() {
+    let api = Api::start(SimConfig {
+        faults: Faults {
+            hang_rate: 1.0,
+            ..Faults::default()
+        },
+        ..small()
+    })
+    .await;
+    let err = api
+        .http
+        .get(api.url("/conferences"))
+        .bearer_auth(api.sim.api_key())
+        .timeout(Duration::from_millis(300))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.is_timeout(), "{err}");
+    // a request still hanging when the sim stops does not keep it alive
+    let pending = tokio::spawn({
+        let http = api.http.clone();
+        let url = api.url("/conferences");
+        let key = api.sim.api_key().to_string();
+        async move {
+            http.get(url)
+                .bearer_auth(key)
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+        }
+    });
+    let counted = async {
+        while api.sim.request_count() < 2 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), counted)
+        .await
+        .unwrap();
+    tokio::time::timeout(Duration::from_secs(10), api.sim.shutdown())
+        .await
+        .expect("shutdown must not hang");
+    let answer = pending.await.unwrap();
+    assert!(answer.as_ref().map_or(true, |s| *s == 503), "{answer:?}");
+}
+
+#[tokio::test]
+async fn the_same_seed_makes_the_same_world() {
+    let ids = |sim: &SimHandle| {
+        sim.conference_ids()
+            .iter()
+            .flat_map(|c| sim.participants(c))
+            .map(|p| (p.id, p.call_control_id, p.call_leg_id, p.label))
+            .collect::<Vec<_>>()
+    };
+    let config = |seed| SimConfig { seed, ..small() };
+    let a = Api::start(config(42)).await;
+    let b = Api::start(config(42)).await;
+    let c = Api::start(config(43)).await;
+    assert_eq!(a.sim.conference_ids(), b.sim.conference_ids());
+    assert_eq!(ids(&a.sim), ids(&b.sim));
+    assert_ne!(a.sim.conference_ids(), c.sim.conference_ids());
+    assert_ne!(ids(&a.sim), ids(&c.sim));
+    // over the wire too
+    let conf = a.sim.sample_conference();
+    let url = format!("/conferences/{conf}/participants?page[size]=250");
+    let (wire_a, wire_b) = (a.get(&url).await.json(), b.get(&url).await.json());
+    let ccids = |v: &Value| {
+        v["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["call_control_id"].clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ccids(&wire_a), ccids(&wire_b));
+    assert_eq!(ccids(&wire_a).len(), 45);
+    assert!(
+        ids(&a.sim)
+            .iter()
+            .all(|(_, ccid, _, _)| ccid.starts_with("v3:") && ccid.len() == 57)
+    );
+}
+
+#[tokio::test]
+async fn hostile_labels_appear_only_when_asked() {
+    let hostile = Api::start(SimConfig {
+        hostile_labels: true,
+        ..small()
+    })
+    .await;
+    let conf = hostile.sim.sample_conference();
+    let labels: Vec<String> = hostile
+        .sim
+        .participants(&conf)
+        .into_iter()
+        .map(|p| p.label)
+        .collect();
+    let count = |f: &dyn Fn(&str) -> bool| labels.iter().filter(|l| f(l)).count();
+    assert!(count(&|l| l.contains('\x1b')) >= 3, "{labels:?}");
+    assert!(count(&|l| l.contains('\u{202E}')) >= 1);
+    assert!(count(&|l| l.contains('\u{200B}')) >= 1);
+    assert!(count(&|l| l.contains('\x07') || l.contains('\x08') || l.contains('\r')) >= 2);
+    assert!(count(&|l| l.chars().count() == 300) == 1);
+    assert!(
+        count(&|l| l
+            .chars()
+            .any(|c| c.is_control() || c == '\u{202E}' || c == '\u{200B}'))
+            >= 10
+    );
+    // they travel intact through the API
+    let hostile_one = hostile
+        .sim
+        .participants(&conf)
+        .into_iter()
+        .find(|p| p.label.contains("\x1b[2J"))
+        .unwrap();
+    let single = hostile
+        .get(&format!(
+            "/conferences/{conf}/participants/{}",
+            hostile_one.id
+        ))
+        .await
+        .json();
+    assert_eq!(single["data"]["label"], hostile_one.label.as_str());
+
+    let tame = Api::start(small()).await;
+    for conf in tame.sim.conference_ids() {
+        assert!(
+            tame.sim
+                .participants(&conf)
+                .iter()
+                .all(|p| !p.label.chars().any(|c| c.is_control() || c == '\u{202E}'))
+        );
+    }
+}
+
+#[tokio::test]
+async fn fifty_thousand_participants_page_completely() {
+    let api = Api::start(SimConfig {
+        conferences: 1,
+        participants: 50_000,
+        ..SimConfig::default()
+    })
+    .await;
+    let conf = api.sim.sample_conference();
+    let mut ids = HashSet::new();
+    let mut count = 0;
+    let mut page = 1;
+    loop {
+        let body = api
+            .get(&format!(
+                "/conferences/{conf}/participants?page[size]=250&page[number]={page}"
+            ))
+            .await
+            .json();
+        assert_eq!(body["meta"]["total_results"], 50_000);
+        assert_eq!(body["meta"]["total_pages"], 200);
+        for p in body["data"].as_array().unwrap() {
+            ids.insert(p["id"].as_str().unwrap().to_string());
+            count += 1;
+        }
+        if page >= body["meta"]["total_pages"].as_u64().unwrap() {
+            break;
+        }
+        page += 1;
+    }
+    assert_eq!(page, 200);
+    assert_eq!(count, 50_000);
+    assert_eq!(ids.len(), 50_000);
+    let muted = api
+        .sim
+        .participants(&conf)
+        .iter()
+        .filter(|p| p.muted)
+        .count() as u64;
+    let body = api
+        .get(&format!(
+            "/conferences/{conf}/participants?filter[muted]=true&page[size]=1"
+        ))
+        .await
+        .json();
+    assert_eq!(body["meta"]["total_results"], muted);
+    let last = api.sim.participants(&conf).pop().unwrap();
+    let by_label = api
+        .get(&format!(
+            "/conferences/{conf}/participants/{}",
+            urlencode(&last.label)
+        ))
+        .await
+        .json();
+    assert_eq!(by_label["data"]["label"], last.label.as_str());
+}
+
+fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
+}
+
+#[tokio::test]
+async fn churn_joins_leaves_and_flips() {
+    let api = Api::start(SimConfig {
+        conferences: 1,
+        participants: 20,
+        churn: 40.0,
+        ..SimConfig::default()
+    })
+    .await;
+    let conf = api.sim.sample_conference();
+    let seeded: HashSet<String> = api
+        .sim
+        .participants(&conf)
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    let seeded_muted: std::collections::HashMap<String, bool> = api
+        .sim
+        .participants(&conf)
+        .into_iter()
+        .map(|p| (p.id, p.muted))
+        .collect();
+    let mut saw_joining = HashSet::new();
+    let (mut saw_left, mut saw_joined_newcomer, mut saw_flip) = (false, false, false);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while !(saw_left && saw_joined_newcomer && saw_flip) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "churn did not show joins, leaves and mute flips"
+        );
+        let now = api.sim.participants(&conf);
+        for p in &now {
+            match p.status {
+                ParticipantStatus::Joining => {
+                    saw_joining.insert(p.id.clone());
+                }
+                ParticipantStatus::Joined if !seeded.contains(&p.id) => saw_joined_newcomer = true,
+                ParticipantStatus::Left => saw_left = true,
+                _ => {}
+            }
+        }
+        saw_flip |= now
+            .iter()
+            .any(|p| seeded_muted.get(&p.id).is_some_and(|&m| m != p.muted));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(!saw_joining.is_empty());
+    api.sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_request_counter_counts_v2_requests_only() {
+    let api = Api::start(small()).await;
+    assert_eq!(api.sim.request_count(), 0);
+    api.get("/conferences").await;
+    api.get("/nope").await;
+    let conf = api.sim.sample_conference();
+    let pid = api.sim.participants(&conf)[0].id.clone();
+    api.inspect(&conf, &pid).await;
+    assert_eq!(api.sim.request_count(), 2);
+    let url = format!(
+        "http://{}/_sim/conferences/{conf}/participants/{pid}",
+        api.sim.addr()
+    );
+    api.request(Method::GET, &url, None, None)
+        .await
+        .error(401, "10009", "Authentication failed");
+}
+
+#[tokio::test]
+async fn more_than_fifty_thousand_participants_are_refused() {
+    let err = sim::spawn(
+        SimConfig {
+            participants: 50_001,
+            ..SimConfig::default()
+        },
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    .err()
+    .unwrap();
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+}

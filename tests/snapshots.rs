@@ -1,0 +1,368 @@
+//! Whole-screen snapshots of the view at fixed sizes, from fixtures with time
+//! injected (no clock): review with `cargo insta review`, commit every `.snap`.
+
+use std::time::Duration;
+
+use confmod::app::model::{Label, Level};
+use confmod::app::{Context, Effect, Model, Msg, init, update};
+use confmod::telnyx::{
+    ApiError, BeepEnabled, Conference, ConferenceStatus, Listing, Participant, ParticipantStatus,
+};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use time::OffsetDateTime;
+use time::macros::datetime;
+
+const CONF: &str = "3fa85f64-5717-4562-b3fc-2c963f66afa6";
+const T0: OffsetDateTime = datetime!(2026-11-30 10:00:00 UTC);
+
+const LABELS: [&str; 12] = [
+    "Ava Thompson (host)",
+    "Liam Chen",
+    "Sofia Martínez",
+    "Dial-in +1 415 555 0134",
+    "Hiroshi Tanaka 田中",
+    "Front desk (iPad)",
+    "Amara Okafor",
+    "Lucas Müller",
+    "Board room B",
+    "Recorder bot",
+    "Grace Kim",
+    "Interpreter (ES)",
+];
+
+fn ctx(demo: bool) -> Context {
+    Context {
+        api_host: "127.0.0.1:8765".into(),
+        demo,
+        read_only: false,
+        no_color: true,
+        refresh: Duration::from_secs(2),
+    }
+}
+
+fn key(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn participants(n: usize) -> Vec<Participant> {
+    (0..n)
+        .map(|i| Participant {
+            id: format!("00000000-0000-4000-8000-{i:012}"),
+            call_control_id: format!(
+                "v3:Md{i:02}X4lWFEs7IgbBEOT9M4AigoY08M0WWZFISt1Yw2axZ_IiE4pqg"
+            ),
+            status: match i % 11 {
+                3 => ParticipantStatus::Joining,
+                7 => ParticipantStatus::Left,
+                _ => ParticipantStatus::Joined,
+            },
+            muted: i % 4 == 1,
+            on_hold: i % 9 == 5,
+            soft_end_conference_on_exit: i == 0,
+            created_at: format!("2026-11-30T09:{:02}:00.000Z", 59 - (i * 3) % 60),
+            ..Default::default()
+        })
+        .collect()
+}
+
+/// The participant table with labels for most rows, one beep set, one
+/// request in flight and one row just changed.
+fn table(size: (u16, u16), n: usize) -> Model {
+    let mut m = Model::new(ctx(true), T0, size);
+    let effects = init(&mut m, Some(CONF));
+    let Some(Effect::LoadConference { seq: cseq, .. }) = effects.first().cloned() else {
+        panic!("no conference request")
+    };
+    let Some(Effect::LoadParticipants { seq, .. }) = effects.get(1).cloned() else {
+        panic!("no participant request")
+    };
+    update(
+        &mut m,
+        Msg::ConferenceLoaded {
+            seq: cseq,
+            conference_id: CONF.into(),
+            result: Ok(Conference {
+                id: CONF.into(),
+                name: "Q4 All Hands".into(),
+                status: Some(ConferenceStatus::InProgress),
+                ..Default::default()
+            }),
+        },
+    );
+    let people = participants(n);
+    update(
+        &mut m,
+        Msg::ParticipantsLoaded {
+            seq,
+            conference_id: CONF.into(),
+            result: Ok(Listing {
+                items: people.clone(),
+                rejected: vec![],
+            }),
+        },
+    );
+    for (i, p) in people.iter().enumerate() {
+        let label = match LABELS.get(i) {
+            Some(l) => Label::Known((*l).to_string()),
+            None => Label::Pending,
+        };
+        m.labels.insert(p.id.clone(), label);
+    }
+    m.beeps.insert(people[0].id.clone(), BeepEnabled::OnExit);
+    update(&mut m, Msg::Tick(T0 + Duration::from_secs(1)));
+    m
+}
+
+fn render(m: &Model) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(m.size.0, m.size.1)).unwrap();
+    terminal.draw(|f| confmod::view::view(m, f)).unwrap();
+    terminal.backend().to_string()
+}
+
+fn both_sizes(name: &str, build: impl Fn((u16, u16)) -> Model) {
+    for size in [(80, 24), (120, 40)] {
+        let m = build(size);
+        insta::assert_snapshot!(format!("{name}_{}x{}", size.0, size.1), render(&m));
+    }
+}
+
+#[test]
+fn participant_table() {
+    both_sizes("table", |size| {
+        let mut m = table(size, 30);
+        update(&mut m, key(KeyCode::Down));
+        m
+    });
+}
+
+#[test]
+fn edit_form() {
+    both_sizes("form", |size| {
+        let mut m = table(size, 30);
+        for k in [
+            KeyCode::Enter,
+            KeyCode::Tab,
+            KeyCode::Char(' '),
+            KeyCode::Tab,
+            KeyCode::Right,
+        ] {
+            update(&mut m, key(k));
+        }
+        m
+    });
+}
+
+#[test]
+fn patch_in_flight() {
+    both_sizes("saving", |size| {
+        let mut m = table(size, 30);
+        for k in [
+            KeyCode::Down,
+            KeyCode::Enter,
+            KeyCode::Tab,
+            KeyCode::Char(' '),
+            KeyCode::Enter,
+        ] {
+            update(&mut m, key(k));
+        }
+        m
+    });
+}
+
+#[test]
+fn confirmation() {
+    both_sizes("confirm", |size| {
+        let mut m = table(size, 30);
+        for k in [KeyCode::Enter, KeyCode::Char(' '), KeyCode::Enter] {
+            update(&mut m, key(k));
+        }
+        m
+    });
+}
+
+#[test]
+fn sticky_error() {
+    both_sizes("error", |size| {
+        let mut m = table(size, 30);
+        let body = serde_json::json!({"errors": [{
+            "code": "90019",
+            "title": "Conference has already ended",
+            "detail": "This conference is no longer active and can't receive commands."
+        }]});
+        let e = ApiError::from_response(422, body.to_string().as_bytes(), None);
+        m.toast(Level::Error, format!("could not update Liam Chen: {e}"));
+        m
+    });
+}
+
+#[test]
+fn help_overlay() {
+    both_sizes("help", |size| {
+        let mut m = table(size, 30);
+        update(&mut m, key(KeyCode::Char('?')));
+        m
+    });
+}
+
+#[test]
+fn offline_header_keeps_the_rows() {
+    both_sizes("offline", |size| {
+        let mut m = table(size, 30);
+        let effects = update(&mut m, key(KeyCode::Char('r')));
+        let Some(Effect::LoadParticipants { seq, .. }) = effects.first().cloned() else {
+            panic!("no refresh")
+        };
+        update(
+            &mut m,
+            Msg::ParticipantsLoaded {
+                seq,
+                conference_id: CONF.into(),
+                result: Err(ApiError::connection(
+                    "tcp connect error: Connection refused (os error 111)",
+                )),
+            },
+        );
+        m
+    });
+}
+
+fn conferences() -> Vec<Conference> {
+    [
+        ("Q4 All Hands", 5),
+        ("Support escalation bridge", 38),
+        ("EMEA sales weekly", 61),
+        ("Incident 4411 war room", 125),
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, (name, mins))| Conference {
+        id: format!("{i}fa85f64-5717-4562-b3fc-2c963f66afa6"),
+        name: (*name).into(),
+        status: Some(ConferenceStatus::InProgress),
+        created_at: (T0 - Duration::from_secs(mins * 60))
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap(),
+        ..Default::default()
+    })
+    .collect()
+}
+
+fn picker(size: (u16, u16)) -> Model {
+    let mut m = Model::new(ctx(false), T0, size);
+    let Some(Effect::LoadConferences { seq }) = init(&mut m, None).first().cloned() else {
+        panic!("no conference list request")
+    };
+    update(
+        &mut m,
+        Msg::ConferencesLoaded {
+            seq,
+            result: Ok(Listing {
+                items: conferences(),
+                rejected: vec![],
+            }),
+        },
+    );
+    update(&mut m, key(KeyCode::Down));
+    m
+}
+
+#[test]
+fn conference_picker() {
+    both_sizes("picker", picker);
+}
+
+#[test]
+fn conference_picker_filtering() {
+    both_sizes("picker_filter", |size| {
+        let mut m = picker(size);
+        for c in ['/', 'e', 'm'] {
+            update(&mut m, key(KeyCode::Char(c)));
+        }
+        m
+    });
+}
+
+#[test]
+fn authentication_failure_at_start() {
+    both_sizes("auth_failure", |size| {
+        let mut m = Model::new(ctx(false), T0, size);
+        let Some(Effect::LoadConferences { seq }) = init(&mut m, None).first().cloned() else {
+            panic!("no conference list request")
+        };
+        let body = serde_json::json!({"errors": [{
+            "code": "10009",
+            "title": "Authentication failed",
+            "detail": "The required authentication headers were either invalid or not included in the request."
+        }]});
+        update(
+            &mut m,
+            Msg::ConferencesLoaded {
+                seq,
+                result: Err(ApiError::from_response(
+                    401,
+                    body.to_string().as_bytes(),
+                    None,
+                )),
+            },
+        );
+        m
+    });
+}
+
+#[test]
+fn unreachable_at_start() {
+    both_sizes("unreachable", |size| {
+        let mut m = Model::new(ctx(false), T0, size);
+        let effects = init(&mut m, Some(CONF));
+        let Some(Effect::LoadParticipants { seq, .. }) = effects.get(1).cloned() else {
+            panic!("no participant request")
+        };
+        update(
+            &mut m,
+            Msg::ParticipantsLoaded {
+                seq,
+                conference_id: CONF.into(),
+                result: Err(ApiError::connection(
+                    "tcp connect error: Connection refused (os error 111)",
+                )),
+            },
+        );
+        update(&mut m, Msg::Tick(T0 + Duration::from_millis(500)));
+        m
+    });
+}
+
+#[test]
+fn too_small() {
+    let m = table((50, 12), 5);
+    insta::assert_snapshot!("too_small_50x12", render(&m));
+}
+
+#[test]
+fn hostile_labels_are_drawn_inert() {
+    let mut m = table((80, 24), 6);
+    let ids: Vec<String> = m
+        .conf
+        .as_ref()
+        .unwrap()
+        .rows
+        .iter()
+        .map(|r| r.p.id.clone())
+        .collect();
+    let hostile = [
+        "\x1b[2J\x1b[31mEVIL\x1b[0m clear",
+        "\x1b]0;pwned title\x07Mallory",
+        "bidi \u{202e}evil\u{202c} override",
+        "zero\u{200b}width\u{feff}joiner",
+        "wide 会議の主催者 😀",
+        &"x".repeat(300),
+    ];
+    for (id, label) in ids.iter().zip(hostile) {
+        m.labels.insert(id.clone(), Label::Known(label.to_string()));
+    }
+    let screen = render(&m);
+    assert!(!screen.contains('\x1b') && !screen.contains('\u{202e}') && !screen.contains('\u{7}'));
+    insta::assert_snapshot!("hostile_80x24", screen);
+}

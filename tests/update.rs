@@ -1,0 +1,781 @@
+//! The console's behaviour as (model, messages) -> (model, effects) tables:
+//! no tokio, no terminal, no network, no clock.
+
+use std::time::Duration;
+
+use confmod::app::layout;
+use confmod::app::model::{Label, Level, TOAST_TTL};
+use confmod::app::{Context, Effect, Field, Model, Msg, Overlay, Screen, init, update};
+use confmod::telnyx::{
+    ApiError, BeepEnabled, Conference, ConferenceParticipant, ConferenceStatus, ErrorKind, Listing,
+    Participant, ParticipantAction, ParticipantStatus, UpdateParticipant,
+};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use time::OffsetDateTime;
+use time::macros::datetime;
+
+const CONF: &str = "3fa85f64-5717-4562-b3fc-2c963f66afa6";
+const T0: OffsetDateTime = datetime!(2026-11-30 10:00:00 UTC);
+
+fn ctx() -> Context {
+    Context {
+        api_host: "127.0.0.1:9".into(),
+        demo: false,
+        read_only: false,
+        no_color: true,
+        refresh: Duration::from_secs(2),
+    }
+}
+
+fn participant(i: usize) -> Participant {
+    Participant {
+        id: format!("p{i}"),
+        call_control_id: format!("v3:call{i}"),
+        status: ParticipantStatus::Joined,
+        created_at: "2026-11-30T09:50:00.000Z".into(),
+        ..Default::default()
+    }
+}
+
+fn people(n: usize) -> Vec<Participant> {
+    (0..n).map(participant).collect()
+}
+
+fn key(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn ch(c: char) -> Msg {
+    key(KeyCode::Char(c))
+}
+
+fn ctrl_c() -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL))
+}
+
+fn send(model: &mut Model, msgs: impl IntoIterator<Item = Msg>) -> Vec<Effect> {
+    msgs.into_iter().flat_map(|m| update(model, m)).collect()
+}
+
+fn poll_seq(effects: &[Effect]) -> u64 {
+    effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::LoadParticipants { seq, .. } => Some(*seq),
+            _ => None,
+        })
+        .expect("a participant list request")
+}
+
+fn listed(seq: u64, items: Vec<Participant>) -> Msg {
+    Msg::ParticipantsLoaded {
+        seq,
+        conference_id: CONF.into(),
+        result: Ok(Listing {
+            items,
+            rejected: vec![],
+        }),
+    }
+}
+
+/// A model with the conference open and `n` participants loaded, at 120x40.
+fn table(n: usize) -> Model {
+    let mut m = Model::new(ctx(), T0, (120, 40));
+    let effects = init(&mut m, Some(CONF));
+    let seq = poll_seq(&effects);
+    update(&mut m, listed(seq, people(n)));
+    m
+}
+
+fn api_error(status: u16, code: &str, title: &str, detail: &str) -> ApiError {
+    let body = serde_json::json!({"errors": [{"code": code, "title": title, "detail": detail}]});
+    ApiError::from_response(status, body.to_string().as_bytes(), None)
+}
+
+fn selected_id(m: &Model) -> String {
+    m.conf.as_ref().unwrap().selected().unwrap().p.id.clone()
+}
+
+fn row<'a>(m: &'a Model, id: &str) -> &'a Participant {
+    &m.conf.as_ref().unwrap().row(id).unwrap().p
+}
+
+fn patch_of(effects: &[Effect]) -> (u64, UpdateParticipant) {
+    effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Patch { seq, update, .. } => Some((*seq, *update)),
+            _ => None,
+        })
+        .expect("a PATCH")
+}
+
+fn has_toast(m: &Model, level: Level, needle: &str) -> bool {
+    m.toasts
+        .iter()
+        .any(|t| t.level == level && t.text.contains(needle))
+}
+
+#[test]
+fn start_on_a_conference_loads_it_and_its_participants() {
+    let mut m = Model::new(ctx(), T0, (120, 40));
+    let effects = init(&mut m, Some(CONF));
+    assert_eq!(m.screen, Screen::Table);
+    assert!(
+        matches!(&effects[0], Effect::LoadConference { conference_id, .. } if conference_id == CONF)
+    );
+    assert!(
+        matches!(&effects[1], Effect::LoadParticipants { conference_id, .. } if conference_id == CONF)
+    );
+}
+
+#[test]
+fn start_without_a_conference_lists_them() {
+    let mut m = Model::new(ctx(), T0, (120, 40));
+    let effects = init(&mut m, None);
+    assert_eq!(m.screen, Screen::Picker);
+    assert!(matches!(effects[..], [Effect::LoadConferences { .. }]));
+}
+
+#[test]
+fn navigation_moves_and_clamps() {
+    let mut m = table(100);
+    let rows = layout::table_rows(40);
+    let cases: Vec<(Msg, &str)> = vec![
+        (ch('j'), "p1"),
+        (key(KeyCode::Down), "p2"),
+        (ch('k'), "p1"),
+        (key(KeyCode::Up), "p0"),
+        (ch('k'), "p0"),
+        (ch('G'), "p99"),
+        (ch('j'), "p99"),
+        (ch('g'), "p0"),
+        (
+            key(KeyCode::PageDown),
+            Box::leak(format!("p{rows}").into_boxed_str()),
+        ),
+        (key(KeyCode::PageUp), "p0"),
+        (key(KeyCode::End), "p99"),
+        (key(KeyCode::Home), "p0"),
+    ];
+    for (msg, want) in cases {
+        let shown = format!("{msg:?}");
+        update(&mut m, msg);
+        assert_eq!(selected_id(&m), want, "after {shown}");
+        let conf = m.conf.as_ref().unwrap();
+        assert!(
+            conf.window(40).contains(&conf.cursor),
+            "cursor off screen after {shown}"
+        );
+    }
+}
+
+#[test]
+fn labels_are_fetched_for_the_rows_on_screen_only() {
+    let mut m = Model::new(ctx(), T0, (120, 40));
+    let seq = poll_seq(&init(&mut m, Some(CONF)));
+    let effects = update(&mut m, listed(seq, people(5_000)));
+    let labels: Vec<&String> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::LoadLabel { participant_id, .. } => Some(participant_id),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(labels.len(), layout::table_rows(40));
+    assert_eq!(labels[0], "p0");
+    // moving within the screen asks for nothing new; a new page asks for its rows only
+    assert!(update(&mut m, ch('j')).is_empty());
+    let next_page = update(&mut m, key(KeyCode::PageDown));
+    assert!(!next_page.is_empty() && next_page.len() <= layout::table_rows(40));
+    assert!(
+        next_page
+            .iter()
+            .all(|e| matches!(e, Effect::LoadLabel { .. }))
+    );
+    // an answer fills the label; a missing label stays missing without a new request
+    update(
+        &mut m,
+        Msg::LabelLoaded {
+            conference_id: CONF.into(),
+            participant_id: "p0".into(),
+            result: Ok(Some("Ava Thompson".into())),
+        },
+    );
+    assert_eq!(
+        m.labels.get("p0"),
+        Some(&Label::Known("Ava Thompson".into()))
+    );
+    assert_eq!(m.label_of(&participant(0)), "Ava Thompson");
+    assert_eq!(m.label_of(&participant(1)), "v3:call1");
+}
+
+#[test]
+fn a_refresh_keeps_the_selection_on_the_same_participant() {
+    let mut m = table(10);
+    send(&mut m, [ch('j'), ch('j'), ch('j'), ch('j'), ch('j')]);
+    assert_eq!(selected_id(&m), "p5");
+    // p0 and p1 left the list, a newcomer joined at the top
+    let mut items = vec![participant(42)];
+    items.extend((2..10).map(participant));
+    let seq = poll_seq(&update(&mut m, ch('r')));
+    update(&mut m, listed(seq, items));
+    assert_eq!(selected_id(&m), "p5");
+    assert_eq!(m.conf.as_ref().unwrap().cursor, 4);
+}
+
+#[test]
+fn when_the_selected_participant_drops_out_the_cursor_stays_in_place() {
+    let mut m = table(10);
+    send(&mut m, [ch('G')]);
+    let seq = poll_seq(&update(&mut m, ch('r')));
+    update(&mut m, listed(seq, people(5)));
+    assert_eq!(selected_id(&m), "p4");
+}
+
+#[test]
+fn changed_and_new_rows_are_marked_at_refresh_time() {
+    let mut m = table(3);
+    assert!(
+        m.conf
+            .as_ref()
+            .unwrap()
+            .rows
+            .iter()
+            .all(|r| r.changed_at.is_none())
+    );
+    let t1 = T0 + Duration::from_secs(2);
+    let effects = update(&mut m, Msg::Tick(t1));
+    let seq = poll_seq(&effects);
+    let mut items = people(4);
+    items[1].muted = true;
+    items[2].status = ParticipantStatus::Left;
+    update(&mut m, listed(seq, items));
+    let conf = m.conf.as_ref().unwrap();
+    let marks: Vec<bool> = conf.rows.iter().map(|r| r.changed_at == Some(t1)).collect();
+    assert_eq!(marks, vec![false, true, true, true]);
+    assert_eq!(conf.counts(), (0, 3, 1));
+}
+
+#[test]
+fn polls_are_due_every_refresh_interval_and_not_before() {
+    let mut m = table(3);
+    assert!(
+        m.next_deadline()
+            .is_some_and(|d| d <= T0 + Duration::from_secs(2))
+    );
+    assert!(update(&mut m, Msg::Tick(T0 + Duration::from_secs(1))).is_empty());
+    let effects = update(&mut m, Msg::Tick(T0 + Duration::from_secs(2)));
+    let seq = poll_seq(&effects);
+    // while a poll is out, no second one
+    assert!(update(&mut m, Msg::Tick(T0 + Duration::from_secs(5))).is_empty());
+    assert!(update(&mut m, ch('r')).is_empty());
+    update(&mut m, listed(seq, people(3)));
+    assert!(update(&mut m, Msg::Tick(T0 + Duration::from_secs(7))).len() == 1);
+}
+
+#[test]
+fn a_failing_refresh_goes_offline_and_retries_with_backoff() {
+    let mut m = table(3);
+    let t1 = T0 + Duration::from_secs(2);
+    let seq = poll_seq(&update(&mut m, Msg::Tick(t1)));
+    update(
+        &mut m,
+        Msg::ParticipantsLoaded {
+            seq,
+            conference_id: CONF.into(),
+            result: Err(ApiError::connection("connection refused")),
+        },
+    );
+    let conf = m.conf.as_ref().unwrap();
+    let (e, retry) = conf.load.failure.as_ref().unwrap();
+    assert_eq!(e.kind, ErrorKind::Connection);
+    assert_eq!(*retry, Some(t1 + Duration::from_secs(2)));
+    // the rows already shown stay
+    assert_eq!(conf.rows.len(), 3);
+    let seq = poll_seq(&update(&mut m, Msg::Tick(t1 + Duration::from_secs(2))));
+    update(
+        &mut m,
+        Msg::ParticipantsLoaded {
+            seq,
+            conference_id: CONF.into(),
+            result: Err(ApiError::timeout(Duration::from_secs(15))),
+        },
+    );
+    let retry = m.conf.as_ref().unwrap().load.failure.as_ref().unwrap().1;
+    assert_eq!(retry, Some(t1 + Duration::from_secs(2 + 4)));
+}
+
+#[test]
+fn an_authentication_failure_waits_for_the_operator() {
+    let mut m = Model::new(ctx(), T0, (120, 40));
+    let seq = poll_seq(&init(&mut m, Some(CONF)));
+    update(
+        &mut m,
+        Msg::ParticipantsLoaded {
+            seq,
+            conference_id: CONF.into(),
+            result: Err(api_error(401, "10009", "Authentication failed", "bad key")),
+        },
+    );
+    let conf = m.conf.as_ref().unwrap();
+    assert_eq!(conf.load.failure.as_ref().unwrap().1, None);
+    assert!(update(&mut m, Msg::Tick(T0 + Duration::from_secs(60))).is_empty());
+    assert_eq!(poll_seq(&update(&mut m, ch('r'))), m.seq);
+}
+
+#[test]
+fn the_form_sends_only_the_changed_fields() {
+    let mut m = table(3);
+    send(&mut m, [ch('j'), key(KeyCode::Enter)]);
+    assert!(
+        matches!(&m.overlay, Some(Overlay::Form(f)) if f.participant_id == "p1" && f.focus == Field::EndOnExit)
+    );
+    let effects = send(
+        &mut m,
+        [
+            key(KeyCode::Tab),
+            ch(' '), // soft end: no -> yes
+            key(KeyCode::Tab),
+            key(KeyCode::Right), // beep: unchanged -> always
+            key(KeyCode::Right), // -> never
+        ],
+    );
+    assert!(effects.is_empty());
+    let effects = update(&mut m, key(KeyCode::Enter));
+    let (seq, body) = patch_of(&effects);
+    assert_eq!(
+        body,
+        UpdateParticipant {
+            end_conference_on_exit: None,
+            soft_end_conference_on_exit: Some(true),
+            beep_enabled: Some(BeepEnabled::Never),
+        }
+    );
+    assert!(
+        matches!(&effects[0], Effect::Patch { participant_id, conference_id, .. } if participant_id == "p1" && conference_id == CONF)
+    );
+    assert_eq!(m.pending.get("p1").map(|p| p.seq), Some(seq));
+    // in flight: a second Enter sends nothing
+    assert!(update(&mut m, key(KeyCode::Enter)).is_empty());
+    assert!(has_toast(&m, Level::Info, "already saving"));
+}
+
+#[test]
+fn nothing_changed_means_nothing_sent_and_esc_cancels() {
+    let mut m = table(3);
+    update(&mut m, key(KeyCode::Enter));
+    assert!(update(&mut m, key(KeyCode::Enter)).is_empty());
+    assert!(has_toast(&m, Level::Info, "nothing changed"));
+    // toggling twice is no change either
+    assert!(send(&mut m, [ch(' '), ch(' '), key(KeyCode::Enter)]).is_empty());
+    send(&mut m, [ch(' ')]);
+    assert!(update(&mut m, key(KeyCode::Esc)).is_empty());
+    assert!(m.overlay.is_none());
+    assert!(m.pending.is_empty());
+}
+
+#[test]
+fn a_successful_patch_takes_the_servers_values() {
+    let mut m = table(3);
+    let effects = send(
+        &mut m,
+        [
+            key(KeyCode::Enter),
+            key(KeyCode::Tab),
+            ch(' '),
+            key(KeyCode::Tab),
+            ch(' '),
+            key(KeyCode::Enter),
+        ],
+    );
+    let (seq, _) = patch_of(&effects);
+    let t1 = T0 + Duration::from_millis(300);
+    update(&mut m, Msg::Tick(t1));
+    update(
+        &mut m,
+        Msg::Patched {
+            seq,
+            conference_id: CONF.into(),
+            participant_id: "p0".into(),
+            result: Ok(ConferenceParticipant {
+                id: Some("p0".into()),
+                label: Some("Ava Thompson".into()),
+                // the server has the last word, even against what was asked
+                soft_end_conference_on_exit: Some(false),
+                end_conference_on_exit: Some(true),
+                ..Default::default()
+            }),
+        },
+    );
+    let p = row(&m, "p0");
+    assert!(!p.soft_end_conference_on_exit && p.end_conference_on_exit);
+    assert_eq!(m.beeps.get("p0"), Some(&BeepEnabled::Always));
+    assert_eq!(
+        m.labels.get("p0"),
+        Some(&Label::Known("Ava Thompson".into()))
+    );
+    assert!(m.overlay.is_none(), "the form closes on success");
+    assert!(m.pending.is_empty());
+    assert!(has_toast(&m, Level::Success, "saved Ava Thompson"));
+    assert_eq!(
+        m.conf.as_ref().unwrap().row("p0").unwrap().changed_at,
+        Some(t1)
+    );
+}
+
+#[test]
+fn an_error_stays_on_screen_and_the_row_keeps_the_servers_values() {
+    let mut m = table(3);
+    let effects = send(
+        &mut m,
+        [
+            key(KeyCode::Enter),
+            key(KeyCode::Tab),
+            ch(' '),
+            key(KeyCode::Enter),
+        ],
+    );
+    let (seq, _) = patch_of(&effects);
+    update(
+        &mut m,
+        Msg::Patched {
+            seq,
+            conference_id: CONF.into(),
+            participant_id: "p0".into(),
+            result: Err(api_error(
+                422,
+                "90019",
+                "Conference has already ended",
+                "This conference is no longer active and can't receive commands.",
+            )),
+        },
+    );
+    assert!(has_toast(
+        &m,
+        Level::Error,
+        "422 90019 Conference has already ended: This conference is no longer active and can't receive commands."
+    ));
+    assert!(!row(&m, "p0").soft_end_conference_on_exit);
+    assert!(matches!(&m.overlay, Some(Overlay::Form(f)) if f.submitting.is_none()));
+    assert!(m.conf.as_ref().unwrap().ended.is_some());
+    // errors do not expire
+    update(&mut m, Msg::Tick(T0 + TOAST_TTL * 10));
+    assert!(m.toasts.iter().any(|t| t.level == Level::Error));
+    // the conference has ended: no new write is attempted
+    assert!(update(&mut m, key(KeyCode::Enter)).is_empty());
+    update(&mut m, key(KeyCode::Esc));
+    assert!(send(&mut m, [ch('m'), key(KeyCode::Enter)]).is_empty());
+    assert!(has_toast(&m, Level::Info, "ended"));
+}
+
+#[test]
+fn a_call_that_ended_refreshes_the_list() {
+    let mut m = table(3);
+    let effects = send(
+        &mut m,
+        [
+            key(KeyCode::Enter),
+            key(KeyCode::Tab),
+            ch(' '),
+            key(KeyCode::Enter),
+        ],
+    );
+    let (seq, _) = patch_of(&effects);
+    update(
+        &mut m,
+        Msg::Patched {
+            seq,
+            conference_id: CONF.into(),
+            participant_id: "p0".into(),
+            result: Err(api_error(422, "90018", "Call has already ended", "gone")),
+        },
+    );
+    assert!(has_toast(&m, Level::Error, "90018"));
+    assert_eq!(m.conf.as_ref().unwrap().load.next_at, Some(T0));
+    assert!(m.conf.as_ref().unwrap().ended.is_none());
+}
+
+#[test]
+fn stale_answers_never_overwrite_newer_state() {
+    let mut m = table(3);
+    // a refresh goes out, then a PATCH; the PATCH answers first
+    let poll = poll_seq(&update(&mut m, ch('r')));
+    let (seq, _) = patch_of(&send(
+        &mut m,
+        [
+            key(KeyCode::Enter),
+            key(KeyCode::Tab),
+            ch(' '),
+            key(KeyCode::Enter),
+        ],
+    ));
+    assert!(seq > poll);
+    update(
+        &mut m,
+        Msg::Patched {
+            seq,
+            conference_id: CONF.into(),
+            participant_id: "p0".into(),
+            result: Ok(ConferenceParticipant {
+                soft_end_conference_on_exit: Some(true),
+                ..Default::default()
+            }),
+        },
+    );
+    // the older listing, asked before the PATCH, must not undo it
+    update(&mut m, listed(poll, people(3)));
+    assert!(row(&m, "p0").soft_end_conference_on_exit);
+    // an answer with an older seq for the same participant is dropped
+    update(
+        &mut m,
+        Msg::Patched {
+            seq: seq - 1,
+            conference_id: CONF.into(),
+            participant_id: "p0".into(),
+            result: Ok(ConferenceParticipant {
+                soft_end_conference_on_exit: Some(false),
+                ..Default::default()
+            }),
+        },
+    );
+    assert!(row(&m, "p0").soft_end_conference_on_exit);
+    // a listing asked after the PATCH is the truth again
+    let later = poll_seq(&update(&mut m, ch('r')));
+    update(&mut m, listed(later, people(3)));
+    assert!(!row(&m, "p0").soft_end_conference_on_exit);
+}
+
+#[test]
+fn end_on_exit_asks_before_sending() {
+    let mut m = table(3);
+    send(&mut m, [key(KeyCode::Enter), ch(' ')]);
+    assert!(update(&mut m, key(KeyCode::Enter)).is_empty());
+    assert!(matches!(m.overlay, Some(Overlay::Confirm(_))));
+    // keys other than y / n / Esc do nothing here
+    assert!(send(&mut m, [ch('q'), key(KeyCode::Enter), ch('j')]).is_empty());
+    assert!(matches!(m.overlay, Some(Overlay::Confirm(_))));
+    assert!(update(&mut m, ch('n')).is_empty());
+    assert!(
+        matches!(m.overlay, Some(Overlay::Form(_))),
+        "n goes back to the form"
+    );
+    update(&mut m, key(KeyCode::Enter));
+    let effects = update(&mut m, ch('y'));
+    let (_, body) = patch_of(&effects);
+    assert_eq!(body.end_conference_on_exit, Some(true));
+}
+
+#[test]
+fn mute_and_hold_address_one_call_control_id() {
+    let mut m = table(3);
+    let effects = send(&mut m, [ch('j'), ch('m')]);
+    let Some(Effect::Action {
+        seq,
+        action,
+        call_control_ids,
+        participant_id,
+        ..
+    }) = effects.first()
+    else {
+        panic!("no action: {effects:?}")
+    };
+    assert_eq!(*action, ParticipantAction::Mute);
+    assert_eq!(call_control_ids.as_slice(), ["v3:call1"]);
+    // a second toggle while in flight is refused
+    assert!(update(&mut m, ch('m')).is_empty());
+    let effects = update(
+        &mut m,
+        Msg::ActionDone {
+            seq: *seq,
+            conference_id: CONF.into(),
+            participant_id: participant_id.clone(),
+            action: ParticipantAction::Mute,
+            result: Ok(()),
+        },
+    );
+    assert!(row(&m, "p1").muted);
+    // confirmed by a refresh
+    poll_seq(&effects);
+    let effects = update(&mut m, ch('o'));
+    assert!(matches!(
+        effects.first(),
+        Some(Effect::Action {
+            action: ParticipantAction::Hold,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn read_only_sends_nothing() {
+    let mut m = Model::new(
+        Context {
+            read_only: true,
+            ..ctx()
+        },
+        T0,
+        (120, 40),
+    );
+    let seq = poll_seq(&init(&mut m, Some(CONF)));
+    update(&mut m, listed(seq, people(3)));
+    assert!(send(&mut m, [key(KeyCode::Enter), ch('m'), ch('o')]).is_empty());
+    assert!(m.overlay.is_none());
+    assert!(has_toast(&m, Level::Info, "read-only"));
+}
+
+#[test]
+fn toasts_expire_but_errors_stay_until_esc() {
+    let mut m = table(3);
+    update(&mut m, key(KeyCode::Enter));
+    update(&mut m, key(KeyCode::Enter)); // "nothing changed"
+    update(&mut m, key(KeyCode::Esc));
+    m.toast(Level::Error, "boom");
+    update(&mut m, Msg::Tick(T0 + TOAST_TTL));
+    assert_eq!(m.toasts.len(), 1);
+    assert_eq!(m.toasts[0].text, "boom");
+    // Esc dismisses errors first, then goes back to the picker
+    assert!(update(&mut m, key(KeyCode::Esc)).is_empty());
+    assert!(m.toasts.is_empty());
+    assert_eq!(m.screen, Screen::Table);
+    let effects = update(&mut m, key(KeyCode::Esc));
+    assert_eq!(m.screen, Screen::Picker);
+    assert!(matches!(effects[..], [Effect::LoadConferences { .. }]));
+}
+
+#[test]
+fn quit_from_the_table_and_ctrl_c_from_anywhere() {
+    let mut m = table(3);
+    update(&mut m, key(KeyCode::Enter));
+    assert!(
+        update(&mut m, ch('q')).is_empty(),
+        "q types nothing in the form"
+    );
+    assert!(!m.quit);
+    assert_eq!(update(&mut m, ctrl_c()), vec![Effect::Quit]);
+    assert!(m.quit);
+
+    let mut m = table(3);
+    assert_eq!(update(&mut m, ch('q')), vec![Effect::Quit]);
+    assert!(m.quit);
+
+    let mut m = table(3);
+    update(&mut m, ch('?'));
+    assert!(matches!(m.overlay, Some(Overlay::Help)));
+    update(&mut m, key(KeyCode::Esc));
+    assert!(m.overlay.is_none());
+}
+
+fn conference(id: &str, name: &str) -> Conference {
+    Conference {
+        id: id.into(),
+        name: name.into(),
+        status: Some(ConferenceStatus::InProgress),
+        created_at: "2026-11-30T09:00:00.000Z".into(),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn the_picker_filters_and_opens_a_conference() {
+    let mut m = Model::new(ctx(), T0, (120, 40));
+    let Effect::LoadConferences { seq } = init(&mut m, None)[0] else {
+        panic!()
+    };
+    // a stale answer is ignored
+    update(
+        &mut m,
+        Msg::ConferencesLoaded {
+            seq: seq + 100,
+            result: Ok(Listing::default()),
+        },
+    );
+    assert!(m.picker.load.in_flight.is_some());
+    let mut ended = conference("c3", "Board sync");
+    ended.status = Some(ConferenceStatus::Completed);
+    update(
+        &mut m,
+        Msg::ConferencesLoaded {
+            seq,
+            result: Ok(Listing {
+                items: vec![
+                    conference("c1", "Q4 All Hands"),
+                    conference("c2", "EMEA sales weekly"),
+                    ended,
+                ],
+                rejected: vec![],
+            }),
+        },
+    );
+    assert_eq!(m.picker.visible().len(), 2, "only conferences in progress");
+    send(&mut m, [ch('/'), ch('e'), ch('m'), ch('e'), ch('a')]);
+    assert_eq!(m.picker.visible(), vec![1]);
+    // q is text while filtering
+    update(&mut m, ch('q'));
+    assert!(!m.quit);
+    update(&mut m, key(KeyCode::Backspace));
+    update(&mut m, key(KeyCode::Enter));
+    assert!(!m.picker.filtering);
+    let effects = update(&mut m, key(KeyCode::Enter));
+    assert_eq!(m.screen, Screen::Table);
+    assert_eq!(m.conf.as_ref().unwrap().id, "c2");
+    assert!(effects.iter().any(
+        |e| matches!(e, Effect::LoadParticipants { conference_id, .. } if conference_id == "c2")
+    ));
+    // Esc in the picker clears the filter
+    update(&mut m, key(KeyCode::Esc));
+    update(&mut m, key(KeyCode::Esc));
+    assert_eq!(m.picker.visible().len(), 2);
+}
+
+#[test]
+fn answers_for_another_conference_are_ignored() {
+    let mut m = table(3);
+    let seq = m.seq;
+    update(
+        &mut m,
+        Msg::ParticipantsLoaded {
+            seq,
+            conference_id: "other".into(),
+            result: Ok(Listing {
+                items: people(9),
+                rejected: vec![],
+            }),
+        },
+    );
+    assert_eq!(m.conf.as_ref().unwrap().rows.len(), 3);
+}
+
+#[test]
+fn a_too_small_terminal_asks_for_no_labels() {
+    let mut m = table(100);
+    let effects = update(&mut m, Msg::Resize(50, 10));
+    assert!(m.too_small());
+    assert!(effects.is_empty());
+    let effects = update(&mut m, Msg::Resize(200, 60));
+    assert!(
+        effects
+            .iter()
+            .all(|e| matches!(e, Effect::LoadLabel { .. }))
+    );
+    assert!(!effects.is_empty());
+}
+
+#[test]
+fn the_console_is_idle_when_nothing_is_due() {
+    let mut m = Model::new(ctx(), T0, (120, 40));
+    let Effect::LoadConferences { seq } = init(&mut m, None)[0] else {
+        panic!()
+    };
+    update(
+        &mut m,
+        Msg::ConferencesLoaded {
+            seq,
+            result: Ok(Listing {
+                items: vec![conference("c1", "Q4 All Hands")],
+                rejected: vec![],
+            }),
+        },
+    );
+    assert_eq!(m.next_deadline(), None, "an idle picker needs no timer");
+}
