@@ -126,7 +126,7 @@ fn decode(c: &mut Criterion) {
         b.iter(|| {
             let raw: confmod::telnyx::ListResponse<serde_json::Value> =
                 serde_json::from_str(black_box(&page)).expect("page");
-            confmod::telnyx::client::decode_items::<Participant>(raw.data)
+            confmod::telnyx::decode_items::<Participant>(raw.data)
         })
     });
 }

@@ -162,7 +162,7 @@ pub fn resolve(
         .clone()
         .or(file.base_url)
         .unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
-    crate::telnyx::client::parse_base_url(&base_url).map_err(|e| usage(e.to_string()))?;
+    crate::telnyx::settings::parse_base_url(&base_url).map_err(|e| usage(e.to_string()))?;
     let timeout = secs(
         "timeout",
         global.timeout.or(file.timeout).unwrap_or(15.0),

@@ -9,6 +9,7 @@ pub mod layout;
 pub mod model;
 pub mod msg;
 pub mod update;
+pub mod writes;
 
 pub use form::{Field, Form};
 pub use model::{Context, Model, Overlay, Screen};

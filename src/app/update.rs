@@ -10,6 +10,7 @@ use super::keymap::{Action, Scope, lookup};
 use super::layout;
 use super::model::{ConferenceView, Level, Load, Model, Overlay, Screen};
 use super::msg::{Effect, Msg};
+use super::writes;
 use crate::telnyx::{ApiError, Conference, ConferenceStatus, ErrorKind, Listing};
 
 /// The first effects: the picker's list, or the given conference.
@@ -50,14 +51,14 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             conference_id,
             participant_id,
             result,
-        } => conf_ops::patched(model, seq, &conference_id, &participant_id, result),
+        } => writes::patched(model, seq, &conference_id, &participant_id, result),
         Msg::ActionDone {
             seq,
             conference_id,
             participant_id,
             action,
             result,
-        } => conf_ops::action_done(model, seq, &conference_id, &participant_id, action, result),
+        } => writes::action_done(model, seq, &conference_id, &participant_id, action, result),
         Msg::Retrying(line) => {
             model.activity = Some((line, model.now));
             Vec::new()
@@ -125,8 +126,8 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
         }
         (_, Scope::Picker) => picker_action(model, action),
         (_, Scope::Table) => conf_ops::table_action(model, action),
-        (_, Scope::Form) => conf_ops::form_action(model, action),
-        (_, Scope::Confirm) => conf_ops::confirm_action(model, action),
+        (_, Scope::Form) => writes::form_action(model, action),
+        (_, Scope::Confirm) => writes::confirm_action(model, action),
         _ => Vec::new(),
     }
 }

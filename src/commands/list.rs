@@ -6,7 +6,7 @@ use super::output::{Table, write_json_items, yes_no};
 use super::{CmdError, Ctx};
 use crate::cli::{ConferencesArgs, Format, ParticipantFilterArgs, ParticipantsArgs};
 use crate::config::conference_id;
-use crate::telnyx::client::decode_items;
+use crate::telnyx::decode_items;
 use crate::telnyx::{
     Conference, ConferenceFilter, ConferenceStatus, Participant, ParticipantFilter,
 };

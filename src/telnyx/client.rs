@@ -3,8 +3,6 @@
 
 use std::collections::HashSet;
 use std::fmt;
-use std::net::IpAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, USER_AGENT};
@@ -13,217 +11,22 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::error::{ApiError, ErrorKind};
+use super::error::ApiError;
 use super::models::{
-    CommandResult, Conference, ConferenceParticipant, ConferenceStatus, ListResponse, Participant,
-    Resource, UpdateParticipant,
+    CommandResult, Conference, ConferenceParticipant, ListResponse, Participant, Resource,
+    UpdateParticipant,
 };
-use super::retry::{RetryPolicy, retry_after};
-use crate::sanitize::sanitize_line;
+use super::retry::{RetryHook, RetryNotice, RetryPolicy, retry_after};
+use super::settings::{ClientConfig, ConfigError, is_loopback, parse_base_url};
+use super::types::{
+    CallControlIds, ConferenceFilter, Listing, ParticipantAction, ParticipantFilter, decode_items,
+};
 
-/// The default base URL of the Telnyx API.
-pub const DEFAULT_BASE_URL: &str = "https://api.telnyx.com/v2";
 /// The page size used when listing everything (the API's maximum).
 pub const PAGE_SIZE: u32 = 250;
 /// A hard bound on pages fetched for one listing (250 x 2,000 = 500,000 items),
 /// so that no server, however broken its paging, can keep a listing going forever.
 pub const MAX_PAGES: u64 = 2_000;
-
-/// An API key. Its `Debug` and `Display` never show it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct ApiKey(String);
-
-impl ApiKey {
-    /// Accepts a key that can travel in an HTTP header (visible ASCII, no spaces).
-    pub fn new(raw: &str) -> Result<Self, ConfigError> {
-        let key = raw.trim();
-        if key.is_empty() {
-            return Err(ConfigError::InvalidKey("the API key is empty"));
-        }
-        if !key.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(ConfigError::InvalidKey(
-                "the API key holds characters that cannot be sent in a header",
-            ));
-        }
-        Ok(ApiKey(key.to_string()))
-    }
-
-    /// The key itself, for the Authorization header (and the sim's check).
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for ApiKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ApiKey(<redacted>)")
-    }
-}
-
-impl fmt::Display for ApiKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<redacted>")
-    }
-}
-
-/// Why a client could not be built.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ConfigError {
-    InvalidBaseUrl(String),
-    InsecureBaseUrl(String),
-    InvalidKey(&'static str),
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ConfigError::InvalidBaseUrl(why) => write!(f, "invalid base URL: {why}"),
-            ConfigError::InsecureBaseUrl(url) => write!(
-                f,
-                "refusing to send the API key over plain http to {url}: use https (plain http is allowed only to a loopback host such as 127.0.0.1)"
-            ),
-            ConfigError::InvalidKey(why) => f.write_str(why),
-        }
-    }
-}
-
-impl std::error::Error for ConfigError {}
-
-/// Everything a [`Client`] needs.
-#[derive(Debug, Clone)]
-pub struct ClientConfig {
-    pub base_url: String,
-    pub api_key: ApiKey,
-    pub connect_timeout: Duration,
-    pub timeout: Duration,
-    pub max_retries: u32,
-}
-
-impl ClientConfig {
-    pub fn new(base_url: &str, api_key: ApiKey) -> Self {
-        ClientConfig {
-            base_url: base_url.to_string(),
-            api_key,
-            connect_timeout: Duration::from_secs(5),
-            timeout: Duration::from_secs(15),
-            max_retries: 2,
-        }
-    }
-}
-
-/// A retry the client is about to make, reported before it sleeps.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RetryNotice {
-    pub method: Method,
-    /// The path below the base URL, e.g. `/conferences/{id}/participants`.
-    pub path: String,
-    /// 1 for the first retry.
-    pub retry: u32,
-    pub max_retries: u32,
-    pub delay: Duration,
-    pub error: ApiError,
-}
-
-impl fmt::Display for RetryNotice {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} {} failed ({}); retry {}/{} in {:.1}s",
-            self.method,
-            self.path,
-            self.error.summary(),
-            self.retry,
-            self.max_retries,
-            self.delay.as_secs_f64()
-        )
-    }
-}
-
-pub type RetryHook = Arc<dyn Fn(&RetryNotice) + Send + Sync>;
-
-/// Filters of `GET /conferences`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ConferenceFilter {
-    pub status: Option<ConferenceStatus>,
-    pub name: Option<String>,
-}
-
-/// Filters of `GET /conferences/{id}/participants`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ParticipantFilter {
-    pub muted: Option<bool>,
-    pub on_hold: Option<bool>,
-}
-
-/// The participant actions that address calls by `call_control_id`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ParticipantAction {
-    Mute,
-    Unmute,
-    Hold,
-    Unhold,
-}
-
-impl ParticipantAction {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ParticipantAction::Mute => "mute",
-            ParticipantAction::Unmute => "unmute",
-            ParticipantAction::Hold => "hold",
-            ParticipantAction::Unhold => "unhold",
-        }
-    }
-}
-
-/// A non-empty list of `call_control_id`s. The API reads an empty list as
-/// "every participant", so this type cannot hold one.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct CallControlIds(Vec<String>);
-
-impl CallControlIds {
-    /// `None` when the list is empty or holds an empty id.
-    pub fn new(ids: Vec<String>) -> Option<Self> {
-        if ids.is_empty() || ids.iter().any(|id| id.trim().is_empty()) {
-            None
-        } else {
-            Some(CallControlIds(ids))
-        }
-    }
-
-    pub fn one(id: &str) -> Option<Self> {
-        Self::new(vec![id.to_string()])
-    }
-
-    pub fn as_slice(&self) -> &[String] {
-        &self.0
-    }
-}
-
-/// Items of a listing that decoded, and a note for each that did not.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Listing<T> {
-    pub items: Vec<T>,
-    /// One sanitized reason per item that could not be read.
-    pub rejected: Vec<String>,
-}
-
-/// Decodes the raw items of a listing one by one, so that one bad item does
-/// not cost the whole page.
-pub fn decode_items<T: DeserializeOwned>(raw: Vec<Value>) -> Listing<T> {
-    let mut listing = Listing {
-        items: Vec::with_capacity(raw.len()),
-        rejected: Vec::new(),
-    };
-    for (i, item) in raw.into_iter().enumerate() {
-        match serde_json::from_value::<T>(item) {
-            Ok(v) => listing.items.push(v),
-            Err(e) => listing
-                .rejected
-                .push(sanitize_line(&format!("item {i}: {e}"), 160)),
-        }
-    }
-    listing
-}
 
 /// The API client. Cheap to clone (the connection pool is shared).
 #[derive(Clone)]
@@ -244,40 +47,6 @@ impl fmt::Debug for Client {
             .field("timeout", &self.timeout)
             .field("policy", &self.policy)
             .finish()
-    }
-}
-
-/// Parses and checks a base URL: http(s) only, plain http only to loopback.
-pub fn parse_base_url(raw: &str) -> Result<Url, ConfigError> {
-    let url = Url::parse(raw.trim()).map_err(|e| ConfigError::InvalidBaseUrl(format!("{e}")))?;
-    if url.cannot_be_a_base() || url.host_str().is_none() {
-        return Err(ConfigError::InvalidBaseUrl(format!(
-            "{} is not an http(s) URL",
-            sanitize_line(raw, 100)
-        )));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(ConfigError::InvalidBaseUrl(
-            "the base URL must not carry a query or fragment".into(),
-        ));
-    }
-    match url.scheme() {
-        "https" => Ok(url),
-        "http" if is_loopback(&url) => Ok(url),
-        "http" => Err(ConfigError::InsecureBaseUrl(url.to_string())),
-        other => Err(ConfigError::InvalidBaseUrl(format!(
-            "unsupported scheme '{}' (use https)",
-            sanitize_line(other, 20)
-        ))),
-    }
-}
-
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-        None => false,
     }
 }
 
@@ -699,30 +468,11 @@ fn error_chain(e: &reqwest::Error) -> String {
     parts.join(": ")
 }
 
-impl ErrorKind {
-    /// A human name for the kind, for status lines.
-    pub fn label(self) -> &'static str {
-        match self {
-            ErrorKind::Auth => "authentication failed",
-            ErrorKind::ConferenceNotFound => "conference not found",
-            ErrorKind::NotFound => "not found",
-            ErrorKind::ConferenceEnded => "conference has ended",
-            ErrorKind::CallEnded => "call has ended",
-            ErrorKind::Unprocessable => "rejected",
-            ErrorKind::RateLimited => "rate limited",
-            ErrorKind::Server => "server error",
-            ErrorKind::OtherStatus => "request failed",
-            ErrorKind::Timeout => "timed out",
-            ErrorKind::Connection => "unreachable",
-            ErrorKind::Decode => "unreadable answer",
-            ErrorKind::InvalidRequest => "invalid request",
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::telnyx::ErrorKind;
+    use crate::telnyx::settings::ApiKey;
 
     #[test]
     fn key_is_redacted_in_debug_and_display() {
@@ -731,27 +481,6 @@ mod tests {
         assert!(!format!("{key}").contains("secret"));
         let client = Client::new(&ClientConfig::new("http://127.0.0.1:1/v2", key)).unwrap();
         assert!(!format!("{client:?}").contains("secret"));
-    }
-
-    #[test]
-    fn plain_http_is_refused_except_to_loopback() {
-        for ok in [
-            "https://api.telnyx.com/v2",
-            "http://127.0.0.1:8080/v2",
-            "http://localhost:9/v2",
-            "http://[::1]:9/v2",
-        ] {
-            assert!(parse_base_url(ok).is_ok(), "{ok}");
-        }
-        assert!(matches!(
-            parse_base_url("http://api.telnyx.com/v2"),
-            Err(ConfigError::InsecureBaseUrl(_))
-        ));
-        assert!(matches!(
-            parse_base_url("ftp://x/v2"),
-            Err(ConfigError::InvalidBaseUrl(_))
-        ));
-        assert!(parse_base_url("not a url").is_err());
     }
 
     #[test]
@@ -791,32 +520,5 @@ mod tests {
                 .url(&["conferences", "c1", "participants", "a..b"], &[])
                 .is_ok()
         );
-    }
-
-    #[test]
-    fn empty_call_control_id_lists_cannot_be_built() {
-        assert!(CallControlIds::new(vec![]).is_none());
-        assert!(CallControlIds::new(vec!["".into()]).is_none());
-        assert!(CallControlIds::one("v3:abc").is_some());
-    }
-
-    #[test]
-    fn keys_with_unsendable_characters_are_refused() {
-        assert!(ApiKey::new("  ").is_err());
-        assert!(ApiKey::new("a b").is_err());
-        assert!(ApiKey::new("kéy").is_err());
-        assert_eq!(ApiKey::new(" KEY123\n").unwrap().expose(), "KEY123");
-    }
-
-    #[test]
-    fn one_bad_item_does_not_cost_the_page() {
-        let raw = vec![
-            serde_json::json!({"id": "a", "muted": true}),
-            serde_json::json!({"id": "b", "muted": "loud"}),
-            serde_json::json!("not an object"),
-        ];
-        let listing: Listing<Participant> = decode_items(raw);
-        assert_eq!(listing.items.len(), 1);
-        assert_eq!(listing.rejected.len(), 2);
     }
 }

@@ -4,11 +4,14 @@ pub mod client;
 pub mod error;
 pub mod models;
 pub mod retry;
+pub mod settings;
+pub mod types;
 
-pub use client::{
-    ApiKey, CallControlIds, Client, ClientConfig, ConferenceFilter, ConfigError, DEFAULT_BASE_URL,
-    Listing, ParticipantAction, ParticipantFilter, RetryHook, RetryNotice,
-};
+pub use client::Client;
 pub use error::{ApiError, ErrorKind};
 pub use models::*;
-pub use retry::RetryPolicy;
+pub use retry::{RetryHook, RetryNotice, RetryPolicy};
+pub use settings::{ApiKey, ClientConfig, ConfigError, DEFAULT_BASE_URL};
+pub use types::{
+    CallControlIds, ConferenceFilter, Listing, ParticipantAction, ParticipantFilter, decode_items,
+};

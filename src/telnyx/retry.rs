@@ -3,12 +3,47 @@
 //! 25 % jitter; honour `retry-after-ms`, then `retry-after` (seconds or an HTTP
 //! date) when it is at most 60 s; `x-should-retry` overrides the decision.
 
+use std::fmt;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use reqwest::Method;
 use reqwest::header::HeaderMap;
+
+use super::error::ApiError;
 
 /// A server-sent delay above this is ignored in favour of the backoff.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+
+/// A retry the client is about to make, reported before it sleeps.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetryNotice {
+    pub method: Method,
+    /// The path below the base URL, e.g. `/conferences/{id}/participants`.
+    pub path: String,
+    /// 1 for the first retry.
+    pub retry: u32,
+    pub max_retries: u32,
+    pub delay: Duration,
+    pub error: ApiError,
+}
+
+impl fmt::Display for RetryNotice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {} failed ({}); retry {}/{} in {:.1}s",
+            self.method,
+            self.path,
+            self.error.summary(),
+            self.retry,
+            self.max_retries,
+            self.delay.as_secs_f64()
+        )
+    }
+}
+
+pub type RetryHook = Arc<dyn Fn(&RetryNotice) + Send + Sync>;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RetryPolicy {

@@ -29,6 +29,22 @@ const TITLES: [&str; 9] = [
     "", "LABEL", "STATUS", "MUTE", "HOLD", "END", "SOFT", "BEEP", "JOINED",
 ];
 
+/// From this width on, the table also shows each call_control_id, and the
+/// label stops growing.
+pub const WIDE: u16 = 130;
+const WIDE_LABEL: u16 = 44;
+
+fn columns(width: u16) -> (Vec<Constraint>, Vec<&'static str>) {
+    let mut widths = WIDTHS.to_vec();
+    let mut titles = TITLES.to_vec();
+    if width >= WIDE {
+        widths[1] = Constraint::Length(WIDE_LABEL);
+        widths.push(Constraint::Fill(1));
+        titles.push("CALL CONTROL ID");
+    }
+    (widths, titles)
+}
+
 pub fn render(frame: &mut Frame, area: Rect, model: &Model, t: &Theme) {
     let Some(conf) = &model.conf else { return };
     if !conf.loaded {
@@ -44,12 +60,18 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, t: &Theme) {
     }
     let window = conf.window(model.size.1);
     let first = window.start;
+    let wide = area.width >= WIDE;
     let rows: Vec<TableRow> = conf.rows[window]
         .iter()
-        .map(|row| build_row(model, row, t))
+        .map(|row| build_row(model, row, wide, t))
         .collect();
-    let header = TableRow::new(TITLES.map(|s| Cell::from(s).style(t.column_title())));
-    let table = Table::new(rows, WIDTHS)
+    let (widths, titles) = columns(area.width);
+    let header = TableRow::new(
+        titles
+            .into_iter()
+            .map(|s| Cell::from(s).style(t.column_title())),
+    );
+    let table = Table::new(rows, widths)
         .header(header)
         .column_spacing(1)
         .row_highlight_style(t.selected())
@@ -67,7 +89,7 @@ fn yes(b: bool, word: &'static str, t: &Theme) -> Span<'static> {
     }
 }
 
-fn build_row<'a>(model: &Model, row: &Row, t: &Theme) -> TableRow<'a> {
+fn build_row<'a>(model: &Model, row: &Row, wide: bool, t: &Theme) -> TableRow<'a> {
     let p = &row.p;
     let now = model.now;
     let pending = model.pending.get(&p.id);
@@ -105,7 +127,7 @@ fn build_row<'a>(model: &Model, row: &Row, t: &Theme) -> TableRow<'a> {
     } else {
         Style::new()
     };
-    TableRow::new(vec![
+    let mut cells = vec![
         Cell::from(mark),
         Cell::from(label),
         Cell::from(status),
@@ -115,8 +137,14 @@ fn build_row<'a>(model: &Model, row: &Row, t: &Theme) -> TableRow<'a> {
         Cell::from(yes(p.soft_end_conference_on_exit, "yes", t)),
         Cell::from(beep),
         Cell::from(joined),
-    ])
-    .style(style)
+    ];
+    if wide {
+        cells.push(Cell::from(Span::styled(
+            crate::sanitize::sanitize_line(&p.call_control_id, 80),
+            t.dim(),
+        )));
+    }
+    TableRow::new(cells).style(style)
 }
 
 /// Before the first list arrives: loading, or why it cannot.

@@ -1,0 +1,393 @@
+//! Writes to participants: the edit form, its confirmation, mute and hold,
+//! and the answers to them (the latest request per participant wins).
+
+use super::conference::{open_conf, poll_if_due};
+use super::form::Form;
+use super::keymap::Action;
+use super::model::{Ended, Label, Level, Model, Overlay, Pending, Write};
+use super::msg::Effect;
+use super::update::toast_error;
+use crate::telnyx::{
+    ApiError, CallControlIds, ConferenceParticipant, ErrorKind, Participant, ParticipantAction,
+    UpdateParticipant,
+};
+
+/// Why no write can be sent now, if so.
+fn write_blocked(model: &Model) -> Option<String> {
+    if model.ctx.read_only {
+        return Some("read-only: writes are turned off (--read-only)".into());
+    }
+    model
+        .conf
+        .as_ref()?
+        .ended
+        .as_ref()
+        .map(|e| format!("{}: it can't receive commands", e.detail))
+}
+
+pub fn open_form(model: &mut Model) -> Vec<Effect> {
+    let Some(row) = model.conf.as_ref().and_then(|c| c.selected()) else {
+        return Vec::new();
+    };
+    let id = row.p.id.clone();
+    if let Some(why) = write_blocked(model) {
+        model.toast(Level::Info, why);
+        return Vec::new();
+    }
+    let mut form = Form::new(&id);
+    // a PATCH already in flight for this participant blocks a second one
+    if let Some(Pending {
+        seq,
+        write: Write::Patch(_),
+        ..
+    }) = model.pending.get(&id)
+    {
+        form.submitting = Some(*seq);
+    }
+    model.overlay = Some(Overlay::Form(form));
+    Vec::new()
+}
+
+pub fn toggle(model: &mut Model, mute: bool) -> Vec<Effect> {
+    let Some(row) = model.conf.as_ref().and_then(|c| c.selected()) else {
+        return Vec::new();
+    };
+    let (id, ccid, on) = (
+        row.p.id.clone(),
+        row.p.call_control_id.clone(),
+        if mute { row.p.muted } else { row.p.on_hold },
+    );
+    let label = model.label_of(&row.p);
+    if let Some(why) = write_blocked(model) {
+        model.toast(Level::Info, why);
+        return Vec::new();
+    }
+    if row.is_left() {
+        model.toast(Level::Info, format!("{label} has left the conference"));
+        return Vec::new();
+    }
+    if model.pending.contains_key(&id) {
+        model.toast(
+            Level::Info,
+            format!("a change to {label} is already in flight"),
+        );
+        return Vec::new();
+    }
+    // The API reads an empty list as "everyone": only ever one known call.
+    let Some(ids) = CallControlIds::one(&ccid) else {
+        model.toast(Level::Error, format!("{label} has no call_control_id"));
+        return Vec::new();
+    };
+    let action = match (mute, on) {
+        (true, true) => ParticipantAction::Unmute,
+        (true, false) => ParticipantAction::Mute,
+        (false, true) => ParticipantAction::Unhold,
+        (false, false) => ParticipantAction::Hold,
+    };
+    let seq = model.next_seq();
+    model.pending.insert(
+        id.clone(),
+        Pending {
+            seq,
+            started: model.now,
+            write: Write::Action(action),
+        },
+    );
+    let conference_id = model
+        .conf
+        .as_ref()
+        .map(|c| c.id.clone())
+        .unwrap_or_default();
+    vec![Effect::Action {
+        seq,
+        conference_id,
+        participant_id: id,
+        action,
+        call_control_ids: ids,
+    }]
+}
+
+pub fn form_action(model: &mut Model, action: Action) -> Vec<Effect> {
+    let Some(Overlay::Form(mut form)) = model.overlay.take() else {
+        return Vec::new();
+    };
+    let server = model
+        .conf
+        .as_ref()
+        .and_then(|c| c.row(&form.participant_id))
+        .map(|r| r.p.clone());
+    let Some(server) = server else {
+        model.toast(Level::Info, "that participant is no longer in the list");
+        return Vec::new();
+    };
+    let mut effects = Vec::new();
+    match action {
+        Action::Cancel => return Vec::new(),
+        Action::NextField => form.focus = form.focus.next(),
+        Action::PrevField => form.focus = form.focus.prev(),
+        Action::Toggle => form.toggle(&server),
+        Action::Left => form.step(false, &server),
+        Action::Right => form.step(true, &server),
+        Action::Submit => {
+            let changes = form.changes(&server);
+            if form.submitting.is_some() {
+                model.toast(Level::Info, "already saving: wait for the answer");
+            } else if changes.is_empty() {
+                model.toast(Level::Info, "nothing changed: nothing sent");
+            } else if changes.end_conference_on_exit == Some(true) {
+                model.overlay = Some(Overlay::Confirm(form));
+                return Vec::new();
+            } else {
+                effects = send_patch(model, &mut form, changes);
+            }
+        }
+        _ => {}
+    }
+    model.overlay = Some(Overlay::Form(form));
+    effects
+}
+
+pub fn confirm_action(model: &mut Model, action: Action) -> Vec<Effect> {
+    let Some(Overlay::Confirm(mut form)) = model.overlay.take() else {
+        return Vec::new();
+    };
+    let mut effects = Vec::new();
+    match action {
+        Action::Confirm => {
+            let server = model
+                .conf
+                .as_ref()
+                .and_then(|c| c.row(&form.participant_id))
+                .map(|r| r.p.clone());
+            match server {
+                Some(server) => {
+                    let changes = form.changes(&server);
+                    if changes.is_empty() {
+                        model.toast(Level::Info, "nothing changed: nothing sent");
+                    } else {
+                        effects = send_patch(model, &mut form, changes);
+                    }
+                }
+                None => {
+                    model.toast(Level::Info, "that participant is no longer in the list");
+                    return Vec::new();
+                }
+            }
+        }
+        Action::Cancel => model.toast(Level::Info, "not sent"),
+        _ => {
+            model.overlay = Some(Overlay::Confirm(form));
+            return Vec::new();
+        }
+    }
+    model.overlay = Some(Overlay::Form(form));
+    effects
+}
+
+fn send_patch(model: &mut Model, form: &mut Form, update: UpdateParticipant) -> Vec<Effect> {
+    if let Some(why) = write_blocked(model) {
+        model.toast(Level::Info, why);
+        return Vec::new();
+    }
+    let Some(conference_id) = model.conf.as_ref().map(|c| c.id.clone()) else {
+        return Vec::new();
+    };
+    let seq = model.next_seq();
+    form.submitting = Some(seq);
+    model.pending.insert(
+        form.participant_id.clone(),
+        Pending {
+            seq,
+            started: model.now,
+            write: Write::Patch(update),
+        },
+    );
+    vec![Effect::Patch {
+        seq,
+        conference_id,
+        participant_id: form.participant_id.clone(),
+        update,
+    }]
+}
+
+// ---- answers to writes ----------------------------------------------------------
+
+/// Takes the pending write of `participant_id` if `seq` is the latest one;
+/// `None` for a stale answer, which must not touch anything.
+fn take_pending(model: &mut Model, participant_id: &str, seq: u64) -> Option<Pending> {
+    match model.pending.get(participant_id) {
+        Some(p) if p.seq == seq => model.pending.remove(participant_id),
+        _ => {
+            tracing::debug!(seq, "stale answer dropped");
+            None
+        }
+    }
+}
+
+/// A write failed: a sticky error, and what it tells about the conference.
+fn write_failed(
+    model: &mut Model,
+    conference_id: &str,
+    participant_id: &str,
+    what: &str,
+    e: &ApiError,
+) {
+    let label = model.label_by_id(participant_id);
+    toast_error(model, &format!("{what} {label}"), e);
+    let now = model.now;
+    if let Some(conf) = open_conf(model, conference_id) {
+        match e.kind {
+            ErrorKind::ConferenceEnded => {
+                conf.ended = Some(Ended {
+                    detail: "the conference has ended".into(),
+                });
+            }
+            // the row is stale: refresh now
+            ErrorKind::CallEnded | ErrorKind::NotFound => conf.load.next_at = Some(now),
+            _ => {}
+        }
+    }
+}
+
+pub fn patched(
+    model: &mut Model,
+    seq: u64,
+    conference_id: &str,
+    participant_id: &str,
+    result: Result<ConferenceParticipant, ApiError>,
+) -> Vec<Effect> {
+    let Some(pending) = take_pending(model, participant_id, seq) else {
+        return Vec::new();
+    };
+    let Write::Patch(sent) = pending.write else {
+        return Vec::new();
+    };
+    let form_waiting =
+        matches!(&model.overlay, Some(Overlay::Form(f)) if f.submitting == Some(seq));
+    match result {
+        Ok(cp) => {
+            if let Some(beep) = sent.beep_enabled {
+                model.beeps.insert(participant_id.to_string(), beep);
+            }
+            if let Some(label) = cp.label.clone().filter(|l| !l.is_empty()) {
+                model
+                    .labels
+                    .insert(participant_id.to_string(), Label::Known(label));
+            }
+            let now = model.now;
+            if let Some(row) =
+                open_conf(model, conference_id).and_then(|c| c.row_mut(participant_id))
+            {
+                apply(&mut row.p, &cp);
+                row.seq = seq;
+                row.changed_at = Some(now);
+            }
+            if form_waiting {
+                model.overlay = None;
+            }
+            let label = model.label_by_id(participant_id);
+            model.toast(
+                Level::Success,
+                format!("saved {label}: {}", describe(&sent)),
+            );
+        }
+        Err(e) => {
+            if form_waiting && let Some(Overlay::Form(f)) = model.overlay.as_mut() {
+                f.submitting = None;
+            }
+            write_failed(model, conference_id, participant_id, "could not update", &e);
+        }
+    }
+    Vec::new()
+}
+
+/// The server's values win: every field the answer carries replaces ours.
+fn apply(p: &mut Participant, cp: &ConferenceParticipant) {
+    if let Some(v) = cp.end_conference_on_exit {
+        p.end_conference_on_exit = v;
+    }
+    if let Some(v) = cp.soft_end_conference_on_exit {
+        p.soft_end_conference_on_exit = v;
+    }
+    if let Some(v) = cp.muted {
+        p.muted = v;
+    }
+    if let Some(v) = cp.on_hold {
+        p.on_hold = v;
+    }
+    if let Some(v) = &cp.status {
+        p.status = v.clone();
+    }
+    if let Some(v) = &cp.updated_at {
+        p.updated_at = v.clone();
+    }
+}
+
+/// `end_conference_on_exit → yes, beep_enabled → on_exit`
+pub fn describe(u: &UpdateParticipant) -> String {
+    let yes = |b: bool| if b { "yes" } else { "no" };
+    let mut parts = Vec::new();
+    if let Some(v) = u.end_conference_on_exit {
+        parts.push(format!("end_conference_on_exit → {}", yes(v)));
+    }
+    if let Some(v) = u.soft_end_conference_on_exit {
+        parts.push(format!("soft_end_conference_on_exit → {}", yes(v)));
+    }
+    if let Some(v) = u.beep_enabled {
+        parts.push(format!("beep_enabled → {v}"));
+    }
+    parts.join(", ")
+}
+
+pub fn action_done(
+    model: &mut Model,
+    seq: u64,
+    conference_id: &str,
+    participant_id: &str,
+    action: ParticipantAction,
+    result: Result<(), ApiError>,
+) -> Vec<Effect> {
+    if take_pending(model, participant_id, seq).is_none() {
+        return Vec::new();
+    }
+    match result {
+        Ok(()) => {
+            let now = model.now;
+            if let Some(row) =
+                open_conf(model, conference_id).and_then(|c| c.row_mut(participant_id))
+            {
+                match action {
+                    ParticipantAction::Mute => row.p.muted = true,
+                    ParticipantAction::Unmute => row.p.muted = false,
+                    ParticipantAction::Hold => row.p.on_hold = true,
+                    ParticipantAction::Unhold => row.p.on_hold = false,
+                }
+                row.seq = seq;
+                row.changed_at = Some(now);
+            }
+            let label = model.label_by_id(participant_id);
+            let done = match action {
+                ParticipantAction::Mute => "muted",
+                ParticipantAction::Unmute => "unmuted",
+                ParticipantAction::Hold => "put on hold",
+                ParticipantAction::Unhold => "took off hold",
+            };
+            model.toast(Level::Success, format!("{done} {label}"));
+            // the API answers only "ok": confirm with a refresh
+            if let Some(conf) = open_conf(model, conference_id) {
+                conf.load.next_at = Some(now);
+            }
+            poll_if_due(model)
+        }
+        Err(e) => {
+            write_failed(
+                model,
+                conference_id,
+                participant_id,
+                &format!("could not {}", action.as_str()),
+                &e,
+            );
+            Vec::new()
+        }
+    }
+}
