@@ -417,11 +417,50 @@ fn a_successful_patch_takes_the_servers_values() {
     );
     assert!(m.overlay.is_none(), "the form closes on success");
     assert!(m.pending.is_empty());
-    assert!(has_toast(&m, Level::Success, "saved Ava Thompson"));
+    // a 200 that did not take the change is not reported as saved
+    assert!(has_toast(
+        &m,
+        Level::Error,
+        "Ava Thompson: the server answered 200 but kept soft_end_conference_on_exit = no"
+    ));
+    assert!(!m.toasts.iter().any(|t| t.level == Level::Success));
     assert_eq!(
         m.conf.as_ref().unwrap().row("p0").unwrap().changed_at,
         Some(t1)
     );
+}
+
+#[test]
+fn a_patch_the_server_took_is_reported_saved() {
+    let mut m = table(3);
+    let effects = send(
+        &mut m,
+        [
+            key(KeyCode::Enter),
+            key(KeyCode::Tab),
+            ch(' '),
+            key(KeyCode::Enter),
+        ],
+    );
+    let (seq, _) = patch_of(&effects);
+    update(
+        &mut m,
+        Msg::Patched {
+            seq,
+            conference_id: CONF.into(),
+            participant_id: "p0".into(),
+            result: Ok(ConferenceParticipant {
+                soft_end_conference_on_exit: Some(true),
+                ..Default::default()
+            }),
+        },
+    );
+    assert!(row(&m, "p0").soft_end_conference_on_exit);
+    assert!(has_toast(
+        &m,
+        Level::Success,
+        "saved v3:call0: soft_end_conference_on_exit → yes"
+    ));
 }
 
 #[test]

@@ -286,10 +286,22 @@ pub fn patched(
                 model.overlay = None;
             }
             let label = model.label_by_id(participant_id);
-            model.toast(
-                Level::Success,
-                format!("saved {label}: {}", describe(&sent)),
-            );
+            let kept = not_taken(&sent, &cp);
+            if kept.is_empty() {
+                model.toast(
+                    Level::Success,
+                    format!("saved {label}: {}", describe(&sent)),
+                );
+            } else {
+                // a 200 that did not take the change: say so, the row shows the server's values
+                model.toast(
+                    Level::Error,
+                    format!(
+                        "{label}: the server answered 200 but kept {}",
+                        kept.join(", ")
+                    ),
+                );
+            }
         }
         Err(e) => {
             if form_waiting && let Some(Overlay::Form(f)) = model.overlay.as_mut() {
@@ -321,6 +333,31 @@ fn apply(p: &mut Participant, cp: &ConferenceParticipant) {
     if let Some(v) = &cp.updated_at {
         p.updated_at = v.clone();
     }
+}
+
+/// The fields of `sent` that the answer shows with another value.
+fn not_taken(sent: &UpdateParticipant, cp: &ConferenceParticipant) -> Vec<String> {
+    let yes = |b: bool| if b { "yes" } else { "no" };
+    let mut kept = Vec::new();
+    for (name, asked, got) in [
+        (
+            "end_conference_on_exit",
+            sent.end_conference_on_exit,
+            cp.end_conference_on_exit,
+        ),
+        (
+            "soft_end_conference_on_exit",
+            sent.soft_end_conference_on_exit,
+            cp.soft_end_conference_on_exit,
+        ),
+    ] {
+        if let (Some(asked), Some(got)) = (asked, got)
+            && asked != got
+        {
+            kept.push(format!("{name} = {}", yes(got)));
+        }
+    }
+    kept
 }
 
 /// `end_conference_on_exit → yes, beep_enabled → on_exit`
