@@ -235,6 +235,12 @@ async fn event_loop(
         let frame_due = last_draw.map_or(Instant::now(), |t| t + FRAME);
         if dirty && frame_due <= Instant::now() {
             terminal.draw(|f| crate::view::view(model, f))?;
+            // Test-only fault hook (debug builds only): tests/e2e.rs checks
+            // that a panic restores the terminal before it is reported.
+            #[cfg(debug_assertions)]
+            if std::env::var_os("CONFMOD_TEST_PANIC").is_some() {
+                panic!("CONFMOD_TEST_PANIC: forced panic for tests");
+            }
             dirty = false;
             last_draw = Some(Instant::now());
         }

@@ -476,7 +476,7 @@ fn an_error_stays_on_screen_and_the_row_keeps_the_servers_values() {
         ],
     );
     let (seq, _) = patch_of(&effects);
-    update(
+    let reload = update(
         &mut m,
         Msg::Patched {
             seq,
@@ -498,6 +498,25 @@ fn an_error_stays_on_screen_and_the_row_keeps_the_servers_values() {
     assert!(!row(&m, "p0").soft_end_conference_on_exit);
     assert!(matches!(&m.overlay, Some(Overlay::Form(f)) if f.submitting.is_none()));
     assert!(m.conf.as_ref().unwrap().ended.is_some());
+    // the conference is reloaded for its status and end reason
+    let Some(Effect::LoadConference { seq, .. }) = reload.first().cloned() else {
+        panic!("no reload: {reload:?}")
+    };
+    update(
+        &mut m,
+        Msg::ConferenceLoaded {
+            seq,
+            conference_id: CONF.into(),
+            result: Ok(Conference {
+                id: CONF.into(),
+                status: Some(ConferenceStatus::Completed),
+                end_reason: Some(confmod::telnyx::EndReason::EndedViaApi),
+                ..Default::default()
+            }),
+        },
+    );
+    let ended = m.conf.as_ref().unwrap().ended.clone().unwrap();
+    assert_eq!(ended.detail, "the conference has ended (ended_via_api)");
     // errors do not expire
     update(&mut m, Msg::Tick(T0 + TOAST_TTL * 10));
     assert!(m.toasts.iter().any(|t| t.level == Level::Error));

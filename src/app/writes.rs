@@ -231,21 +231,32 @@ fn write_failed(
     participant_id: &str,
     what: &str,
     e: &ApiError,
-) {
+) -> Vec<Effect> {
     let label = model.label_by_id(participant_id);
     toast_error(model, &format!("{what} {label}"), e);
     let now = model.now;
-    if let Some(conf) = open_conf(model, conference_id) {
-        match e.kind {
-            ErrorKind::ConferenceEnded => {
-                conf.ended = Some(Ended {
-                    detail: "the conference has ended".into(),
-                });
-            }
-            // the row is stale: refresh now
-            ErrorKind::CallEnded | ErrorKind::NotFound => conf.load.next_at = Some(now),
-            _ => {}
+    let seq = model.next_seq();
+    let Some(conf) = open_conf(model, conference_id) else {
+        return Vec::new();
+    };
+    match e.kind {
+        ErrorKind::ConferenceEnded => {
+            conf.ended = Some(Ended {
+                detail: "the conference has ended".into(),
+            });
+            // reload it for its status and end reason
+            conf.conference_seq = Some(seq);
+            vec![Effect::LoadConference {
+                seq,
+                conference_id: conference_id.to_string(),
+            }]
         }
+        // the row is stale: refresh now
+        ErrorKind::CallEnded | ErrorKind::NotFound => {
+            conf.load.next_at = Some(now);
+            Vec::new()
+        }
+        _ => Vec::new(),
     }
 }
 
@@ -302,15 +313,15 @@ pub fn patched(
                     ),
                 );
             }
+            Vec::new()
         }
         Err(e) => {
             if form_waiting && let Some(Overlay::Form(f)) = model.overlay.as_mut() {
                 f.submitting = None;
             }
-            write_failed(model, conference_id, participant_id, "could not update", &e);
+            write_failed(model, conference_id, participant_id, "could not update", &e)
         }
     }
-    Vec::new()
 }
 
 /// The server's values win: every field the answer carries replaces ours.
@@ -416,15 +427,12 @@ pub fn action_done(
             }
             poll_if_due(model)
         }
-        Err(e) => {
-            write_failed(
-                model,
-                conference_id,
-                participant_id,
-                &format!("could not {}", action.as_str()),
-                &e,
-            );
-            Vec::new()
-        }
+        Err(e) => write_failed(
+            model,
+            conference_id,
+            participant_id,
+            &format!("could not {}", action.as_str()),
+            &e,
+        ),
     }
 }

@@ -440,7 +440,7 @@ impl Client {
         let error = if e.is_timeout() {
             ApiError::timeout(self.timeout)
         } else {
-            ApiError::connection(&error_chain(&e))
+            ApiError::connection(&error_chain(&e.without_url()))
         };
         Failure {
             error,
@@ -456,6 +456,7 @@ struct Failure {
 
 /// An error and its sources on one line, without the URL's query.
 fn error_chain(e: &reqwest::Error) -> String {
+    // the URL is known to the caller; the cause is what matters
     let mut parts = vec![e.to_string()];
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {

@@ -86,7 +86,9 @@ pub fn conference(frame: &mut Frame, area: Rect, model: &Model, t: &Theme) {
         Span::styled(" ▸ ", t.dim()),
         Span::styled(name, t.title()),
     ];
-    if let Some(status) = conf.conference.as_ref().and_then(|c| c.status.as_ref()) {
+    let status = conf.conference.as_ref().and_then(|c| c.status.as_ref());
+    // once a write said the conference ended, an older "in_progress" is stale
+    if let Some(status) = status.filter(|_| conf.ended.is_none()) {
         left.push(Span::styled(
             format!("  {}", sanitize_line(status.as_str(), 20)),
             t.dim(),

@@ -1,0 +1,639 @@
+//! End-to-end journeys of the real `confmod` binary in a pseudo-terminal,
+//! against a simulator served in-process (`confmod::sim` on 127.0.0.1:0).
+//!
+//! The only synchronisation is waiting, with a deadline, for the parsed screen
+//! (or the process) to reach a state: no fixed sleeps, no timing assertions.
+//! The harness only ever writes the keys a test sends: it never answers a
+//! terminal query, so every journey also runs in a bare terminal.
+
+use std::io::{ErrorKind, Read, Write};
+use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use confmod::app::model::short_call_control_id;
+use confmod::sim::{self, SimConfig, SimHandle, SimParticipant};
+use confmod::telnyx::BeepEnabled;
+use portable_pty::{Child, CommandBuilder, ExitStatus, MasterPty, PtySize, native_pty_system};
+
+const ROWS: u16 = 40;
+const COLS: u16 = 120;
+/// An upper bound for every wait: passing tests never wait this long.
+const DEADLINE: Duration = Duration::from_secs(10);
+const POLL: Duration = Duration::from_millis(20);
+
+const ENTER: &[u8] = b"\r";
+const TAB: &[u8] = b"\t";
+const ESC: &[u8] = b"\x1b";
+const RIGHT: &[u8] = b"\x1b[C";
+const SPACE: &[u8] = b" ";
+
+const ALT_ENTER: &[u8] = b"\x1b[?1049h";
+const ALT_LEAVE: &[u8] = b"\x1b[?1049l";
+const CURSOR_HIDE: &[u8] = b"\x1b[?25l";
+const CURSOR_SHOW: &[u8] = b"\x1b[?25h";
+const PANIC_TEXT: &str = "forced panic for tests";
+/// What hostile labels leave behind when only their ESC is dropped, and
+/// invisible characters that reorder or hide text.
+const REMNANTS: [&str; 7] = [
+    "pwned", "[31;1m", "[2J", "[999C", "\u{202E}", "\u{200B}", "\u{FEFF}",
+];
+/// Terminal queries: a bare terminal never answers them.
+const QUERIES: [&str; 12] = [
+    "\x1b[5n", "\x1b[6n", "\x1b[?6n", "\x1b[c", "\x1b[0c", "\x1b[>c", "\x1b[>0c", "\x1b[?u",
+    "\x1b[>q", "\x1b[18t", "\x1bP", "\x1b]",
+];
+
+// ---- the pseudo-terminal harness ----------------------------------------------
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+fn rfind(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).rposition(|w| w == needle)
+}
+
+/// What the terminal was asked to do besides drawing (vt100 keeps no title).
+#[derive(Default)]
+struct Recorder {
+    titles: Vec<String>,
+    bells: usize,
+}
+
+impl vt100::Callbacks for Recorder {
+    fn audible_bell(&mut self, _: &mut vt100::Screen) {
+        self.bells += 1;
+    }
+    fn set_window_title(&mut self, _: &mut vt100::Screen, title: &[u8]) {
+        let title = String::from_utf8_lossy(title);
+        self.titles.push(title.into_owned());
+    }
+    fn set_window_icon_name(&mut self, _: &mut vt100::Screen, name: &[u8]) {
+        let name = String::from_utf8_lossy(name);
+        self.titles.push(name.into_owned());
+    }
+}
+
+/// Everything the console wrote: the bytes as sent, and the parsed screen.
+struct Term {
+    raw: Vec<u8>,
+    parser: vt100::Parser<Recorder>,
+    /// The PTY reported EOF: every process holding its slave has gone.
+    eof: bool,
+}
+
+/// The `confmod` binary running in a pseudo-terminal of ROWS x COLS.
+struct Console {
+    child: Box<dyn Child + Send + Sync>,
+    writer: Box<dyn Write + Send>,
+    _master: Box<dyn MasterPty + Send>,
+    term: Arc<Mutex<Term>>,
+    dir: PathBuf,
+}
+
+impl Console {
+    /// Spawns `confmod ARGS --log-file <tmp>` with a controlled environment:
+    /// TERM, HOME and XDG_* in a fresh temp dir, TELNYX_API_KEY when given.
+    fn spawn(args: &[&str], key: Option<&str>, env: &[(&str, &str)]) -> Console {
+        let dir = std::env::temp_dir().join(format!("confmod-e2e-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let size = PtySize {
+            rows: ROWS,
+            cols: COLS,
+            pixel_width: 0,
+            pixel_height: 0,
+        };
+        let pty = native_pty_system().openpty(size).expect("openpty");
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_confmod"));
+        cmd.args(args);
+        cmd.arg("--log-file");
+        cmd.arg(dir.join("confmod.log"));
+        cmd.cwd(&dir);
+        cmd.env_clear();
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("HOME", &dir);
+        for var in [
+            "XDG_CONFIG_HOME",
+            "XDG_STATE_HOME",
+            "XDG_DATA_HOME",
+            "XDG_CACHE_HOME",
+        ] {
+            cmd.env(var, dir.join(var.to_lowercase()));
+        }
+        if let Some(key) = key {
+            cmd.env("TELNYX_API_KEY", key);
+        }
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let child = pty.slave.spawn_command(cmd).expect("spawn confmod");
+        // Only the child holds the slave now: the reader sees EOF when it exits.
+        drop(pty.slave);
+        let mut reader = pty.master.try_clone_reader().expect("pty reader");
+        let writer = pty.master.take_writer().expect("pty writer");
+        let term = Arc::new(Mutex::new(Term {
+            raw: Vec::new(),
+            parser: vt100::Parser::new_with_callbacks(ROWS, COLS, 0, Recorder::default()),
+            eof: false,
+        }));
+        let sink = term.clone();
+        // Drains the PTY continuously, so the console never blocks on a write.
+        thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            loop {
+                match reader.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => {
+                        let mut t = lock(&sink);
+                        t.raw.extend_from_slice(&buf[..n]);
+                        t.parser.process(&buf[..n]);
+                    }
+                    Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                    Err(_) => break, // EIO once the slave is closed
+                }
+            }
+            lock(&sink).eof = true;
+        });
+        Console {
+            child,
+            writer,
+            _master: pty.master,
+            term,
+            dir,
+        }
+    }
+
+    fn send(&mut self, keys: &[u8]) {
+        self.writer
+            .write_all(keys)
+            .and_then(|()| self.writer.flush())
+            .unwrap_or_else(|e| panic!("cannot send {keys:?}: {e}\n{}", self.screen()));
+    }
+
+    fn screen(&self) -> String {
+        lock(&self.term).parser.screen().contents()
+    }
+
+    fn raw(&self) -> Vec<u8> {
+        lock(&self.term).raw.clone()
+    }
+
+    /// The raw output, escaped: safe to print in a failure message.
+    fn raw_text(&self) -> String {
+        format!("{:?}", String::from_utf8_lossy(&self.raw()))
+    }
+
+    /// The console's log file (`--log-file` in the temp dir).
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("confmod.log")).unwrap_or_default()
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.process_id().expect("child pid")
+    }
+
+    /// Polls the parsed screen until `cond` holds; on failure, the screen.
+    fn wait_for(&self, cond: impl Fn(&str) -> bool, deadline: Duration) -> Result<(), String> {
+        let end = Instant::now() + deadline;
+        loop {
+            let (text, eof) = {
+                let t = lock(&self.term);
+                (t.parser.screen().contents(), t.eof)
+            };
+            if cond(&text) {
+                return Ok(());
+            }
+            if eof || Instant::now() >= end {
+                let why = if eof {
+                    "the console exited"
+                } else {
+                    "timed out"
+                };
+                return Err(format!("{why}; the screen:\n{text}"));
+            }
+            thread::sleep(POLL);
+        }
+    }
+
+    fn until(&self, what: &str, cond: impl Fn(&str) -> bool) {
+        if let Err(e) = self.wait_for(cond, DEADLINE) {
+            panic!("waiting for {what}: {e}");
+        }
+    }
+
+    fn shows(&self, text: &str) {
+        self.until(&format!("{text:?} on screen"), |s| s.contains(text));
+    }
+
+    fn hides(&self, text: &str) {
+        self.until(&format!("{text:?} gone"), |s| !s.contains(text));
+    }
+
+    /// Waits for the process to exit and for its last output to be read.
+    fn wait_exit(&mut self, deadline: Duration) -> Result<ExitStatus, String> {
+        let end = Instant::now() + deadline;
+        loop {
+            let status = self.child.try_wait().map_err(|e| e.to_string())?;
+            if let Some(status) = status
+                && (lock(&self.term).eof || Instant::now() >= end)
+            {
+                return Ok(status);
+            }
+            if Instant::now() >= end {
+                return Err(format!("still running; the screen:\n{}", self.screen()));
+            }
+            thread::sleep(POLL);
+        }
+    }
+
+    fn exit(&mut self) -> ExitStatus {
+        self.wait_exit(DEADLINE)
+            .unwrap_or_else(|e| panic!("waiting for the console to exit: {e}"))
+    }
+
+    /// The terminal is back as it was: off the alternate screen, cursor shown.
+    fn assert_restored(&self) {
+        let raw = self.raw();
+        let t = lock(&self.term);
+        let screen = t.parser.screen();
+        let enter = rfind(&raw, ALT_ENTER).expect("the alternate screen was never entered");
+        let leave = rfind(&raw, ALT_LEAVE).filter(|&at| at > enter);
+        let show = rfind(&raw, CURSOR_SHOW).filter(|&at| at > enter);
+        assert!(leave.is_some(), "the alternate screen was not left");
+        assert!(show.is_some(), "the cursor was not shown again");
+        assert!(show > rfind(&raw, CURSOR_HIDE), "the cursor is left hidden");
+        assert!(!screen.alternate_screen(), "still on the alternate screen");
+        assert!(!screen.hide_cursor(), "the cursor is hidden");
+    }
+
+    /// `q`, exit status 0, terminal restored.
+    fn quit(&mut self) {
+        self.send(b"q");
+        let status = self.exit();
+        assert!(status.success(), "q: {status:?}\n{}", self.screen());
+        self.assert_restored();
+    }
+}
+
+impl Drop for Console {
+    fn drop(&mut self) {
+        // A failing test never leaves a process behind.
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+// ---- the simulator ------------------------------------------------------------
+
+/// A sim served by a runtime the fixture owns.
+struct Sim {
+    rt: tokio::runtime::Runtime,
+    handle: Option<SimHandle>,
+}
+
+impl Sim {
+    fn start(config: SimConfig) -> Sim {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("tokio runtime");
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
+        let handle = rt.block_on(sim::spawn(config, addr)).expect("sim");
+        Sim {
+            rt,
+            handle: Some(handle),
+        }
+    }
+
+    /// One quiet conference of `n` participants (no churn).
+    fn quiet(n: usize) -> Sim {
+        Sim::start(SimConfig {
+            participants: n,
+            churn: 0.0,
+            ..SimConfig::default()
+        })
+    }
+
+    fn api(&self) -> &SimHandle {
+        self.handle.as_ref().expect("sim running")
+    }
+
+    fn conf(&self) -> String {
+        self.api().sample_conference()
+    }
+
+    fn participants(&self) -> Vec<SimParticipant> {
+        self.api().participants(&self.conf())
+    }
+
+    /// The console on this sim's sample conference.
+    fn console(&self, env: &[(&str, &str)]) -> Console {
+        let api = self.api();
+        let conf = self.conf();
+        let args = ["--base-url", api.base_url(), "--conference", &conf];
+        Console::spawn(&args, Some(api.api_key()), env)
+    }
+
+    /// The console with the table up and the label of `participants()[i]` shown.
+    fn table_showing(&self, i: usize) -> (Console, SimParticipant) {
+        let p = self.participants().swap_remove(i);
+        let tui = self.console(&[]);
+        tui.until("the table with a label", |s| {
+            s.contains("LABEL") && s.contains(&p.label)
+        });
+        (tui, p)
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        if let Some(handle) = self.handle.take() {
+            self.rt.block_on(handle.shutdown());
+        }
+    }
+}
+
+fn selected_row_is(screen: &str, label: &str) -> bool {
+    screen
+        .lines()
+        .any(|l| l.starts_with('›') && l.contains(label))
+}
+
+/// Moves to the second row and opens its edit form.
+fn edit_second(tui: &mut Console, label: &str) {
+    tui.send(b"j");
+    tui.until("the second row selected", |s| selected_row_is(s, label));
+    tui.send(ENTER);
+    tui.shows(&format!("Edit {label}"));
+}
+
+// ---- the journeys -------------------------------------------------------------
+
+/// Journey 1: edit a participant: the form, the PATCH, the row and the sim agree.
+#[test]
+fn edit_participant_saves_and_shows_the_new_values() {
+    let sim = Sim::quiet(12);
+    let (mut tui, before) = sim.table_showing(1);
+    let label = before.label.clone();
+    edit_second(&mut tui, &label);
+    tui.send(TAB);
+    tui.send(SPACE);
+    let soft = if before.soft_end_conference_on_exit {
+        "no"
+    } else {
+        "yes"
+    };
+    tui.shows(&format!("→  {soft}"));
+    tui.send(TAB);
+    tui.send(RIGHT);
+    tui.shows("→  always");
+    tui.send(ENTER);
+    tui.until("the saved toast and always* in the row", |s| {
+        s.contains(&format!("saved {label}"))
+            && !s.contains(&format!("Edit {label}"))
+            && s.lines()
+                .any(|l| l.contains(&label) && l.contains("always*"))
+    });
+    let after = sim
+        .api()
+        .participant(&sim.conf(), &before.id)
+        .expect("in the sim");
+    assert_eq!(
+        after.soft_end_conference_on_exit,
+        !before.soft_end_conference_on_exit
+    );
+    assert_eq!(after.beep_enabled, Some(BeepEnabled::Always));
+    assert_eq!(after.end_conference_on_exit, before.end_conference_on_exit);
+    tui.quit();
+}
+
+/// Journey 2: the conference ends under the console: the write fails with 90019,
+/// on screen until Esc, and the console carries on.
+#[test]
+fn conference_ended_mid_session_shows_90019_and_keeps_running() {
+    let sim = Sim::quiet(12);
+    let (mut tui, p) = sim.table_showing(1);
+    assert!(sim.api().end_conference(&sim.conf()));
+    edit_second(&mut tui, &p.label);
+    tui.send(TAB);
+    tui.send(SPACE);
+    tui.send(ENTER);
+    tui.until("the 90019 error", |s| {
+        s.contains("90019") && s.contains("Conference has already ended")
+    });
+    // A failed save keeps the form open (to retry): Esc closes it first.
+    let form = format!("Edit {}", p.label);
+    if tui.screen().contains(&form) {
+        tui.send(ESC);
+        tui.until("the form closed, the error kept", |s| {
+            !s.contains(&form) && s.contains("90019")
+        });
+    }
+    tui.send(ESC);
+    tui.hides("90019");
+    tui.quit();
+}
+
+/// Journey 3: `q` leaves the alternate screen and shows the cursor again; the
+/// logs went to the log file, not to the screen.
+#[test]
+fn quit_restores_the_terminal() {
+    let sim = Sim::quiet(12);
+    let (mut tui, _) = sim.table_showing(0);
+    tui.quit();
+    let raw = tui.raw();
+    let enter = find(&raw, ALT_ENTER).expect("entered the alternate screen");
+    assert!(find(&raw[enter..], ALT_LEAVE).is_some());
+    assert!(find(&raw[enter..], CURSOR_SHOW).is_some());
+    assert!(tui.log().contains("console starting"), "{}", tui.log());
+    assert!(
+        find(&raw, b"console starting").is_none(),
+        "a log line on screen"
+    );
+}
+
+/// Journey 4: SIGTERM and SIGHUP end the console like `q`: terminal restored.
+fn signal_restores_the_terminal(signal: &str) {
+    let sim = Sim::quiet(12);
+    let (mut tui, _) = sim.table_showing(0);
+    let pid = tui.pid().to_string();
+    let sent = Command::new("kill")
+        .args([&format!("-{signal}"), &pid])
+        .status()
+        .expect("kill");
+    assert!(sent.success(), "kill -{signal} {pid}");
+    tui.exit(); // the status is not specified: q's 0 today
+    tui.assert_restored();
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    signal_restores_the_terminal("TERM");
+}
+
+#[test]
+fn sighup_restores_the_terminal() {
+    signal_restores_the_terminal("HUP");
+}
+
+/// Journey 5: a panic restores the terminal first, then reports (debug builds: the
+/// fault hook in `runtime::event_loop` is compiled out of release builds).
+#[test]
+fn panic_restores_the_terminal_before_reporting() {
+    if !cfg!(debug_assertions) {
+        eprintln!("skipped: the CONFMOD_TEST_PANIC hook exists in debug builds only");
+        return;
+    }
+    let sim = Sim::quiet(3);
+    let mut tui = sim.console(&[("CONFMOD_TEST_PANIC", "1")]);
+    let status = tui.exit();
+    assert!(!status.success(), "a panic must not exit 0: {status:?}");
+    let raw = tui.raw();
+    let enter = find(&raw, ALT_ENTER).expect("entered the alternate screen");
+    let report = find(&raw, PANIC_TEXT.as_bytes()).expect("the panic is reported");
+    let leave = find(&raw[enter..], ALT_LEAVE).map(|at| at + enter);
+    assert!(
+        leave.is_some_and(|at| at < report),
+        "the report came before the terminal was restored:\n{}",
+        tui.raw_text()
+    );
+    tui.assert_restored();
+    assert!(tui.screen().contains(PANIC_TEXT), "{}", tui.screen());
+}
+
+/// Journey 6: no key: a usage error before the terminal is touched.
+#[test]
+fn no_api_key_exits_2_without_touching_the_terminal() {
+    let mut tui = Console::spawn(&[], None, &[]);
+    let status = tui.exit();
+    assert_eq!(status.exit_code(), 2, "{status:?}");
+    // the raw bytes: the message may wrap on screen
+    let out = tui.raw_text();
+    assert!(out.contains("TELNYX_API_KEY"), "{out}");
+    assert!(out.contains("confmod demo"), "{out}");
+    assert!(find(&tui.raw(), ALT_ENTER).is_none(), "{out}");
+}
+
+/// Journey 7: nothing listens at the API: an explanation, not a crash.
+#[test]
+fn unreachable_api_says_so_and_quits() {
+    let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let base = format!("http://127.0.0.1:{port}/v2");
+    let mut tui = Console::spawn(&["--base-url", &base], Some("KEYunreachable0000"), &[]);
+    tui.shows("Cannot reach the API");
+    tui.quit();
+}
+
+/// Journey 8: `confmod demo`: badge, live participants, help on `?`, closed by Esc.
+#[test]
+fn demo_shows_participants_and_help() {
+    let mut tui = Console::spawn(&["demo"], None, &[]);
+    tui.until("the DEMO badge and joined participants", |s| {
+        s.contains("DEMO") && s.lines().skip(3).any(|l| l.contains("joined"))
+    });
+    tui.send(b"?");
+    tui.until("the help overlay", |s| {
+        s.contains("Help") && s.contains("request in flight")
+    });
+    tui.send(ESC);
+    tui.until("the help closed", |s| {
+        !s.contains("Help") && !s.contains("request in flight")
+    });
+    tui.quit();
+}
+
+/// Journey 9: labels built to break terminals reach the screen harmless.
+#[test]
+fn hostile_labels_never_reach_the_terminal() {
+    let sim = Sim::start(SimConfig {
+        participants: 40,
+        hostile_labels: true,
+        ..SimConfig::default()
+    });
+    let ps = sim.participants();
+    let labels = || ps.iter().map(|p| p.label.as_str());
+    assert!(
+        labels().any(|l| l.contains("\x1b]")),
+        "the sim has an OSC label"
+    );
+    assert!(
+        labels().any(|l| l.contains('\x07')),
+        "the sim has a BEL label"
+    );
+    let stand_ins: Vec<String> = ps
+        .iter()
+        .map(|p| short_call_control_id(&p.call_control_id, &p.id))
+        .collect();
+    let labelled = |s: &str, plain: &str| {
+        s.contains(plain) && !stand_ins.iter().any(|x| s.contains(x.as_str()))
+    };
+    let mut tui = sim.console(&[]);
+    tui.until("every label of the first page", |s| {
+        labelled(s, &ps[0].label)
+    });
+    let first_page = tui.screen();
+    tui.send(b"G"); // the last page: every variant has been drawn
+    let last = &ps[ps.len() - 1].label;
+    tui.until("every label of the last page", |s| labelled(s, last));
+    // Sequences go whole, not just their ESC (which ratatui would drop anyway).
+    for screen in [first_page, tui.screen()] {
+        for bit in REMNANTS {
+            assert!(
+                !screen.contains(bit),
+                "{bit:?} reached the screen:\n{screen}"
+            );
+        }
+        let lines: Vec<&str> = screen.lines().collect();
+        assert!(lines[0].starts_with("confmod"), "header:\n{screen}");
+        assert!(lines[2].contains("LABEL"), "column titles:\n{screen}");
+    }
+
+    let raw = tui.raw();
+    assert!(
+        find(&raw, b"\x1b]").is_none(),
+        "an OSC sequence was written"
+    );
+    assert!(find(&raw, b"\x07").is_none(), "a BEL was written");
+    assert!(
+        find(&raw, "\u{9b}".as_bytes()).is_none(),
+        "a C1 CSI was written"
+    );
+    {
+        let t = lock(&tui.term);
+        assert!(t.parser.callbacks().titles.is_empty(), "the title changed");
+        assert_eq!(t.parser.callbacks().bells, 0, "the bell rang");
+    }
+    tui.quit();
+}
+
+/// Journey 10: a terminal that answers nothing: the console never asks.
+#[test]
+fn starts_in_a_bare_terminal_that_answers_no_queries() {
+    let sim = Sim::quiet(12);
+    let (mut tui, second) = sim.table_showing(1);
+    tui.send(b"j");
+    tui.until("the keys work", |s| selected_row_is(s, &second.label));
+    let raw = tui.raw();
+    for q in QUERIES {
+        assert!(
+            find(&raw, q.as_bytes()).is_none(),
+            "the console asked {q:?}"
+        );
+    }
+    tui.quit();
+}
