@@ -87,6 +87,38 @@ fn table(n: usize) -> Model {
     m
 }
 
+fn patched(seq: u64, participant: &str, result: Result<ConferenceParticipant, ApiError>) -> Msg {
+    Msg::Patched {
+        seq,
+        conference_id: CONF.into(),
+        participant_id: participant.into(),
+        result,
+    }
+}
+
+fn failed_listing(seq: u64, e: ApiError) -> Msg {
+    Msg::ParticipantsLoaded {
+        seq,
+        conference_id: CONF.into(),
+        result: Err(e),
+    }
+}
+
+/// Enter, Tab, Space, Enter: a PATCH of soft_end_conference_on_exit for the
+/// selected participant; its seq.
+fn submit_soft_end(m: &mut Model) -> u64 {
+    let effects = send(
+        m,
+        [
+            key(KeyCode::Enter),
+            key(KeyCode::Tab),
+            ch(' '),
+            key(KeyCode::Enter),
+        ],
+    );
+    patch_of(&effects).0
+}
+
 fn api_error(status: u16, code: &str, title: &str, detail: &str) -> ApiError {
     let body = serde_json::json!({"errors": [{"code": code, "title": title, "detail": detail}]});
     ApiError::from_response(status, body.to_string().as_bytes(), None)
@@ -281,11 +313,7 @@ fn a_failing_refresh_goes_offline_and_retries_with_backoff() {
     let seq = poll_seq(&update(&mut m, Msg::Tick(t1)));
     update(
         &mut m,
-        Msg::ParticipantsLoaded {
-            seq,
-            conference_id: CONF.into(),
-            result: Err(ApiError::connection("connection refused")),
-        },
+        failed_listing(seq, ApiError::connection("connection refused")),
     );
     let conf = m.conf.as_ref().unwrap();
     let (e, retry) = conf.load.failure.as_ref().unwrap();
@@ -296,11 +324,7 @@ fn a_failing_refresh_goes_offline_and_retries_with_backoff() {
     let seq = poll_seq(&update(&mut m, Msg::Tick(t1 + Duration::from_secs(2))));
     update(
         &mut m,
-        Msg::ParticipantsLoaded {
-            seq,
-            conference_id: CONF.into(),
-            result: Err(ApiError::timeout(Duration::from_secs(15))),
-        },
+        failed_listing(seq, ApiError::timeout(Duration::from_secs(15))),
     );
     let retry = m.conf.as_ref().unwrap().load.failure.as_ref().unwrap().1;
     assert_eq!(retry, Some(t1 + Duration::from_secs(2 + 4)));
@@ -312,11 +336,10 @@ fn an_authentication_failure_waits_for_the_operator() {
     let seq = poll_seq(&init(&mut m, Some(CONF)));
     update(
         &mut m,
-        Msg::ParticipantsLoaded {
+        failed_listing(
             seq,
-            conference_id: CONF.into(),
-            result: Err(api_error(401, "10009", "Authentication failed", "bad key")),
-        },
+            api_error(401, "10009", "Authentication failed", "bad key"),
+        ),
     );
     let conf = m.conf.as_ref().unwrap();
     assert_eq!(conf.load.failure.as_ref().unwrap().1, None);
@@ -394,11 +417,10 @@ fn a_successful_patch_takes_the_servers_values() {
     update(&mut m, Msg::Tick(t1));
     update(
         &mut m,
-        Msg::Patched {
+        patched(
             seq,
-            conference_id: CONF.into(),
-            participant_id: "p0".into(),
-            result: Ok(ConferenceParticipant {
+            "p0",
+            Ok(ConferenceParticipant {
                 id: Some("p0".into()),
                 label: Some("Ava Thompson".into()),
                 // the server has the last word, even against what was asked
@@ -406,7 +428,7 @@ fn a_successful_patch_takes_the_servers_values() {
                 end_conference_on_exit: Some(true),
                 ..Default::default()
             }),
-        },
+        ),
     );
     let p = row(&m, "p0");
     assert!(!p.soft_end_conference_on_exit && p.end_conference_on_exit);
@@ -433,27 +455,17 @@ fn a_successful_patch_takes_the_servers_values() {
 #[test]
 fn a_patch_the_server_took_is_reported_saved() {
     let mut m = table(3);
-    let effects = send(
-        &mut m,
-        [
-            key(KeyCode::Enter),
-            key(KeyCode::Tab),
-            ch(' '),
-            key(KeyCode::Enter),
-        ],
-    );
-    let (seq, _) = patch_of(&effects);
+    let seq = submit_soft_end(&mut m);
     update(
         &mut m,
-        Msg::Patched {
+        patched(
             seq,
-            conference_id: CONF.into(),
-            participant_id: "p0".into(),
-            result: Ok(ConferenceParticipant {
+            "p0",
+            Ok(ConferenceParticipant {
                 soft_end_conference_on_exit: Some(true),
                 ..Default::default()
             }),
-        },
+        ),
     );
     assert!(row(&m, "p0").soft_end_conference_on_exit);
     assert!(has_toast(
@@ -466,29 +478,19 @@ fn a_patch_the_server_took_is_reported_saved() {
 #[test]
 fn an_error_stays_on_screen_and_the_row_keeps_the_servers_values() {
     let mut m = table(3);
-    let effects = send(
-        &mut m,
-        [
-            key(KeyCode::Enter),
-            key(KeyCode::Tab),
-            ch(' '),
-            key(KeyCode::Enter),
-        ],
-    );
-    let (seq, _) = patch_of(&effects);
+    let seq = submit_soft_end(&mut m);
     let reload = update(
         &mut m,
-        Msg::Patched {
+        patched(
             seq,
-            conference_id: CONF.into(),
-            participant_id: "p0".into(),
-            result: Err(api_error(
+            "p0",
+            Err(api_error(
                 422,
                 "90019",
                 "Conference has already ended",
                 "This conference is no longer active and can't receive commands.",
             )),
-        },
+        ),
     );
     assert!(has_toast(
         &m,
@@ -530,24 +532,14 @@ fn an_error_stays_on_screen_and_the_row_keeps_the_servers_values() {
 #[test]
 fn a_call_that_ended_refreshes_the_list() {
     let mut m = table(3);
-    let effects = send(
-        &mut m,
-        [
-            key(KeyCode::Enter),
-            key(KeyCode::Tab),
-            ch(' '),
-            key(KeyCode::Enter),
-        ],
-    );
-    let (seq, _) = patch_of(&effects);
+    let seq = submit_soft_end(&mut m);
     update(
         &mut m,
-        Msg::Patched {
+        patched(
             seq,
-            conference_id: CONF.into(),
-            participant_id: "p0".into(),
-            result: Err(api_error(422, "90018", "Call has already ended", "gone")),
-        },
+            "p0",
+            Err(api_error(422, "90018", "Call has already ended", "gone")),
+        ),
     );
     assert!(has_toast(&m, Level::Error, "90018"));
     assert_eq!(m.conf.as_ref().unwrap().load.next_at, Some(T0));
@@ -571,15 +563,14 @@ fn stale_answers_never_overwrite_newer_state() {
     assert!(seq > poll);
     update(
         &mut m,
-        Msg::Patched {
+        patched(
             seq,
-            conference_id: CONF.into(),
-            participant_id: "p0".into(),
-            result: Ok(ConferenceParticipant {
+            "p0",
+            Ok(ConferenceParticipant {
                 soft_end_conference_on_exit: Some(true),
                 ..Default::default()
             }),
-        },
+        ),
     );
     // the older listing, asked before the PATCH, must not undo it
     update(&mut m, listed(poll, people(3)));
@@ -587,15 +578,14 @@ fn stale_answers_never_overwrite_newer_state() {
     // an answer with an older seq for the same participant is dropped
     update(
         &mut m,
-        Msg::Patched {
-            seq: seq - 1,
-            conference_id: CONF.into(),
-            participant_id: "p0".into(),
-            result: Ok(ConferenceParticipant {
+        patched(
+            seq - 1,
+            "p0",
+            Ok(ConferenceParticipant {
                 soft_end_conference_on_exit: Some(false),
                 ..Default::default()
             }),
-        },
+        ),
     );
     assert!(row(&m, "p0").soft_end_conference_on_exit);
     // a listing asked after the PATCH is the truth again

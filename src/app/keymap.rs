@@ -117,14 +117,9 @@ const fn hint(
     action: Action,
     footer: (&'static str, &'static str),
 ) -> Binding {
-    Binding {
-        scope,
-        keys,
-        label,
-        help,
-        action,
-        footer: Some(footer),
-    }
+    let mut binding = b(scope, keys, label, help, action, false);
+    binding.footer = Some(footer);
+    binding
 }
 
 use Action as A;
