@@ -125,7 +125,39 @@ pub fn read_file_config(explicit: Option<&Path>, env: &dyn Env) -> Result<FileCo
 /// Parses a config file. The error names the line and the problem but never
 /// quotes the file: a misplaced key must not end up on screen or in a log.
 pub fn parse_file_config(text: &str) -> Result<FileConfig, String> {
-    toml::from_str(text).map_err(|e| toml_error(text, &e))
+    toml::from_str(text).map_err(|e| redact_quoted(&toml_error(text, &e)))
+}
+
+/// Replaces what a parser message quotes from the file (`"a value"`,
+/// `` `a key` ``) by `…`, unless it reads like a config key (lower-case
+/// letters and `_`): `invalid type: string "KEY…"` must not show the key.
+fn redact_quoted(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut chars = message.chars();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c != '"' && c != '`' {
+            continue;
+        }
+        let mut quoted = String::new();
+        let mut escaped = false;
+        for q in chars.by_ref() {
+            if q == c && !escaped {
+                break;
+            }
+            escaped = c == '"' && q == '\\' && !escaped;
+            quoted.push(q);
+        }
+        let keyish =
+            quoted.len() <= 24 && quoted.chars().all(|q| q.is_ascii_lowercase() || q == '_');
+        out.push_str(if keyish && !quoted.is_empty() {
+            &quoted
+        } else {
+            "…"
+        });
+        out.push(c);
+    }
+    out
 }
 
 /// `line 3: unknown field ...`, without the source excerpt.
@@ -157,9 +189,11 @@ pub fn resolve(
     env: &dyn Env,
 ) -> Result<Settings, UsageError> {
     let file = read_file_config(global.config.as_deref(), env)?;
+    // an empty TELNYX_BASE_URL= counts as unset, like an empty TELNYX_API_KEY
     let base_url = global
         .base_url
         .clone()
+        .filter(|u| !u.trim().is_empty())
         .or(file.base_url)
         .unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
     crate::telnyx::settings::parse_base_url(&base_url).map_err(|e| usage(e.to_string()))?;
@@ -181,7 +215,11 @@ pub fn resolve(
     }
     Ok(Settings {
         base_url,
-        api_key_file: global.api_key_file.clone().or(file.api_key_file),
+        // the flag beats TELNYX_API_KEY, which beats the config file's key file
+        api_key_file: global.api_key_file.clone().or_else(|| {
+            file.api_key_file
+                .filter(|_| env.var("TELNYX_API_KEY").is_none())
+        }),
         timeout,
         max_retries,
         refresh,
@@ -313,6 +351,49 @@ mod tests {
             ..Default::default()
         };
         assert!(resolve(&missing, &ConsoleArgs::default(), &env(&[])).is_err());
+    }
+
+    #[test]
+    fn config_errors_never_quote_values_from_the_file() {
+        for text in [
+            "read_only = \"KEYsecret1\"\n",
+            "max_retries = \"KEY\\\"secret1\"\n",
+            "\"KEYsecret1\" = 1\n",
+            "timeout = 1\nbase_url = 12345678\n",
+        ] {
+            let err = parse_file_config(text).unwrap_err();
+            assert!(err.starts_with("line "), "{err}");
+            assert!(
+                !err.contains("secret1") && !err.contains("12345678"),
+                "{err}"
+            );
+        }
+        let err = parse_file_config("timeout = 1\napi_key = \"KEYsecret1\"\n").unwrap_err();
+        assert!(err.contains("line 2: unknown field `api_key`"), "{err}");
+        assert!(!err.contains("secret1"), "{err}");
+    }
+
+    #[test]
+    fn the_environment_key_wins_over_the_config_files_key_file() {
+        let dir = temp_dir("key-precedence");
+        let (config, key_file) = (dir.join("config.toml"), dir.join("key"));
+        std::fs::write(&key_file, "KEYfromfile\n").unwrap();
+        std::fs::write(&config, format!("api_key_file = {:?}\n", key_file)).unwrap();
+        let global = GlobalArgs {
+            config: Some(config),
+            ..Default::default()
+        };
+        let with_env = env(&[("TELNYX_API_KEY", "KEYfromenv")]);
+        let s = resolve(&global, &ConsoleArgs::default(), &with_env).unwrap();
+        assert_eq!(api_key(&s, &with_env).unwrap().expose(), "KEYfromenv");
+        let s = resolve(&global, &ConsoleArgs::default(), &env(&[])).unwrap();
+        assert_eq!(api_key(&s, &env(&[])).unwrap().expose(), "KEYfromfile");
+        let flag = GlobalArgs {
+            api_key_file: Some(key_file),
+            ..global
+        };
+        let s = resolve(&flag, &ConsoleArgs::default(), &with_env).unwrap();
+        assert_eq!(api_key(&s, &with_env).unwrap().expose(), "KEYfromfile");
     }
 
     #[test]

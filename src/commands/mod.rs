@@ -31,7 +31,9 @@ pub enum CmdError {
     Context(String, ApiError),
     /// Failures already reported in detail (a bulk update's summary): exit 1.
     Reported,
-    /// Anything else (writing output, starting a server): exit 1.
+    /// Writing the output failed: exit 1, or quietly 0 when the reader went away.
+    Io(io::Error),
+    /// Anything else (starting a server): exit 1.
     Other(String),
 }
 
@@ -42,6 +44,7 @@ impl fmt::Display for CmdError {
             CmdError::Api(e) => write!(f, "{e}"),
             CmdError::Context(what, e) => write!(f, "{what}: {e}"),
             CmdError::Reported => f.write_str("some requests failed"),
+            CmdError::Io(e) => write!(f, "cannot write output: {e}"),
             CmdError::Other(e) => f.write_str(e),
         }
     }
@@ -70,7 +73,7 @@ impl From<ApiError> for CmdError {
 
 impl From<io::Error> for CmdError {
     fn from(e: io::Error) -> Self {
-        CmdError::Other(format!("cannot write output: {e}"))
+        CmdError::Io(e)
     }
 }
 
@@ -118,6 +121,8 @@ pub fn run(cli: Cli) -> ExitCode {
     let code = match dispatch(cli) {
         Ok(()) => EXIT_OK,
         Err(CmdError::Reported) => EXIT_API,
+        // `confmod participants ... | head`: the reader has what it wanted
+        Err(CmdError::Io(e)) if e.kind() == io::ErrorKind::BrokenPipe => EXIT_OK,
         Err(e) => {
             let _ = writeln!(io::stderr(), "error: {e}");
             e.exit_code()
@@ -153,7 +158,7 @@ fn dispatch(cli: Cli) -> Result<(), CmdError> {
         Command::Sim(args) => {
             let config = sim_args::config_from_args(&args)?;
             runtime()?
-                .block_on(crate::sim::serve::serve_forever(config, args.port))
+                .block_on(crate::sim::serve_forever(config, args.port))
                 .map_err(|e| CmdError::Other(format!("simulator: {e}")))
         }
         other => runtime()?.block_on(one_shot(&ctx, other)),
@@ -161,6 +166,21 @@ fn dispatch(cli: Cli) -> Result<(), CmdError> {
 }
 
 async fn one_shot(ctx: &Ctx, command: Command) -> Result<(), CmdError> {
+    let writes = matches!(
+        command,
+        Command::Update(_)
+            | Command::Mute(_)
+            | Command::Unmute(_)
+            | Command::Hold(_)
+            | Command::Unhold(_)
+            | Command::End(_)
+    );
+    if writes && ctx.settings.read_only {
+        return Err(config::usage(
+            "read-only (--read-only or read_only in the config file): this command would change the conference",
+        )
+        .into());
+    }
     match command {
         Command::Conferences(a) => list::conferences(ctx, &a).await,
         Command::Participants(a) => list::participants(ctx, &a).await,

@@ -182,6 +182,17 @@ pub async fn update(ctx: &Ctx, args: &UpdateArgs) -> Result<(), CmdError> {
 }
 
 fn report(ctx: &Ctx, outcome: &BulkOutcome, skipped: &[String]) -> Result<(), CmdError> {
+    // A reader that stopped early (`| head`) costs the listing, not the
+    // summary on stderr nor the exit code.
+    match write_results(ctx, outcome, skipped) {
+        Err(CmdError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        other => other?,
+    }
+    write_summary(outcome, skipped)?;
+    Ok(())
+}
+
+fn write_results(ctx: &Ctx, outcome: &BulkOutcome, skipped: &[String]) -> Result<(), CmdError> {
     let mut out = ctx.stdout();
     match ctx.format {
         Format::Table => {
@@ -223,10 +234,17 @@ fn report(ctx: &Ctx, outcome: &BulkOutcome, skipped: &[String]) -> Result<(), Cm
                     json!({"participant_id": id, "ok": false, "error": error_json(e)});
                 writeln!(out, "{line}")?;
             }
+            for id in skipped {
+                let line: Value = json!({"participant_id": id, "ok": false, "skipped": "left"});
+                writeln!(out, "{line}")?;
+            }
         }
     }
     out.flush()?;
+    Ok(())
+}
 
+fn write_summary(outcome: &BulkOutcome, skipped: &[String]) -> Result<(), CmdError> {
     let mut err = std::io::stderr().lock();
     for (id, e) in &outcome.failed {
         writeln!(err, "failed {}: {e}", sanitize_line(id, 80))?;

@@ -21,29 +21,42 @@ pub fn banner(sim: &SimHandle) -> String {
 }
 
 /// Binds 127.0.0.1:`port` (only loopback), prints the banner to stdout and
-/// serves until Ctrl-C or SIGTERM, then shuts down gracefully.
+/// serves until Ctrl-C or SIGTERM, then shuts down gracefully. The signals
+/// are caught *before* the banner is printed, so a supervisor that stops the
+/// sim as soon as it sees the banner gets a graceful exit (code 0).
 pub async fn serve_forever(config: SimConfig, port: u16) -> std::io::Result<()> {
+    let stop = stop_signal()?;
     let sim = spawn(config, SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await?;
-    print!("{}", banner(&sim));
-    use std::io::Write as _;
-    std::io::stdout().flush()?;
-    wait_for_signal().await?;
+    {
+        use std::io::Write as _;
+        let mut out = std::io::stdout().lock();
+        write!(out, "{}", banner(&sim))?;
+        out.flush()?;
+    }
+    stop.await;
     tracing::info!("stopping the sim");
     sim.shutdown().await;
     Ok(())
 }
 
+/// A future that completes on SIGINT or SIGTERM (Ctrl-C elsewhere); the
+/// handlers are installed when this returns, not when it is awaited.
 #[cfg(unix)]
-async fn wait_for_signal() -> std::io::Result<()> {
+fn stop_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
     use tokio::signal::unix::{SignalKind, signal};
+    let mut int = signal(SignalKind::interrupt())?;
     let mut term = signal(SignalKind::terminate())?;
-    tokio::select! {
-        r = tokio::signal::ctrl_c() => r,
-        _ = term.recv() => Ok(()),
-    }
+    Ok(async move {
+        tokio::select! {
+            _ = int.recv() => {}
+            _ = term.recv() => {}
+        }
+    })
 }
 
 #[cfg(not(unix))]
-async fn wait_for_signal() -> std::io::Result<()> {
-    tokio::signal::ctrl_c().await
+fn stop_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }

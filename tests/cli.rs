@@ -1,0 +1,775 @@
+//! The `confmod` binary as a process (stdin null, stdout and stderr piped)
+//! against a sim served in-process. Every run goes through [`run`], which also
+//! checks that the API key never shows on stdout or stderr.
+
+use std::collections::HashSet;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::{OnceLock, mpsc};
+use std::time::{Duration, Instant};
+
+use confmod::sim::SimParticipant as Person;
+use confmod::sim::{self, Faults, Scenario, ScenarioConference, SimConfig, SimHandle};
+use confmod::telnyx::{BeepEnabled, ParticipantStatus};
+use serde_json::{Value, json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_confmod");
+/// Distinctive, so that a leak anywhere in the output is found.
+const KEY: &str = "KEYneverShowThis42";
+/// The longest one process may take before the test fails.
+const DEADLINE: Duration = Duration::from_secs(60);
+const NAMES: [&str; 5] = [
+    "Weekly all hands",
+    "Sales",
+    "Sales sync",
+    "Old retro",
+    "Board prep",
+];
+/// Labels of the first participants of every conference (the first is the host).
+const LABELS: [&str; 2] = ["Ava / host", "Dial-in +1 415 555 0134"];
+
+// ---- running the binary ------------------------------------------------------
+
+#[derive(Debug)]
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn exit(self, code: i32) -> Self {
+        assert_eq!(self.code, Some(code), "unexpected exit code: {self:#?}");
+        self
+    }
+
+    fn json(&self) -> Value {
+        let doc = serde_json::from_str(&self.stdout);
+        doc.unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {self:#?}"))
+    }
+
+    /// Asserts that stderr holds every one of `needles`.
+    fn says(self, needles: &[&str]) -> Self {
+        has(&self.stderr, needles);
+        self
+    }
+
+    /// Asserts that stderr is the single line `error: ...` holding `needle`.
+    fn one_error_line(&self, needle: &str) {
+        let err = &self.stderr;
+        assert_eq!(err.lines().count(), 1, "{self:#?}");
+        assert!(
+            err.starts_with("error: ") && err.contains(needle),
+            "{needle:?}: {self:#?}"
+        );
+    }
+}
+
+/// An empty HOME shared by every run, so that no user config file is read.
+fn home() -> &'static PathBuf {
+    static HOME: OnceLock<PathBuf> = OnceLock::new();
+    HOME.get_or_init(|| temp_dir("home"))
+}
+
+fn temp_dir(tag: &str) -> PathBuf {
+    // inside target/, the place cargo gives integration tests for their files
+    let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let dir = base.join(format!("confmod-cli-{}-{tag}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The binary with `args`, a clean environment plus `env`, and stdin null.
+fn command(args: &[&str], env: &[(&str, &str)]) -> Command {
+    let mut cmd = Command::new(BIN);
+    for (name, _) in std::env::vars_os() {
+        let n = name.to_string_lossy();
+        if n.starts_with("TELNYX_") || n.starts_with("CONFMOD_") {
+            cmd.env_remove(&name);
+        }
+    }
+    cmd.env("HOME", home())
+        .env("XDG_CONFIG_HOME", home().join("config"))
+        .env("XDG_STATE_HOME", home().join("state"))
+        .envs(env.iter().copied())
+        .args(args)
+        .stdin(Stdio::null());
+    cmd
+}
+
+fn kill(signal: &str, pid: u32) {
+    let (signal, pid) = (format!("-{signal}"), pid.to_string());
+    let _ = Command::new("kill").args([signal, pid]).status();
+}
+
+/// Runs the binary to completion (at most [`DEADLINE`]).
+fn run(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut cmd = command(args, env);
+    let child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || tx.send(child.wait_with_output()));
+    let Ok(out) = rx.recv_timeout(DEADLINE) else {
+        kill("KILL", pid);
+        panic!("confmod {args:?} still running after {DEADLINE:?}");
+    };
+    let out = out.expect("wait for confmod");
+    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(
+        !stdout.contains(KEY) && !stderr.contains(KEY),
+        "the key leaked: {args:?}"
+    );
+    Run {
+        code: out.status.code(),
+        stdout,
+        stderr,
+    }
+}
+
+// ---- the sim -------------------------------------------------------------------
+
+/// A sim on 127.0.0.1:0 and the runtime serving it (dropped after it).
+struct Sim {
+    handle: SimHandle,
+    _rt: tokio::runtime::Runtime,
+}
+
+impl std::ops::Deref for Sim {
+    type Target = SimHandle;
+    fn deref(&self) -> &SimHandle {
+        &self.handle
+    }
+}
+
+/// Five conferences (the fourth completed) of `participants` each.
+fn config(participants: usize) -> SimConfig {
+    let conference = |(i, name): (usize, &&str)| ScenarioConference {
+        name: name.to_string(),
+        participants: None,
+        completed: i == 3,
+    };
+    let conferences = NAMES.iter().enumerate().map(conference).collect();
+    let labels = LABELS.iter().map(|l| l.to_string()).collect();
+    let scenario = Some(Scenario {
+        conferences,
+        labels,
+    });
+    SimConfig {
+        api_key: KEY.into(),
+        participants,
+        scenario,
+        ..SimConfig::default()
+    }
+}
+
+impl Sim {
+    fn start(config: SimConfig) -> Sim {
+        let mut rt = tokio::runtime::Builder::new_multi_thread();
+        let rt = rt.worker_threads(2).enable_all().build().unwrap();
+        let handle = rt.block_on(sim::spawn(config, "127.0.0.1:0".parse().unwrap()));
+        Sim {
+            handle: handle.unwrap(),
+            _rt: rt,
+        }
+    }
+
+    fn env(&self) -> Vec<(&'static str, &str)> {
+        vec![
+            ("TELNYX_BASE_URL", self.base_url()),
+            ("TELNYX_API_KEY", self.api_key()),
+        ]
+    }
+
+    /// Runs a command line (split on whitespace) with the sim's URL and key.
+    fn run(&self, line: &str) -> Run {
+        run(&split(line), &self.env())
+    }
+
+    /// Exit 0 and the JSON on stdout.
+    fn ok(&self, line: &str) -> Value {
+        self.run(line).exit(0).json()
+    }
+
+    /// Exit 0 and the ids of the JSON array on stdout.
+    fn ids(&self, line: &str) -> Vec<String> {
+        ids(&self.ok(line))
+    }
+
+    /// Asserts exit 2 with nothing sent to the sim; returns stderr.
+    fn usage_error(&self, args: &[&str], env: &[(&str, &str)]) -> String {
+        let before = self.request_count();
+        let r = run(args, env).exit(2);
+        assert_eq!(self.request_count(), before, "{args:?} reached the network");
+        assert!(r.stdout.is_empty(), "{r:#?}");
+        r.stderr
+    }
+
+    /// [`Sim::usage_error`] of a command line with the sim's URL and key.
+    fn refused(&self, line: &str) -> String {
+        self.usage_error(&split(line), &self.env())
+    }
+
+    fn conference_status(&self, conf: &str) -> Value {
+        let all = self.ok("conferences");
+        let found = all.as_array().unwrap().iter().find(|c| c["id"] == conf);
+        found.expect("listed")["status"].clone()
+    }
+
+    fn people(&self, conf: &str, keep: impl Fn(&Person) -> bool) -> Vec<String> {
+        let people = self.participants(conf).into_iter().filter(|p| keep(p));
+        people.map(|p| p.id).collect()
+    }
+}
+
+fn has(text: &str, needles: &[&str]) {
+    let missing: Vec<_> = needles.iter().filter(|n| !text.contains(**n)).collect();
+    assert!(missing.is_empty(), "{missing:?} not in:\n{text}");
+}
+
+fn split(line: &str) -> Vec<&str> {
+    line.split_whitespace().collect()
+}
+
+fn faults(fail_rate: f64, hang_rate: f64) -> Faults {
+    let latency = Duration::ZERO;
+    Faults {
+        latency,
+        fail_rate,
+        hang_rate,
+    }
+}
+
+fn ids(list: &Value) -> Vec<String> {
+    let items = list
+        .as_array()
+        .unwrap_or_else(|| panic!("not an array: {list}"));
+    items
+        .iter()
+        .map(|o| o["id"].as_str().expect("an id").to_string())
+        .collect()
+}
+
+fn all(_: &Person) -> bool {
+    true
+}
+
+// ---- listings ------------------------------------------------------------------
+
+#[test]
+fn conferences_are_listed_filtered_and_formatted() {
+    let sim = Sim::start(config(3));
+    let all = sim.conference_ids();
+    assert_eq!(sim.ids("conferences --format json"), all);
+    // json is the default when stdout is not a terminal
+    assert_eq!(sim.ids("conferences"), all);
+    assert_eq!(sim.ids("conferences --status completed"), [all[3].clone()]);
+    let live = [&all[..3], &all[4..]].concat();
+    assert_eq!(sim.ids("conferences --status in_progress"), live);
+    let named = |name: &str| ids(&run(&["conferences", "--name", name], &sim.env()).json());
+    assert_eq!(named("Sales"), [all[1].clone()]);
+    assert_eq!(named("Sales sync"), [all[2].clone()]);
+    assert_eq!(named("sales"), Vec::<String>::new());
+
+    let table = sim.run("conferences --format table").exit(0).stdout;
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), 1 + all.len(), "{table}");
+    assert_eq!(split(lines[0])[..3], ["ID", "NAME", "STATUS"], "{table}");
+    for ((line, id), name) in lines[1..].iter().zip(&all).zip(NAMES) {
+        assert!(
+            line.starts_with(id.as_str()) && line.contains(name),
+            "{line}"
+        );
+    }
+
+    let jsonl = sim.run("conferences --format jsonl").exit(0).stdout;
+    let objects: Vec<Value> = jsonl
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(objects.iter().all(Value::is_object), "{jsonl}");
+    assert_eq!(ids(&Value::Array(objects)), all);
+}
+
+#[test]
+fn participants_are_the_api_objects_and_filters_match_the_sim() {
+    let sim = Sim::start(config(40));
+    let conf = sim.sample_conference();
+    let people = sim.participants(&conf);
+    let list = sim.ok(&format!("participants {conf} --format json"));
+    assert_eq!(ids(&list), sim.people(&conf, all));
+    for (item, p) in list.as_array().unwrap().iter().zip(&people) {
+        assert_eq!(item["record_type"], "participant", "{item}");
+        assert_eq!(item["conference"]["id"], conf.as_str(), "{item}");
+        assert!(item.get("label").is_none() && item.get("conference_id").is_none());
+        let state = [&item["call_control_id"], &item["muted"], &item["on_hold"]];
+        assert_eq!(
+            state,
+            [
+                &json!(p.call_control_id),
+                &json!(p.muted),
+                &json!(p.on_hold)
+            ]
+        );
+    }
+
+    let muted = sim.people(&conf, |p| p.muted);
+    assert!(
+        !muted.is_empty() && muted.len() < people.len(),
+        "the seed must mix"
+    );
+    assert_eq!(sim.ids(&format!("participants {conf} --muted true")), muted);
+    let not_held = sim.people(&conf, |p| !p.on_hold);
+    assert!(
+        not_held.len() < people.len(),
+        "the seed must put someone on hold"
+    );
+    assert_eq!(
+        sim.ids(&format!("participants {conf} --on-hold false")),
+        not_held
+    );
+}
+
+#[test]
+fn several_pages_of_participants_lose_and_repeat_nothing() {
+    let sim = Sim::start(config(640));
+    let conf = sim.sample_conference();
+    let listed = sim.ids(&format!("participants {conf}"));
+    assert_eq!(listed.iter().collect::<HashSet<_>>().len(), 640);
+    assert_eq!(listed, sim.people(&conf, all));
+    let not_held = sim.ids(&format!("participants {conf} --on-hold false"));
+    assert!(not_held.len() > 500);
+    assert_eq!(not_held, sim.people(&conf, |p| !p.on_hold));
+}
+
+// ---- writes --------------------------------------------------------------------
+
+#[test]
+fn update_sets_the_fields_given_and_nothing_else() {
+    let sim = Sim::start(config(30));
+    let conf = sim.sample_conference();
+    let before = sim.participants(&conf);
+    let target = before[1..].iter().find(|p| !p.soft_end_conference_on_exit);
+    let pid = &target.unwrap().id;
+    let flags = "--soft-end-conference-on-exit true --beep-enabled on_exit";
+    let out = sim.run(&format!("update {conf} {pid} {flags}")).exit(0);
+
+    let mut expected = before.clone();
+    for p in expected.iter_mut().filter(|p| p.id == *pid) {
+        p.soft_end_conference_on_exit = true;
+        p.beep_enabled = Some(BeepEnabled::OnExit);
+    }
+    let mut after = sim.participants(&conf);
+    for p in after.iter_mut().chain(&mut expected) {
+        p.updated_at.clear();
+    }
+    assert_eq!(after, expected);
+
+    let doc = out.says(&["updated 1 of 1 participants"]).json();
+    assert_eq!(ids(&doc["updated"]), std::slice::from_ref(pid));
+    assert_eq!(doc["updated"][0]["soft_end_conference_on_exit"], true);
+    assert_eq!([&doc["failed"], &doc["skipped"]], [&json!([]), &json!([])]);
+}
+
+#[test]
+fn bulk_update_accounts_for_everyone_through_faults_and_429s() {
+    let sim = Sim::start(config(60));
+    let conf = sim.sample_conference();
+    let people = sim.participants(&conf);
+    let leavers: Vec<String> = people[1..4].iter().map(|p| p.id.clone()).collect();
+    assert!(people[1..4].iter().all(|p| !p.soft_end_conference_on_exit));
+    assert!(leavers.iter().all(|id| sim.hang_up(&conf, id)));
+    sim.set_faults(faults(0.3, 0.0));
+    sim.set_rate_limit(Some(20));
+    // One retry (not the default two) so that some participants do fail. The
+    // sim's faults are seeded and the listing is its first request, so the
+    // listing itself gets through the same way every time.
+    let flags = "--beep-enabled never --concurrency 8 --max-retries 1";
+    let out = sim.run(&format!("update {conf} --all {flags}"));
+    let doc = out.json();
+
+    let updated = ids(&doc["updated"]);
+    let failed = doc["failed"].as_array().unwrap();
+    let failed_id = |f: &Value| f["participant_id"].as_str().unwrap().to_string();
+    let skipped: Vec<String> = serde_json::from_value(doc["skipped"].clone()).unwrap();
+    let mut seen = HashSet::new();
+    for id in [
+        updated.clone(),
+        failed.iter().map(failed_id).collect(),
+        skipped.clone(),
+    ]
+    .concat()
+    {
+        assert!(seen.insert(id.clone()), "{id} reported twice");
+    }
+    assert_eq!(seen, sim.people(&conf, all).into_iter().collect());
+    assert_eq!(skipped, leavers);
+    let beep = |id: &str| sim.participant(&conf, id).unwrap().beep_enabled;
+    for id in &updated {
+        assert_eq!(beep(id), Some(BeepEnabled::Never), "{id}");
+    }
+    for f in failed {
+        let (status, message) = (&f["error"]["status"], &f["error"]["message"]);
+        assert!(
+            status.is_u64() || message.as_str().is_some_and(|m| !m.is_empty()),
+            "{f}"
+        );
+        // faults strike before the handler: a failed update changed nothing
+        assert_eq!(beep(&failed_id(f)), None, "{f}");
+    }
+    assert_eq!(out.code, Some(i32::from(!failed.is_empty())), "{out:#?}");
+    let (n, m) = (updated.len(), updated.len() + failed.len());
+    out.says(&[&format!("updated {n} of {m} participants")]);
+}
+
+#[test]
+fn bulk_update_under_a_tight_rate_limit_waits_and_updates_everyone() {
+    let sim = Sim::start(config(30));
+    let conf = sim.sample_conference();
+    sim.set_rate_limit(Some(5));
+    let line = format!("update {conf} --all --beep-enabled on_enter --concurrency 8");
+    let doc = sim
+        .run(&line)
+        .exit(0)
+        .says(&["updated 30 of 30 participants"])
+        .json();
+    assert_eq!(doc["failed"], json!([]));
+    assert_eq!(ids(&doc["updated"]), sim.people(&conf, all));
+    let on_enter = sim.people(&conf, |p| p.beep_enabled == Some(BeepEnabled::OnEnter));
+    assert_eq!(on_enter.len(), 30);
+    let requests = sim.request_count();
+    assert!(
+        requests > 31,
+        "the limit was never hit: {requests} requests"
+    );
+}
+
+#[test]
+fn mute_unmute_hold_unhold_by_id_label_and_call_control_id() {
+    let sim = Sim::start(config(30));
+    let conf = sim.sample_conference();
+    let people = sim.participants(&conf);
+    let host = &people[0];
+    assert_eq!(host.label, LABELS[0]);
+    let mut free = people[LABELS.len()..]
+        .iter()
+        .filter(|p| !p.muted && !p.on_hold);
+    let (a, b) = (free.next().unwrap(), free.next().unwrap());
+    let refs = [a.id.as_str(), &host.label, &b.call_control_id];
+    let ccids = HashSet::from([a, host, b].map(|p| p.call_control_id.clone()));
+    let state = |list: Vec<Person>| -> Vec<(String, bool, bool)> {
+        list.into_iter()
+            .map(|p| (p.id, p.muted, p.on_hold))
+            .collect()
+    };
+    type Apply = fn(&mut Person);
+    let actions: [(&str, Apply); 4] = [
+        ("mute", |p| p.muted = true),
+        ("unmute", |p| p.muted = false),
+        ("hold", |p| p.on_hold = true),
+        ("unhold", |p| p.on_hold = false),
+    ];
+    for (action, apply) in actions {
+        let mut expected = sim.participants(&conf);
+        let targets = expected
+            .iter_mut()
+            .filter(|p| ccids.contains(&p.call_control_id));
+        targets.for_each(apply);
+        let doc = run(&[&[action, &conf][..], &refs].concat(), &sim.env())
+            .exit(0)
+            .json();
+        let sent: HashSet<String> =
+            serde_json::from_value(doc["call_control_ids"].clone()).unwrap();
+        assert_eq!(sent, ccids, "{action}: {doc}");
+        assert_eq!(state(sim.participants(&conf)), state(expected), "{action}");
+    }
+    let nobody = run(&["mute", &conf, "Nobody at all"], &sim.env());
+    nobody.exit(1).one_error_line("404");
+    // an empty list would mean everyone to the API: refused before the network
+    sim.refused(&format!("mute {conf}"));
+    sim.usage_error(&["hold", &conf, " "], &sim.env());
+}
+
+#[test]
+fn end_needs_yes_and_then_the_conference_refuses_updates() {
+    let sim = Sim::start(config(10));
+    let conf = sim.sample_conference();
+    let pid = sim.participants(&conf)[1].id.clone();
+    has(&sim.refused(&format!("end {conf}")), &["--yes"]);
+    assert_eq!(sim.conference_status(&conf), "in_progress");
+    sim.run(&format!("end {conf} --yes")).exit(0);
+    assert_eq!(sim.conference_status(&conf), "completed");
+    assert_eq!(
+        sim.participant(&conf, &pid).unwrap().status,
+        ParticipantStatus::Left
+    );
+    let update = format!("update {conf} {pid} --beep-enabled never");
+    sim.run(&update).exit(1).says(&["422 90019"]);
+}
+
+#[test]
+fn read_only_refuses_every_write() {
+    let sim = Sim::start(config(10));
+    let conf = sim.sample_conference();
+    let pid = &sim.participants(&conf)[1].id;
+    let config = temp_dir("read-only").join("config.toml");
+    std::fs::write(&config, "read_only = true\n").unwrap();
+    let config = config.display();
+    for line in [
+        format!("end {conf} --yes --read-only"),
+        format!("mute {conf} {pid} --read-only"),
+        format!("update {conf} {pid} --beep-enabled never --config {config}"),
+        format!("unhold {conf} {pid} --config {config}"),
+    ] {
+        has(&sim.refused(&line), &["read-only"]);
+    }
+    assert_eq!(sim.conference_status(&conf), "in_progress");
+    let listed = sim.ids(&format!("conferences --config {config}"));
+    assert_eq!(listed, sim.conference_ids());
+}
+
+// ---- errors --------------------------------------------------------------------
+
+#[test]
+fn usage_errors_exit_2_before_any_request() {
+    let sim = Sim::start(config(5));
+    let conf = sim.sample_conference();
+    let pid = sim.participants(&conf)[1].id.clone();
+    for line in [
+        "participants not-a-uuid".to_string(),
+        format!("update all-hands {pid} --beep-enabled never"),
+        format!("mute 3fa85f64 {pid}"),
+        "end x --yes".to_string(),
+    ] {
+        has(&sim.refused(&line), &["not a conference id"]);
+    }
+    has(
+        &sim.refused(&format!("update {conf} {pid}")),
+        &["nothing to update"],
+    );
+    has(
+        &sim.refused(&format!("update {conf} {pid} --beep-enabled loud")),
+        &["loud"],
+    );
+    let plain = "conferences --base-url http://api.example.com/v2";
+    has(&sim.refused(plain), &["plain http"]);
+    let no_key = [("TELNYX_BASE_URL", sim.base_url())];
+    let err = sim.usage_error(&["conferences"], &no_key);
+    has(&err, &["TELNYX_API_KEY", "confmod demo"]);
+
+    let dir = temp_dir("usage");
+    let missing = dir.join("no-such-key");
+    let err = sim.refused(&format!("conferences --api-key-file {}", missing.display()));
+    has(&err, &["API key file", "no-such-key"]);
+
+    // a bad config file: named with its line, its content never echoed
+    let secret = "KEYsecretInTheConfig9";
+    let files = [
+        (
+            format!("timeout = 3\napi_key = \"{secret}\"\n"),
+            "line 2: unknown field",
+        ),
+        (
+            format!("refresh = 3\n\nread_only = \"{secret}\"\n"),
+            "line 3: invalid type",
+        ),
+    ];
+    for (i, (text, problem)) in files.into_iter().enumerate() {
+        let path = dir.join(format!("config{i}.toml"));
+        std::fs::write(&path, text).unwrap();
+        let path = path.to_str().unwrap();
+        let from_env = [sim.env(), vec![("CONFMOD_CONFIG", path)]].concat();
+        for err in [
+            sim.refused(&format!("conferences --config {path}")),
+            sim.usage_error(&["conferences"], &from_env),
+        ] {
+            has(&err, &[problem]);
+            assert!(
+                !err.contains(secret) && !err.contains(" = 3"),
+                "echoed: {err}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_key_file_flag_beats_the_environment_which_beats_the_config_file() {
+    let sim = Sim::start(config(5));
+    let dir = temp_dir("keyfile");
+    let (right, wrong, config) = (dir.join("right"), dir.join("wrong"), dir.join("config"));
+    std::fs::write(&right, format!("{KEY}\n")).unwrap();
+    std::fs::write(&wrong, "KEYwrong\n").unwrap();
+    std::fs::write(&config, format!("api_key_file = \"{}\"\n", wrong.display())).unwrap();
+    let (right, config) = (right.to_str().unwrap(), config.to_str().unwrap());
+    let url = ("TELNYX_BASE_URL", sim.base_url());
+    let env_wrong = [url, ("TELNYX_API_KEY", "KEYwrong")];
+    let out = run(&["conferences", "--api-key-file", right], &env_wrong);
+    assert_eq!(ids(&out.exit(0).json()), sim.conference_ids());
+    let listed = sim.ids(&format!("conferences --config {config}"));
+    assert_eq!(listed, sim.conference_ids());
+    let out = run(&["conferences", "--config", config], &[url]);
+    out.exit(1).one_error_line("401 10009");
+}
+
+#[test]
+fn api_errors_exit_1_with_one_line() {
+    let sim = Sim::start(config(5));
+    let unknown = uuid::Uuid::new_v4();
+    let out = sim.run(&format!("participants {unknown}"));
+    out.exit(1).one_error_line("404 90058");
+    let wrong = [
+        ("TELNYX_BASE_URL", sim.base_url()),
+        ("TELNYX_API_KEY", "KEYwrongButValid"),
+    ];
+    let out = run(&["conferences"], &wrong).exit(1);
+    out.one_error_line("401 10009");
+    assert!(!out.stderr.contains("KEYwrongButValid"));
+
+    sim.set_faults(faults(0.0, 1.0));
+    // -v would report a retry on stderr: one line means no retry was made
+    let out = sim.run("-v conferences --timeout 0.5 --max-retries 0");
+    out.exit(1).one_error_line("timed out");
+}
+
+#[test]
+fn verbose_reports_retries_but_never_the_key() {
+    let sim = Sim::start(config(5));
+    let conf = sim.sample_conference();
+    let pid = sim.participants(&conf)[1].id.clone();
+    sim.run(&format!("-v participants {conf}")).exit(0);
+    sim.set_faults(faults(1.0, 0.0));
+    let out = sim.run("-v conferences --max-retries 2");
+    out.exit(1).says(&["retry 1/2", "retry 2/2"]);
+    let line = format!("-v update {conf} {pid} --beep-enabled never --max-retries 1");
+    sim.run(&line)
+        .exit(1)
+        .says(&["retry 1/1", "updated 0 of 1"]);
+    // `run` has checked every output above for the key
+}
+
+// ---- the sim and the console as processes ---------------------------------------
+
+/// Kills the process unless disarmed (a test that fails must not leave it running).
+struct KillOnDrop(Option<u32>);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if let Some(pid) = self.0 {
+            kill("KILL", pid);
+        }
+    }
+}
+
+#[test]
+fn sim_serves_its_banner_and_stops_on_sigterm() {
+    let mut cmd = command(&split("sim --port 0 --participants 5"), &[]);
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let mut guard = KillOnDrop(Some(pid));
+    let (tx, lines) = mpsc::channel();
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    std::thread::spawn(move || {
+        stdout
+            .lines()
+            .map_while(Result::ok)
+            .try_for_each(|l| tx.send(l))
+    });
+
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let (mut base, mut key, mut conf) = (None, None, None);
+    while base.is_none() || key.is_none() || conf.is_none() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let line = lines.recv_timeout(left).expect("the banner in time");
+        let value = |prefix: &str| line.strip_prefix(prefix).map(|v| v.trim().to_string());
+        base = base.or(value("confmod sim listening on "));
+        key = key.or(value("API key:"));
+        conf = conf.or(value("conference:"));
+    }
+    let (base, key, conf) = (base.unwrap(), key.unwrap(), conf.unwrap());
+    let port = base
+        .strip_prefix("http://127.0.0.1:")
+        .and_then(|r| r.strip_suffix("/v2"));
+    assert!(
+        port.is_some_and(|p| p.parse::<u16>().is_ok_and(|p| p != 0)),
+        "{base}"
+    );
+
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build();
+    let (status, body) = rt.unwrap().block_on(async {
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .timeout(DEADLINE)
+            .build();
+        let request = http
+            .unwrap()
+            .get(format!("{base}/conferences"))
+            .bearer_auth(&key);
+        let resp = request.send().await.unwrap();
+        (resp.status().as_u16(), resp.json::<Value>().await.unwrap())
+    });
+    assert_eq!(status, 200, "{body}");
+    assert!(ids(&body["data"]).contains(&conf), "{body}");
+
+    kill("TERM", pid);
+    let (tx, exited) = mpsc::channel();
+    std::thread::spawn(move || tx.send(child.wait()));
+    let status = exited.recv_timeout(DEADLINE).expect("exited after SIGTERM");
+    guard.0 = None;
+    assert_eq!(status.unwrap().code(), Some(0));
+}
+
+#[test]
+fn the_console_refuses_to_run_without_a_terminal() {
+    let sim = Sim::start(config(5));
+    let conf = sim.sample_conference();
+    for line in [
+        "demo".to_string(),
+        String::new(),
+        format!("--conference {conf}"),
+    ] {
+        has(&sim.refused(&line), &["the console needs a terminal"]);
+    }
+}
+
+#[test]
+fn a_reader_that_stops_early_is_not_an_error() {
+    // enough output (several hundred KB) to fill the pipe before it closes
+    let sim = Sim::start(config(2_000));
+    let conf = sim.sample_conference();
+    let mut child = command(&["participants", &conf, "--format", "jsonl"], &sim.env())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    let mut lines = BufReader::new(child.stdout.take().unwrap());
+    lines.read_line(&mut first).unwrap();
+    assert!(first.contains("\"record_type\":\"participant\""), "{first}");
+    drop(lines); // `| head -1`
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || tx.send(child.wait_with_output()));
+    let out = rx.recv_timeout(DEADLINE).expect("exits").unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+}
+
+#[test]
+fn an_empty_base_url_variable_counts_as_unset() {
+    // empty TELNYX_BASE_URL: the default (https) base URL, so the run goes on
+    // to the key check instead of failing on a relative URL
+    let r = run(&["conferences"], &[("TELNYX_BASE_URL", "")]).exit(2);
+    r.one_error_line("TELNYX_API_KEY");
+}
