@@ -118,5 +118,9 @@ mod tests {
         assert!(ScenarioFile::parse("churn = -1.0", "t").is_err());
         let huge = "[[conferences]]\nname = \"x\"\nparticipants = 60000\n";
         assert!(ScenarioFile::parse(huge, "t").is_err());
+        // a misspelt key is an error, not silently ignored
+        let typo = "[[conferences]]\nname = \"x\"\nparticipant = 4\n";
+        let err = ScenarioFile::parse(typo, "t").unwrap_err();
+        assert!(err.0.contains("line 3"), "{err}");
     }
 }

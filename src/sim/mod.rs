@@ -93,7 +93,7 @@ pub struct Scenario {
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct ScenarioConference {
     pub name: String,
     pub participants: Option<usize>,
