@@ -215,7 +215,7 @@ async fn event_loop(
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     let retry_tx = tx.clone();
     let client = client.with_retry_hook(Arc::new(move |n: &RetryNotice| {
-        let _ = retry_tx.send(Msg::Retrying(sanitize_line(&n.to_string(), 160)));
+        let _ = retry_tx.send(Msg::Retrying(sanitize_line(&n.short(), 120)));
     }));
     let runner = Runner {
         client,

@@ -43,6 +43,19 @@ impl fmt::Display for RetryNotice {
     }
 }
 
+impl RetryNotice {
+    /// A short form for a status line: `502 Bad Gateway · retry 1/2 in 0.5s`.
+    pub fn short(&self) -> String {
+        format!(
+            "{} · retry {}/{} in {:.1}s",
+            self.error.summary(),
+            self.retry,
+            self.max_retries,
+            self.delay.as_secs_f64()
+        )
+    }
+}
+
 pub type RetryHook = Arc<dyn Fn(&RetryNotice) + Send + Sync>;
 
 #[derive(Debug, Clone, Copy, PartialEq)]

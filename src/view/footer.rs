@@ -5,7 +5,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use super::header::split_line;
+use super::header::split_line_max;
 use super::theme::Theme;
 use crate::app::keymap;
 use crate::app::model::Model;
@@ -24,5 +24,6 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, t: &Theme) {
         Some((line, _)) => Line::from(Span::styled(format!("↻ {line}"), t.info())),
         None => Line::default(),
     };
-    split_line(frame, area, Line::from(spans), right);
+    // the key hints keep at least half of the line
+    split_line_max(frame, area, Line::from(spans), right, area.width / 2);
 }

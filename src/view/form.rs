@@ -132,7 +132,7 @@ fn field_line<'a>(
 
 pub fn confirm(frame: &mut Frame, area: Rect, model: &Model, form: &Form, t: &Theme) {
     let label = model.label_by_id(&form.participant_id);
-    let rect = popup(area, 64, 9);
+    let rect = popup(area, 64, 7);
     frame.render_widget(Clear, rect);
     let block = Block::bordered()
         .border_style(t.danger_border())

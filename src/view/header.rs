@@ -14,8 +14,13 @@ use crate::telnyx::ErrorKind;
 
 /// Draws `left` and `right` on one line; the right part wins when space is short.
 pub fn split_line(frame: &mut Frame, area: Rect, left: Line, right: Line) {
+    split_line_max(frame, area, left, right, area.width / 2 + area.width / 4);
+}
+
+/// [`split_line`] with the right part at most `right_max` columns wide.
+pub fn split_line_max(frame: &mut Frame, area: Rect, left: Line, right: Line, right_max: u16) {
     // one column of air between the two parts
-    let right_w = (right.width() as u16 + 1).min(area.width / 2 + area.width / 4);
+    let right_w = (right.width() as u16 + 1).min(right_max);
     let [l, r] = Layout::horizontal([Constraint::Min(0), Constraint::Length(right_w)]).areas(area);
     frame.render_widget(Paragraph::new(left), l);
     frame.render_widget(Paragraph::new(right).right_aligned(), r);

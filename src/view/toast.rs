@@ -5,6 +5,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
+use unicode_width::UnicodeWidthStr;
 
 use super::fmt::wrap;
 use super::theme::Theme;
@@ -17,8 +18,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, t: &Theme) {
     if model.toasts.is_empty() || area.height == 0 {
         return;
     }
-    let width = area.width.saturating_sub(2).min(100);
-    let text_w = width.saturating_sub(3) as usize;
+    let text_w = area.width.saturating_sub(5).min(96) as usize;
     let mut bottom = area.y + area.height;
     for toast in model.toasts.iter().rev() {
         let (sym, style) = match toast.level {
@@ -37,6 +37,9 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, t: &Theme) {
             break;
         }
         bottom -= h;
+        // as wide as its text, against the right edge
+        let text_width = wrapped.iter().map(|l| l.width()).max().unwrap_or(0) as u16;
+        let width = (text_width + 4).min(area.width);
         let rect = Rect::new(area.x + area.width - width, bottom, width, h);
         let lines: Vec<Line> = wrapped
             .into_iter()
