@@ -8,19 +8,33 @@
 
 use std::borrow::Cow;
 
-/// True for characters that change how the rest of a line is displayed
-/// without being visible themselves: bidi controls and zero-width characters.
-fn is_invisible_format(c: char) -> bool {
+/// True for characters that change how text is displayed without being
+/// visible themselves: the Unicode format characters (category Cf: bidi
+/// controls, zero-width characters, tags, ...) and the invisible fillers.
+pub fn is_invisible_format(c: char) -> bool {
     matches!(
         c,
-        '\u{061C}'              // arabic letter mark
-        | '\u{200B}'..='\u{200F}' // zero-width space/joiners, LRM, RLM
-        | '\u{202A}'..='\u{202E}' // bidi embeddings and overrides
-        | '\u{2060}'..='\u{2064}' // word joiner, invisible operators
-        | '\u{2066}'..='\u{2069}' // bidi isolates
-        | '\u{FEFF}'              // zero-width no-break space
-        | '\u{FFF9}'..='\u{FFFB}' // interlinear annotations
-        | '\u{00AD}' // soft hyphen
+        '\u{00AD}'                    // soft hyphen
+        | '\u{034F}'                  // combining grapheme joiner
+        | '\u{0600}'..='\u{0605}'      // arabic number signs
+        | '\u{061C}'                  // arabic letter mark
+        | '\u{06DD}' | '\u{070F}' | '\u{0890}' | '\u{0891}' | '\u{08E2}'
+        | '\u{115F}' | '\u{1160}'      // hangul fillers
+        | '\u{17B4}' | '\u{17B5}'
+        | '\u{180B}'..='\u{180F}'      // mongolian variation selectors, vowel separator
+        | '\u{200B}'..='\u{200F}'      // zero-width space/joiners, LRM, RLM
+        | '\u{202A}'..='\u{202E}'      // bidi embeddings and overrides
+        | '\u{2060}'..='\u{206F}'      // word joiner, invisible operators, bidi isolates
+        | '\u{3164}'                  // hangul filler
+        | '\u{FE00}'..='\u{FE0F}'      // variation selectors
+        | '\u{FEFF}'                  // zero-width no-break space
+        | '\u{FFA0}'                  // halfwidth hangul filler
+        | '\u{FFF0}'..='\u{FFFB}'      // specials, interlinear annotations
+        | '\u{110BD}' | '\u{110CD}'
+        | '\u{13430}'..='\u{1343F}'    // egyptian format controls
+        | '\u{1BCA0}'..='\u{1BCA3}'    // shorthand format controls
+        | '\u{1D173}'..='\u{1D17A}'    // musical format controls
+        | '\u{E0000}'..='\u{E0FFF}' // tags, variation selectors supplement
     )
 }
 
@@ -151,6 +165,7 @@ mod tests {
             sanitize_line("a\u{202e}b\u{200b}c\u{2066}d\x07e\x00f", 50),
             "abcdef"
         );
+        assert_eq!(sanitize_line("t\u{e0041}\u{e007f}a\u{180e}g", 50), "tag");
         assert_eq!(
             sanitize_line("line one\nline two\r\n\tend", 50),
             "line one line two end"

@@ -579,3 +579,34 @@ async fn a_list_without_meta_is_a_single_page() {
     assert_eq!(listing.items.len(), 2);
     assert_eq!(server.requests(), 1);
 }
+
+#[tokio::test]
+async fn a_list_without_meta_goes_on_while_pages_are_full() {
+    let page = |from: usize, n: usize| {
+        let items: Vec<_> = (from..from + n)
+            .map(|i| json!({"id": format!("p{i}")}))
+            .collect();
+        Canned::new(200, &json!({ "data": items }).to_string())
+    };
+    let server = Scripted::start(vec![page(0, 250), page(250, 3)]).await;
+    let listing = server
+        .client(0)
+        .list_participants("c", &ParticipantFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(listing.items.len(), 253);
+    assert_eq!(server.requests(), 2);
+}
+
+#[tokio::test]
+async fn an_oversized_answer_is_refused_not_read_whole() {
+    let huge = format!(
+        "{{\"data\": \"{}\"}}",
+        "x".repeat(confmod::telnyx::client::MAX_BODY + 1)
+    );
+    let server = Scripted::start(vec![Canned::new(200, &huge)]).await;
+    let e = kind_of(server.client(2).get_conference("c").await);
+    assert_eq!((e.kind, e.status), (ErrorKind::Decode, Some(200)));
+    assert!(e.note.unwrap().contains("larger than 16 MiB"));
+    assert_eq!(server.requests(), 1, "not retried");
+}

@@ -202,44 +202,101 @@ fn navigation_moves_and_clamps() {
     }
 }
 
+fn label_requests(effects: &[Effect]) -> Vec<String> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::LoadLabel { participant_id, .. } => Some(participant_id.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn label_answer(id: &str, result: Result<Option<String>, ApiError>) -> Msg {
+    Msg::LabelLoaded {
+        conference_id: CONF.into(),
+        participant_id: id.into(),
+        result,
+    }
+}
+
 #[test]
 fn labels_are_fetched_for_the_rows_on_screen_only() {
     let mut m = Model::new(ctx(), T0, (120, 40));
     let seq = poll_seq(&init(&mut m, Some(CONF)));
-    let effects = update(&mut m, listed(seq, people(5_000)));
-    let labels: Vec<&String> = effects
-        .iter()
-        .filter_map(|e| match e {
-            Effect::LoadLabel { participant_id, .. } => Some(participant_id),
-            _ => None,
-        })
+    let first = label_requests(&update(&mut m, listed(seq, people(5_000))));
+    assert_eq!(first, ["p0", "p1", "p2", "p3"], "a few at a time");
+    // each answer brings the next row on screen; all of them, and no other
+    let mut asked = first.clone();
+    let mut queue = first;
+    while let Some(id) = queue.pop() {
+        let next = label_requests(&update(
+            &mut m,
+            label_answer(&id, Ok(Some(format!("L {id}")))),
+        ));
+        asked.extend(next.iter().cloned());
+        queue.extend(next);
+    }
+    let on_screen: Vec<String> = (0..layout::table_rows(40))
+        .map(|i| format!("p{i}"))
         .collect();
-    assert_eq!(labels.len(), layout::table_rows(40));
-    assert_eq!(labels[0], "p0");
-    // moving within the screen asks for nothing new; a new page asks for its rows only
+    asked.sort();
+    let mut want = on_screen.clone();
+    want.sort();
+    assert_eq!(asked, want);
+    assert_eq!(m.labels_in_flight, 0);
+    assert_eq!(m.label_of(&participant(0)), "L p0");
+    // moving within the screen asks for nothing new
     assert!(update(&mut m, ch('j')).is_empty());
-    let next_page = update(&mut m, key(KeyCode::PageDown));
-    assert!(!next_page.is_empty() && next_page.len() <= layout::table_rows(40));
+    // paging past many screens while lookups are out queues nothing for them
+    let mut page = label_requests(&update(&mut m, key(KeyCode::PageDown)));
+    page.extend(label_requests(&update(&mut m, key(KeyCode::PageDown))));
+    assert_eq!(page.len(), 4);
+    for _ in 0..20 {
+        assert!(label_requests(&update(&mut m, key(KeyCode::PageDown))).is_empty());
+    }
+    let here = m.conf.as_ref().unwrap().window(40);
+    let next = label_requests(&update(&mut m, label_answer(&page[0], Ok(None))));
+    let index = |id: &String| id[1..].parse::<usize>().unwrap();
     assert!(
-        next_page
-            .iter()
-            .all(|e| matches!(e, Effect::LoadLabel { .. }))
+        next.iter().all(|id| here.contains(&index(id))),
+        "{next:?} not in {here:?}"
     );
-    // an answer fills the label; a missing label stays missing without a new request
+    // no label: the short call_control_id stands in, without a new request
+    assert_eq!(m.labels.get(&page[0]), Some(&Label::None));
+    assert_eq!(
+        m.label_of(&participant(index(&page[0]))),
+        format!("v3:call{}", index(&page[0]))
+    );
+}
+
+#[test]
+fn a_label_lookup_that_failed_for_a_passing_reason_waits_before_asking_again() {
+    let mut m = table(3);
     update(
         &mut m,
-        Msg::LabelLoaded {
-            conference_id: CONF.into(),
-            participant_id: "p0".into(),
-            result: Ok(Some("Ava Thompson".into())),
-        },
+        label_answer("p0", Err(ApiError::timeout(Duration::from_secs(15)))),
     );
-    assert_eq!(
-        m.labels.get("p0"),
-        Some(&Label::Known("Ava Thompson".into()))
-    );
-    assert_eq!(m.label_of(&participant(0)), "Ava Thompson");
-    assert_eq!(m.label_of(&participant(1)), "v3:call1");
+    assert!(matches!(m.labels.get("p0"), Some(Label::RetryAt(_))));
+    // a refresh soon after does not ask again
+    let seq = poll_seq(&update(&mut m, Msg::Tick(T0 + Duration::from_secs(2))));
+    let soon = label_requests(&update(&mut m, listed(seq, people(3))));
+    assert!(!soon.contains(&"p0".to_string()), "{soon:?}");
+    // one after the wait does
+    let seq = poll_seq(&update(&mut m, Msg::Tick(T0 + Duration::from_secs(20))));
+    let later = label_requests(&update(&mut m, listed(seq, people(3))));
+    assert!(later.contains(&"p0".to_string()), "{later:?}");
+}
+
+/// Answers a refresh (asked with `r`) with `items`.
+fn refresh(m: &mut Model, items: Vec<Participant>) {
+    let seq = poll_seq(&update(m, ch('r')));
+    update(m, listed(seq, items));
+}
+
+fn ids_on_screen(m: &Model) -> Vec<String> {
+    let conf = m.conf.as_ref().unwrap();
+    conf.rows.iter().map(|r| r.p.id.clone()).collect()
 }
 
 #[test]
@@ -247,21 +304,42 @@ fn a_refresh_keeps_the_selection_on_the_same_participant() {
     let mut m = table(10);
     send(&mut m, [ch('j'), ch('j'), ch('j'), ch('j'), ch('j')]);
     assert_eq!(selected_id(&m), "p5");
-    // p0 and p1 left the list, a newcomer joined at the top
+    // p0 and p1 dropped out of the list, a newcomer joined at the top
     let mut items = vec![participant(42)];
     items.extend((2..10).map(participant));
-    let seq = poll_seq(&update(&mut m, ch('r')));
-    update(&mut m, listed(seq, items));
+    refresh(&mut m, items.clone());
+    assert_eq!(selected_id(&m), "p5");
+    refresh(&mut m, items);
     assert_eq!(selected_id(&m), "p5");
     assert_eq!(m.conf.as_ref().unwrap().cursor, 4);
+}
+
+#[test]
+fn a_row_one_listing_misses_stays_until_the_next() {
+    let mut m = table(5);
+    // offset paging skipped p2 once: it stays, not marked as new when back
+    refresh(&mut m, [0, 1, 3, 4].map(participant).to_vec());
+    assert_eq!(ids_on_screen(&m), ["p0", "p1", "p2", "p3", "p4"]);
+    refresh(&mut m, people(5));
+    let conf = m.conf.as_ref().unwrap();
+    assert!(
+        conf.rows
+            .iter()
+            .all(|r| !r.missed && r.changed_at.is_none())
+    );
+    // missed twice: gone
+    refresh(&mut m, [0, 1, 3, 4].map(participant).to_vec());
+    refresh(&mut m, [0, 1, 3, 4].map(participant).to_vec());
+    assert_eq!(ids_on_screen(&m), ["p0", "p1", "p3", "p4"]);
 }
 
 #[test]
 fn when_the_selected_participant_drops_out_the_cursor_stays_in_place() {
     let mut m = table(10);
     send(&mut m, [ch('G')]);
-    let seq = poll_seq(&update(&mut m, ch('r')));
-    update(&mut m, listed(seq, people(5)));
+    refresh(&mut m, people(5));
+    assert_eq!(selected_id(&m), "p9", "kept for one listing");
+    refresh(&mut m, people(5));
     assert_eq!(selected_id(&m), "p4");
 }
 
@@ -797,16 +875,25 @@ fn answers_for_another_conference_are_ignored() {
 #[test]
 fn a_too_small_terminal_asks_for_no_labels() {
     let mut m = table(100);
-    let effects = update(&mut m, Msg::Resize(50, 10));
+    let out: Vec<String> = m
+        .labels
+        .iter()
+        .filter(|(_, l)| **l == Label::Pending)
+        .map(|(id, _)| id.clone())
+        .collect();
+    assert!(update(&mut m, Msg::Resize(50, 10)).is_empty());
     assert!(m.too_small());
-    assert!(effects.is_empty());
+    // answers while too small ask for nothing more
+    for id in out {
+        assert!(update(&mut m, label_answer(&id, Ok(None))).is_empty());
+    }
     let effects = update(&mut m, Msg::Resize(200, 60));
+    assert!(!effects.is_empty());
     assert!(
         effects
             .iter()
             .all(|e| matches!(e, Effect::LoadLabel { .. }))
     );
-    assert!(!effects.is_empty());
 }
 
 #[test]
@@ -826,4 +913,110 @@ fn the_console_is_idle_when_nothing_is_due() {
         },
     );
     assert_eq!(m.next_deadline(), None, "an idle picker needs no timer");
+}
+
+#[test]
+fn no_patch_while_a_mute_is_in_flight_for_the_same_participant() {
+    let mut m = table(3);
+    let mute = update(&mut m, ch('m'));
+    assert!(matches!(mute.first(), Some(Effect::Action { .. })));
+    let effects = send(
+        &mut m,
+        [
+            key(KeyCode::Enter),
+            key(KeyCode::Tab),
+            ch(' '),
+            key(KeyCode::Enter),
+        ],
+    );
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(has_toast(&m, Level::Info, "in flight"));
+    // the mute's answer is still the one that counts
+    let Some(Effect::Action { seq, .. }) = mute.first().cloned() else {
+        unreachable!()
+    };
+    update(
+        &mut m,
+        Msg::ActionDone {
+            seq,
+            conference_id: CONF.into(),
+            participant_id: "p0".into(),
+            action: ParticipantAction::Mute,
+            result: Ok(()),
+        },
+    );
+    assert!(row(&m, "p0").muted);
+}
+
+#[test]
+fn help_is_not_opened_over_the_form() {
+    let mut m = table(3);
+    send(&mut m, [key(KeyCode::Enter), ch(' '), ch('?')]);
+    assert!(matches!(&m.overlay, Some(Overlay::Form(f)) if f.end_on_exit == Some(true)));
+}
+
+#[test]
+fn a_patch_answer_older_than_the_rows_listing_sets_only_its_fields() {
+    let mut m = table(3);
+    let seq = submit_soft_end(&mut m);
+    // a listing asked after the PATCH went out, answered before it: p0 muted
+    update(&mut m, key(KeyCode::Esc));
+    let poll = poll_seq(&update(&mut m, ch('r')));
+    let mut items = people(3);
+    items[0].muted = true;
+    update(&mut m, listed(poll, items));
+    update(
+        &mut m,
+        patched(
+            seq,
+            "p0",
+            Ok(ConferenceParticipant {
+                muted: Some(false),
+                soft_end_conference_on_exit: Some(true),
+                ..Default::default()
+            }),
+        ),
+    );
+    let p = row(&m, "p0");
+    assert!(p.soft_end_conference_on_exit, "the PATCH's own field");
+    assert!(p.muted, "the newer listing's value stays");
+}
+
+#[test]
+fn the_picker_cursor_follows_a_shrinking_list() {
+    let mut m = Model::new(ctx(), T0, (120, 40));
+    let Effect::LoadConferences { seq } = init(&mut m, None)[0] else {
+        panic!()
+    };
+    let three = vec![
+        conference("c1", "A"),
+        conference("c2", "B"),
+        conference("c3", "C"),
+    ];
+    update(
+        &mut m,
+        Msg::ConferencesLoaded {
+            seq,
+            result: Ok(Listing {
+                items: three,
+                rejected: vec![],
+            }),
+        },
+    );
+    update(&mut m, ch('G'));
+    let Some(Effect::LoadConferences { seq }) = update(&mut m, ch('r')).first().cloned() else {
+        panic!()
+    };
+    let one = vec![conference("c1", "A")];
+    update(
+        &mut m,
+        Msg::ConferencesLoaded {
+            seq,
+            result: Ok(Listing {
+                items: one,
+                rejected: vec![],
+            }),
+        },
+    );
+    assert_eq!(m.picker.selected().map(|c| c.id.as_str()), Some("c1"));
 }

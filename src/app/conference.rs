@@ -4,7 +4,9 @@ use std::collections::HashSet;
 
 use super::keymap::Action;
 use super::layout;
-use super::model::{ConferenceView, Ended, Label, Level, Model, Row, Screen};
+use super::model::{
+    ConferenceView, Ended, LABEL_CONCURRENCY, LABEL_RETRY, Label, Level, Model, Row, Screen,
+};
 use super::msg::Effect;
 use super::update::{back_to_picker, record_failure};
 use super::writes;
@@ -33,7 +35,10 @@ pub fn open(model: &mut Model, id: &str, known: Option<Conference>) -> Vec<Effec
 fn ended_from(c: &Conference) -> Option<Ended> {
     (c.status == Some(ConferenceStatus::Completed)).then(|| Ended {
         detail: match &c.end_reason {
-            Some(r) => format!("the conference has ended ({r})"),
+            Some(r) => format!(
+                "the conference has ended ({})",
+                crate::sanitize::sanitize_line(r.as_str(), 24)
+            ),
             None => "the conference has ended".to_string(),
         },
     })
@@ -135,14 +140,22 @@ pub fn participants_loaded(
 /// values come from a write answered after this listing was asked for,
 /// marking rows that changed, and keeping the selection on the same
 /// participant.
+///
+/// A row the listing misses is kept for one more refresh: offset paging
+/// skips an item whenever an earlier one leaves between two page requests,
+/// and a participant must not blink out (and back in, marked new) for that.
 pub fn merge(
     conf: &mut ConferenceView,
     items: Vec<Participant>,
     seq: u64,
     now: time::OffsetDateTime,
 ) {
-    let mut old: std::collections::HashMap<String, Row> =
-        conf.rows.drain(..).map(|r| (r.p.id.clone(), r)).collect();
+    let mut previous: Vec<Option<Row>> = conf.rows.drain(..).map(Some).collect();
+    let mut old: std::collections::HashMap<String, usize> = previous
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| r.as_ref().map(|r| (r.p.id.clone(), i)))
+        .collect();
     let mut seen = HashSet::with_capacity(items.len());
     let mark_new = conf.loaded;
     let mut rows = Vec::with_capacity(items.len());
@@ -150,20 +163,31 @@ pub fn merge(
         if !seen.insert(p.id.clone()) {
             continue;
         }
-        match old.remove(&p.id) {
-            Some(row) if row.seq > seq => rows.push(row),
+        match old.remove(p.id.as_str()).and_then(|i| previous[i].take()) {
             Some(mut row) => {
-                if differs(&row.p, &p) {
-                    row.changed_at = Some(now);
+                row.missed = false;
+                if row.seq <= seq {
+                    if differs(&row.p, &p) {
+                        row.changed_at = Some(now);
+                    }
+                    if row.p.created_at != p.created_at {
+                        row.joined_at = super::model::parse_time(&p.created_at);
+                    }
+                    row.p = p;
+                    row.seq = seq;
                 }
-                if row.p.created_at != p.created_at {
-                    row.joined_at = super::model::parse_time(&p.created_at);
-                }
-                row.p = p;
-                row.seq = seq;
                 rows.push(row);
             }
             None => rows.push(Row::new(p, seq, mark_new.then_some(now))),
+        }
+    }
+    // rows this listing missed for the first time stay, near where they were
+    for (i, slot) in previous.into_iter().enumerate() {
+        if let Some(mut row) = slot
+            && !row.missed
+        {
+            row.missed = true;
+            rows.insert(i.min(rows.len()), row);
         }
     }
     conf.rows = rows;
@@ -215,6 +239,8 @@ pub fn after_move(model: &mut Model) -> Vec<Effect> {
     want_labels(model)
 }
 
+/// Asks for the labels of rows on screen that have none, as many as the
+/// lookups in flight allow.
 fn want_labels(model: &mut Model) -> Vec<Effect> {
     let Some(conf) = model.conf.as_ref() else {
         return Vec::new();
@@ -222,12 +248,20 @@ fn want_labels(model: &mut Model) -> Vec<Effect> {
     if model.screen != Screen::Table || model.too_small() {
         return Vec::new();
     }
+    let budget = LABEL_CONCURRENCY.saturating_sub(model.labels_in_flight);
+    let now = model.now;
     let wanted: Vec<String> = conf.rows[conf.window(model.size.1)]
         .iter()
-        .filter(|r| !model.labels.contains_key(&r.p.id))
+        .filter(|r| match model.labels.get(&r.p.id) {
+            None => true,
+            Some(Label::RetryAt(at)) => *at <= now,
+            Some(_) => false,
+        })
+        .take(budget)
         .map(|r| r.p.id.clone())
         .collect();
     let conference_id = conf.id.clone();
+    model.labels_in_flight += wanted.len();
     wanted
         .into_iter()
         .map(|id| {
@@ -245,26 +279,16 @@ pub fn label_loaded(
     participant_id: &str,
     result: Result<Option<String>, ApiError>,
 ) -> Vec<Effect> {
-    match result {
-        Ok(Some(label)) if !label.is_empty() => {
-            model
-                .labels
-                .insert(participant_id.to_string(), Label::Known(label));
-        }
-        Ok(_) => {
-            model.labels.insert(participant_id.to_string(), Label::None);
-        }
-        // Asked again when the row is next on screen after a refresh.
-        Err(e) if e.is_transient() => {
-            model.labels.remove(participant_id);
-        }
-        Err(_) => {
-            model
-                .labels
-                .insert(participant_id.to_string(), Label::Failed);
-        }
-    }
-    Vec::new()
+    model.labels_in_flight = model.labels_in_flight.saturating_sub(1);
+    let label = match result {
+        Ok(Some(label)) if !label.is_empty() => Label::Known(label),
+        Ok(_) => Label::None,
+        Err(e) if e.is_transient() => Label::RetryAt(model.now + LABEL_RETRY),
+        Err(_) => Label::Failed,
+    };
+    model.labels.insert(participant_id.to_string(), label);
+    // the next rows on screen that still need one
+    want_labels(model)
 }
 
 // ---- keys -------------------------------------------------------------------

@@ -292,8 +292,8 @@ pub fn lookup(scope: Scope, key: &KeyEvent) -> Option<Action> {
             .map(|b| b.action)
     };
     find(scope).or_else(|| {
-        // the help overlay and the confirmation take every key
-        if matches!(scope, Scope::Help | Scope::Confirm) {
+        // overlays take every key: only Ctrl-C gets through
+        if matches!(scope, Scope::Help | Scope::Confirm | Scope::Form) {
             find(Scope::Global).filter(|a| *a == Action::ForceQuit)
         } else {
             find(Scope::Global)

@@ -123,7 +123,16 @@ pub enum Label {
     None,
     /// The lookup failed; the short call_control_id stands in.
     Failed,
+    /// The lookup failed for a passing reason: ask again after this time.
+    RetryAt(OffsetDateTime),
 }
+
+/// Label lookups in flight at once. Only rows on screen are looked up, and
+/// the next ones are chosen when an answer arrives, so rows scrolled past in
+/// the meantime are never asked for.
+pub const LABEL_CONCURRENCY: usize = 4;
+/// How long a label lookup that failed for a passing reason waits.
+pub const LABEL_RETRY: Duration = Duration::from_secs(15);
 
 /// A write in flight for one participant.
 #[derive(Debug, Clone, PartialEq)]
@@ -149,6 +158,8 @@ pub struct Row {
     pub changed_at: Option<OffsetDateTime>,
     /// `created_at`, parsed once.
     pub joined_at: Option<OffsetDateTime>,
+    /// Whether the last listing missed this row (it is kept for one more).
+    pub missed: bool,
 }
 
 impl Row {
@@ -159,6 +170,7 @@ impl Row {
             seq,
             changed_at,
             joined_at,
+            missed: false,
         }
     }
 
@@ -291,6 +303,8 @@ pub struct Model {
     pub beeps: HashMap<String, BeepEnabled>,
     /// Writes in flight, by participant id: the latest one only.
     pub pending: HashMap<String, Pending>,
+    /// Label lookups in flight (at most [`LABEL_CONCURRENCY`]).
+    pub labels_in_flight: usize,
     pub overlay: Option<Overlay>,
     pub toasts: Vec<Toast>,
     /// The last retry the client reported, and when.
@@ -312,6 +326,7 @@ impl Model {
             labels: HashMap::new(),
             beeps: HashMap::new(),
             pending: HashMap::new(),
+            labels_in_flight: 0,
             overlay: None,
             toasts: Vec::new(),
             activity: None,
@@ -388,8 +403,7 @@ impl Model {
             Screen::Picker => {
                 if self.picker.load.in_flight.is_some() {
                     consider(self.now + SPINNER_FRAME);
-                }
-                if let Some((_, Some(retry))) = &self.picker.load.failure {
+                } else if let Some((_, Some(retry))) = &self.picker.load.failure {
                     // the countdown is shown in whole seconds
                     consider((*retry).min(self.now + Duration::from_secs(1)));
                 }

@@ -174,15 +174,16 @@ fn conferences_loaded(
                         .is_none_or(|s| *s == ConferenceStatus::InProgress)
                 })
                 .collect();
-            if let Some(id) = keep {
-                let visible = model.picker.visible();
-                if let Some(pos) = visible
+            let visible = model.picker.visible();
+            if let Some(pos) = keep.and_then(|id| {
+                visible
                     .iter()
                     .position(|&i| model.picker.conferences[i].id == id)
-                {
-                    model.picker.cursor = pos;
-                }
+            }) {
+                model.picker.cursor = pos;
             }
+            // the list may have shrunk under the cursor
+            model.picker.cursor = model.picker.cursor.min(visible.len().saturating_sub(1));
             scroll_picker(model);
         }
         Err(e) => record_failure(load, e, now),

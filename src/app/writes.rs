@@ -132,6 +132,12 @@ pub fn form_action(model: &mut Model, action: Action) -> Vec<Effect> {
             let changes = form.changes(&server);
             if form.submitting.is_some() {
                 model.toast(Level::Info, "already saving: wait for the answer");
+            } else if model.pending.contains_key(&form.participant_id) {
+                // one write per participant at a time: a mute or hold is out
+                model.toast(
+                    Level::Info,
+                    "a change to this participant is in flight: wait for the answer",
+                );
             } else if changes.is_empty() {
                 model.toast(Level::Info, "nothing changed: nothing sent");
             } else if changes.end_conference_on_exit == Some(true) {
@@ -289,8 +295,14 @@ pub fn patched(
             if let Some(row) =
                 open_conf(model, conference_id).and_then(|c| c.row_mut(participant_id))
             {
-                apply(&mut row.p, &cp);
-                row.seq = seq;
+                if row.seq > seq {
+                    // a listing newer than this PATCH is on screen: keep it,
+                    // but for the fields this PATCH set
+                    apply_sent(&mut row.p, &sent, &cp);
+                } else {
+                    apply(&mut row.p, &cp);
+                    row.seq = seq;
+                }
                 row.changed_at = Some(now);
             }
             if form_waiting {
@@ -343,6 +355,20 @@ fn apply(p: &mut Participant, cp: &ConferenceParticipant) {
     }
     if let Some(v) = &cp.updated_at {
         p.updated_at = v.clone();
+    }
+}
+
+/// Only the fields `sent` set, as the answer has them.
+fn apply_sent(p: &mut Participant, sent: &UpdateParticipant, cp: &ConferenceParticipant) {
+    if sent.end_conference_on_exit.is_some()
+        && let Some(v) = cp.end_conference_on_exit
+    {
+        p.end_conference_on_exit = v;
+    }
+    if sent.soft_end_conference_on_exit.is_some()
+        && let Some(v) = cp.soft_end_conference_on_exit
+    {
+        p.soft_end_conference_on_exit = v;
     }
 }
 

@@ -4,6 +4,7 @@ use std::io::Write;
 
 use serde_json::json;
 
+use super::output::write_json_line;
 use super::{CmdError, Ctx};
 use crate::cli::{ActionArgs, EndArgs, Format};
 use crate::config::{conference_id, usage};
@@ -84,7 +85,7 @@ pub async fn action(
         }
         Format::Json | Format::Jsonl => {
             let doc = json!({"result": "ok", "action": action.as_str(), "call_control_ids": ids.as_slice()});
-            writeln!(out, "{doc}")?;
+            write_json_line(&mut out, &doc)?;
         }
     }
     out.flush()?;
@@ -103,7 +104,7 @@ pub async fn end(ctx: &Ctx, args: &EndArgs) -> Result<(), CmdError> {
     let mut out = ctx.stdout();
     match ctx.format {
         Format::Table => writeln!(out, "ended conference {conf}")?,
-        _ => writeln!(out, "{}", json!({"result": "ok", "conference_id": conf}))?,
+        _ => write_json_line(&mut out, &json!({"result": "ok", "conference_id": conf}))?,
     }
     out.flush()?;
     Ok(())

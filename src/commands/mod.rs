@@ -131,7 +131,7 @@ pub fn run(cli: Cli) -> ExitCode {
     ExitCode::from(code)
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, CmdError> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, CmdError> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -66,12 +66,51 @@ pub fn write_json_items(out: &mut dyn Write, format: Format, items: &[Value]) ->
     match format {
         Format::Jsonl => {
             for item in items {
-                writeln!(out, "{}", serde_json::to_string(item)?)?;
+                write_json_line(out, item)?;
             }
             Ok(())
         }
-        _ => writeln!(out, "{}", serde_json::to_string_pretty(items)?),
+        _ => write_json_pretty(out, &items),
     }
+}
+
+/// One JSON document on one line, terminal-safe (see [`terminal_safe`]).
+pub fn write_json_line(out: &mut dyn Write, value: &impl serde::Serialize) -> io::Result<()> {
+    writeln!(out, "{}", terminal_safe(serde_json::to_string(value)?))
+}
+
+/// One indented JSON document, terminal-safe (see [`terminal_safe`]).
+pub fn write_json_pretty(out: &mut dyn Write, value: &impl serde::Serialize) -> io::Result<()> {
+    writeln!(
+        out,
+        "{}",
+        terminal_safe(serde_json::to_string_pretty(value)?)
+    )
+}
+
+/// serde_json escapes only C0 controls; this also escapes C1 controls, bidi
+/// and other invisible format characters as `\uXXXX`, so JSON printed to a
+/// terminal cannot steer it. The JSON means the same.
+pub fn terminal_safe(json: String) -> String {
+    if !json.chars().any(needs_escape) {
+        return json;
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if needs_escape(c) {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn needs_escape(c: char) -> bool {
+    (c.is_control() && !matches!(c, '\n' | ' ')) || crate::sanitize::is_invisible_format(c)
 }
 
 /// An error as JSON, for machine-readable failure reports.
@@ -94,6 +133,23 @@ pub fn yes_no(b: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_output_escapes_what_a_terminal_would_obey() {
+        let value =
+            serde_json::json!({"label": "a\u{9b}2Jb\u{202e}c\u{e0041}d\u{1b}e", "ok": "Zoë 会議"});
+        let mut out = Vec::new();
+        write_json_line(&mut out, &value).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(!text.chars().any(needs_escape), "{text:?}");
+        assert!(
+            text.contains("\\u009b") && text.contains("\\u202e") && text.contains("\\udb40\\udc41")
+        );
+        assert!(text.contains("Zoë 会議"));
+        // still the same JSON
+        let back: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, value);
+    }
 
     #[test]
     fn tables_align_by_display_width_and_sanitize_cells() {

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use tokio::time::Instant;
 
 use super::list::participant_filter;
-use super::output::{Table, error_json, yes_no};
+use super::output::{Table, error_json, write_json_line, write_json_pretty, yes_no};
 use super::{CmdError, Ctx};
 use crate::cli::{Format, UpdateArgs};
 use crate::config::{conference_id, usage};
@@ -22,6 +22,8 @@ use crate::telnyx::{
 /// How many times a bulk update goes back to one participant after the
 /// server kept answering 429 through the client's own retries.
 const RATE_LIMIT_ROUNDS: u32 = 10;
+/// The longest pause of all workers after a 429, whatever the server asks.
+const MAX_PAUSE: Duration = Duration::from_secs(60);
 
 /// What a bulk update did, in the order the participants were given.
 #[derive(Debug, Default)]
@@ -83,7 +85,10 @@ async fn update_one(
         match client.update_participant(conference_id, id, request).await {
             Err(e) if e.kind == ErrorKind::RateLimited && round < RATE_LIMIT_ROUNDS => {
                 round += 1;
-                let pause = e.retry_after.unwrap_or(Duration::from_secs(1));
+                let pause = e
+                    .retry_after
+                    .unwrap_or(Duration::from_secs(1))
+                    .min(MAX_PAUSE);
                 let until = Instant::now() + pause;
                 let mut gate = resume_at.lock().unwrap_or_else(|e| e.into_inner());
                 if gate.is_none_or(|g| g < until) {
@@ -218,25 +223,21 @@ fn write_results(ctx: &Ctx, outcome: &BulkOutcome, skipped: &[String]) -> Result
                 "failed": outcome.failed.iter().map(|(id, e)| json!({"participant_id": id, "error": error_json(e)})).collect::<Vec<_>>(),
                 "skipped": skipped,
             });
-            writeln!(
-                out,
-                "{}",
-                serde_json::to_string_pretty(&doc).map_err(|e| CmdError::Other(e.to_string()))?
-            )?;
+            write_json_pretty(&mut out, &doc)?;
         }
         Format::Jsonl => {
             for (id, p) in &outcome.updated {
                 let line: Value = json!({"participant_id": id, "ok": true, "data": p});
-                writeln!(out, "{line}")?;
+                write_json_line(&mut out, &line)?;
             }
             for (id, e) in &outcome.failed {
                 let line: Value =
                     json!({"participant_id": id, "ok": false, "error": error_json(e)});
-                writeln!(out, "{line}")?;
+                write_json_line(&mut out, &line)?;
             }
             for id in skipped {
                 let line: Value = json!({"participant_id": id, "ok": false, "skipped": "left"});
-                writeln!(out, "{line}")?;
+                write_json_line(&mut out, &line)?;
             }
         }
     }

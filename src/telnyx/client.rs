@@ -27,6 +27,8 @@ pub const PAGE_SIZE: u32 = 250;
 /// A hard bound on pages fetched for one listing (250 x 2,000 = 500,000 items),
 /// so that no server, however broken its paging, can keep a listing going forever.
 pub const MAX_PAGES: u64 = 2_000;
+/// The largest answer read (a page of 250 participants is about 120 KB).
+pub const MAX_BODY: usize = 16 << 20;
 
 /// The API client. Cheap to clone (the connection pool is shared).
 #[derive(Clone)]
@@ -326,7 +328,14 @@ impl Client {
                 }
             }
             let meta = resp.meta.unwrap_or_default();
-            let total_pages = meta.total_pages.unwrap_or(1);
+            // without meta, a full page means there may be another
+            let total_pages = meta
+                .total_pages
+                .unwrap_or(if returned >= PAGE_SIZE as usize {
+                    page + 1
+                } else {
+                    page
+                });
             let advanced = meta.page_number.is_none_or(|n| n == page);
             let complete = meta
                 .total_results
@@ -405,7 +414,7 @@ impl Client {
         method: &Method,
         url: &Url,
         body: Option<&[u8]>,
-    ) -> Result<(u16, bytes::Bytes), Failure> {
+    ) -> Result<(u16, Vec<u8>), Failure> {
         let mut req = self
             .http
             .request(method.clone(), url.clone())
@@ -415,10 +424,24 @@ impl Client {
                 .header(CONTENT_TYPE, "application/json")
                 .body(body.to_vec());
         }
-        let resp = req.send().await.map_err(|e| self.transport(e))?;
+        let mut resp = req.send().await.map_err(|e| self.transport(e))?;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
-        let bytes = resp.bytes().await.map_err(|e| self.transport(e))?;
+        // read at most MAX_BODY: a broken or hostile server cannot exhaust memory
+        let mut bytes = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| self.transport(e))? {
+            if bytes.len() + chunk.len() > MAX_BODY {
+                return Err(Failure {
+                    error: ApiError::decode(
+                        status,
+                        &bytes,
+                        &format!("the answer is larger than {} MiB", MAX_BODY >> 20),
+                    ),
+                    should_retry: Some(false),
+                });
+            }
+            bytes.extend_from_slice(&chunk);
+        }
         if (200..300).contains(&status) {
             return Ok((status, bytes));
         }

@@ -54,13 +54,21 @@ pub struct ApiError {
 }
 
 const SNIPPET_CHARS: usize = 120;
+/// Entries of an errors body kept (a server could send thousands).
+const MAX_ENTRIES: usize = 20;
+/// Entries shown by `Display`; the rest are counted.
+const SHOWN_ENTRIES: usize = 3;
 
 impl ApiError {
     /// An error answer: decodes the errors body when there is one.
     pub fn from_response(status: u16, body: &[u8], retry_after: Option<Duration>) -> Self {
         let decoded = serde_json::from_slice::<ErrorsBody>(body)
             .ok()
-            .filter(|b| !b.errors.is_empty());
+            .filter(|b| !b.errors.is_empty())
+            .map(|mut b| {
+                b.errors.truncate(MAX_ENTRIES);
+                b
+            });
         let (errors, note) = match decoded {
             Some(b) => (b.errors, None),
             None if body.iter().all(u8::is_ascii_whitespace) => (Vec::new(), None),
@@ -214,7 +222,7 @@ impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.status {
             Some(status) if !self.errors.is_empty() => {
-                for (i, e) in self.errors.iter().enumerate() {
+                for (i, e) in self.errors.iter().take(SHOWN_ENTRIES).enumerate() {
                     if i > 0 {
                         f.write_str("; ")?;
                     }
@@ -227,6 +235,9 @@ impl fmt::Display for ApiError {
                         line.push_str(&format!(" [{src}]"));
                     }
                     f.write_str(&sanitize_line(&line, 400))?;
+                }
+                if self.errors.len() > SHOWN_ENTRIES {
+                    write!(f, "; and {} more", self.errors.len() - SHOWN_ENTRIES)?;
                 }
                 Ok(())
             }
@@ -357,6 +368,19 @@ mod tests {
             e.to_string(),
             "422 10032 Invalid enumerated value: The value must be one of: always, never, on_enter, on_exit. [/beep_enabled]; 422 10033 Value outside of range"
         );
+    }
+
+    #[test]
+    fn a_flood_of_entries_is_kept_short() {
+        let entries: Vec<_> = (0..5000)
+            .map(|i| serde_json::json!({"code": format!("{i}"), "title": "t"}))
+            .collect();
+        let raw = serde_json::json!({ "errors": entries }).to_string();
+        let e = ApiError::from_response(422, raw.as_bytes(), None);
+        assert_eq!(e.errors.len(), MAX_ENTRIES);
+        let text = e.to_string();
+        assert!(text.ends_with("; and 17 more"), "{text}");
+        assert!(text.len() < 200, "{text}");
     }
 
     #[test]

@@ -104,21 +104,28 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
             .and_then(|v| v.to_str().ok())
             .map(str::trim)
     };
-    if let Some(ms) = text("retry-after-ms").and_then(|v| v.parse::<f64>().ok())
-        && ms.is_finite()
-        && ms >= 0.0
-    {
-        return Some(Duration::from_secs_f64(ms / 1000.0));
+    if let Some(ms) = text("retry-after-ms").and_then(|v| v.parse::<f64>().ok()) {
+        return sane(ms / 1000.0);
     }
     let value = text("retry-after")?;
     if let Ok(secs) = value.parse::<f64>() {
-        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
+        return sane(secs);
     }
     let when = httpdate::parse_http_date(value).ok()?;
-    Some(
-        when.duration_since(SystemTime::now())
-            .unwrap_or(Duration::ZERO),
-    )
+    let wait = when
+        .duration_since(SystemTime::now())
+        .unwrap_or(Duration::ZERO);
+    (wait <= MAX_SERVER_DELAY).then_some(wait)
+}
+
+/// The longest server-requested delay taken at its word; anything longer
+/// (or negative, or not a number) is treated as absent.
+pub const MAX_SERVER_DELAY: Duration = Duration::from_secs(3600);
+
+fn sane(secs: f64) -> Option<Duration> {
+    Duration::try_from_secs_f64(secs)
+        .ok()
+        .filter(|d| *d <= MAX_SERVER_DELAY)
 }
 
 #[cfg(test)]
@@ -168,5 +175,22 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert("retry-after", HeaderValue::from_static("soon"));
         assert_eq!(retry_after(&h), None);
+    }
+
+    #[test]
+    fn absurd_server_delays_are_ignored_not_trusted() {
+        for (name, value) in [
+            ("retry-after-ms", "1e30"),
+            ("retry-after-ms", "-5"),
+            ("retry-after-ms", "NaN"),
+            ("retry-after", "1e20"),
+            ("retry-after", "inf"),
+            ("retry-after", "86400"),
+            ("retry-after", "Fri, 31 Dec 9999 23:59:59 GMT"),
+        ] {
+            let mut h = HeaderMap::new();
+            h.insert(name, HeaderValue::from_static(value));
+            assert_eq!(retry_after(&h), None, "{name}: {value}");
+        }
     }
 }

@@ -98,10 +98,15 @@ impl ClientConfig {
 pub fn parse_base_url(raw: &str) -> Result<Url, ConfigError> {
     let url = Url::parse(raw.trim()).map_err(|e| ConfigError::InvalidBaseUrl(format!("{e}")))?;
     if url.cannot_be_a_base() || url.host_str().is_none() {
-        return Err(ConfigError::InvalidBaseUrl(format!(
-            "{} is not an http(s) URL",
-            sanitize_line(raw, 100)
-        )));
+        return Err(ConfigError::InvalidBaseUrl(
+            "it is not an http(s) URL".into(),
+        ));
+    }
+    // credentials in the URL would travel beside the key (and show in errors)
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(ConfigError::InvalidBaseUrl(
+            "the base URL must not carry a user name or password".into(),
+        ));
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(ConfigError::InvalidBaseUrl(
@@ -151,6 +156,8 @@ mod tests {
             Err(ConfigError::InvalidBaseUrl(_))
         ));
         assert!(parse_base_url("not a url").is_err());
+        let err = parse_base_url("https://op:hunter2@api.example.com/v2").unwrap_err();
+        assert!(!err.to_string().contains("hunter2"), "{err}");
     }
 
     #[test]

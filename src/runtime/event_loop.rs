@@ -1,0 +1,174 @@
+//! The event loop: `tokio::select!` over terminal events, answers, timers
+//! that exist only while something is due, and signals.
+
+use std::io::{self, Stdout};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossterm::event::{Event, EventStream, KeyEventKind};
+use crossterm::terminal;
+use futures::StreamExt;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use time::OffsetDateTime;
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use super::init_logging;
+use super::runner::Runner;
+use super::terminal::{install_panic_hook, setup_terminal};
+use crate::app::{self, Context, Model, Msg};
+use crate::commands::CmdError;
+use crate::config::Settings;
+use crate::sanitize::sanitize_line;
+use crate::telnyx::{Client, RetryNotice};
+
+/// The shortest time between two frames (about 60 per second at most).
+const FRAME: Duration = Duration::from_millis(16);
+/// The shortest sleep between two wakes: a deadline already past (a bug)
+/// must not turn the loop into a busy one.
+const MIN_WAKE: Duration = Duration::from_millis(4);
+
+pub async fn console(
+    client: Client,
+    ctx: Context,
+    conference: Option<String>,
+    settings: &Settings,
+) -> Result<(), CmdError> {
+    init_logging(settings);
+    tracing::info!(api = %ctx.api_host, demo = ctx.demo, "console starting");
+    install_panic_hook();
+    let (_guard, mut terminal) = setup_terminal()
+        .map_err(|e| CmdError::Other(format!("cannot set up the terminal: {e}")))?;
+    let size = terminal::size().unwrap_or((80, 24));
+    let mut model = Model::new(ctx, OffsetDateTime::now_utc(), size);
+    let result = event_loop(&mut terminal, &mut model, client, conference.as_deref()).await;
+    tracing::info!("console stopped");
+    result.map_err(|e| CmdError::Other(format!("terminal: {e}")))
+}
+
+/// Converts a model deadline (wall clock) to a timer instant.
+fn instant_at(at: OffsetDateTime) -> Instant {
+    let d = at - OffsetDateTime::now_utc();
+    if d.is_negative() {
+        Instant::now()
+    } else {
+        Instant::now() + d.unsigned_abs()
+    }
+}
+
+async fn event_loop(
+    terminal: &mut Terminal<CrosstermBackend<Stdout>>,
+    model: &mut Model,
+    client: Client,
+    conference: Option<&str>,
+) -> io::Result<()> {
+    let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+    let retry_tx = tx.clone();
+    let client = client.with_retry_hook(Arc::new(move |n: &RetryNotice| {
+        let _ = retry_tx.send(Msg::Retrying(sanitize_line(&n.short(), 120)));
+    }));
+    let runner = Runner { client, tx };
+    let mut tasks = JoinSet::new();
+    for effect in app::init(model, conference) {
+        runner.spawn(&mut tasks, effect);
+    }
+
+    let mut events = EventStream::new();
+    let mut signals = Signals::new()?;
+    let mut dirty = true;
+    let mut last_draw: Option<Instant> = None;
+    loop {
+        let frame_due = last_draw.map_or(Instant::now(), |t| t + FRAME);
+        if dirty && frame_due <= Instant::now() {
+            terminal.draw(|f| crate::view::view(model, f))?;
+            // Test-only fault hook (debug builds only): tests/e2e.rs checks
+            // that a panic restores the terminal before it is reported.
+            #[cfg(debug_assertions)]
+            if std::env::var_os("CONFMOD_TEST_PANIC").is_some() {
+                panic!("CONFMOD_TEST_PANIC: forced panic for tests");
+            }
+            dirty = false;
+            last_draw = Some(Instant::now());
+        }
+        if model.quit {
+            break;
+        }
+        let deadline = model
+            .next_deadline()
+            .map(|at| instant_at(at).max(Instant::now() + MIN_WAKE));
+        let wake = match (deadline, dirty.then_some(frame_due)) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let mut msgs = Vec::new();
+        tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(Event::Key(key))) if key.kind != KeyEventKind::Release => msgs.push(Msg::Key(key)),
+                Some(Ok(Event::Resize(w, h))) => msgs.push(Msg::Resize(w, h)),
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => return Err(e),
+                None => break,
+            },
+            Some(msg) = rx.recv() => msgs.push(msg),
+            _ = tokio::time::sleep_until(wake.unwrap_or_else(Instant::now)), if wake.is_some() => {}
+            _ = signals.next() => break,
+        }
+        while let Ok(msg) = rx.try_recv() {
+            msgs.push(msg);
+        }
+        while tasks.try_join_next().is_some() {}
+        let mut effects = app::update(model, Msg::Tick(OffsetDateTime::now_utc()));
+        for msg in msgs {
+            effects.extend(app::update(model, msg));
+        }
+        for effect in effects {
+            runner.spawn(&mut tasks, effect);
+        }
+        dirty = true;
+    }
+    tasks.abort_all();
+    Ok(())
+}
+
+/// SIGTERM and SIGHUP end the console the same way `q` does.
+struct Signals {
+    #[cfg(unix)]
+    term: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    hup: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    int: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    #[cfg(unix)]
+    fn new() -> io::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Signals {
+            term: signal(SignalKind::terminate())?,
+            hup: signal(SignalKind::hangup())?,
+            int: signal(SignalKind::interrupt())?,
+        })
+    }
+
+    #[cfg(unix)]
+    async fn next(&mut self) {
+        tokio::select! {
+            _ = self.term.recv() => {}
+            _ = self.hup.recv() => {}
+            _ = self.int.recv() => {}
+        }
+    }
+
+    #[cfg(not(unix))]
+    fn new() -> io::Result<Self> {
+        Ok(Signals {})
+    }
+
+    #[cfg(not(unix))]
+    async fn next(&mut self) {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

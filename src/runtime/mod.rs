@@ -1,0 +1,124 @@
+//! The only impure part of the console: owns the terminal, turns terminal
+//! events, answers and timers into `Msg`s, runs `Effect`s as background tasks,
+//! and draws when the model changed.
+//!
+//! `mod.rs` starts a console (`confmod`, `confmod demo`); `terminal.rs` sets
+//! the terminal up and restores it on every exit path; `event_loop.rs` is the
+//! loop; `runner.rs` runs effects.
+
+mod event_loop;
+mod runner;
+mod terminal;
+
+use std::io::{self, IsTerminal};
+use std::net::{Ipv4Addr, SocketAddr};
+
+use crate::app::Context;
+use crate::cli::DemoArgs;
+use crate::commands::CmdError;
+use crate::commands::sim_args::ScenarioFile;
+use crate::config::{self, ProcessEnv, Settings, usage};
+use crate::sanitize::sanitize_line;
+use crate::sim::{self, SimConfig};
+use crate::telnyx::{ApiKey, Client, ClientConfig};
+use event_loop::console;
+
+/// `confmod [--conference ID]`: the console against the configured API.
+pub fn run_console(settings: &Settings, conference: Option<&str>) -> Result<(), CmdError> {
+    // Everything that can be wrong with the input is said before the
+    // terminal is touched.
+    let key = config::api_key(settings, &ProcessEnv)?;
+    let conference = conference.map(config::conference_id).transpose()?;
+    let client = Client::new(&settings.client_config(key)).map_err(|e| usage(e.to_string()))?;
+    require_terminal()?;
+    let ctx = context(settings, &client, false);
+    let rt = crate::commands::runtime()?;
+    rt.block_on(console(client, ctx, conference, settings))
+}
+
+/// `confmod demo`: the console on an embedded simulator.
+pub fn run_demo(settings: &Settings, args: &DemoArgs) -> Result<(), CmdError> {
+    let file = match &args.scenario {
+        Some(path) => ScenarioFile::read(path)?,
+        None => ScenarioFile::demo()?,
+    };
+    let mut scenario = file.scenario();
+    if let (Some(n), Some(first)) = (args.participants, scenario.conferences.first_mut()) {
+        first.participants = Some(n as usize);
+    }
+    let defaults = SimConfig::default();
+    let sim_config = SimConfig {
+        seed: file.seed.unwrap_or(defaults.seed),
+        conferences: scenario.conferences.len().max(1),
+        participants: args
+            .participants
+            .map(|n| n as usize)
+            .unwrap_or(defaults.participants),
+        churn: args.churn.or(file.churn).unwrap_or(1.0),
+        scenario: Some(scenario),
+        ..defaults
+    };
+    require_terminal()?;
+    let rt = crate::commands::runtime()?;
+    rt.block_on(async {
+        let sim = sim::spawn(sim_config, SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
+            .await
+            .map_err(|e| CmdError::Other(format!("cannot start the demo simulator: {e}")))?;
+        let key = ApiKey::new(sim.api_key()).map_err(|e| CmdError::Other(e.to_string()))?;
+        let client_config = ClientConfig {
+            timeout: settings.timeout,
+            max_retries: settings.max_retries,
+            ..ClientConfig::new(sim.base_url(), key)
+        };
+        let client = Client::new(&client_config).map_err(|e| CmdError::Other(e.to_string()))?;
+        let ctx = context(settings, &client, true);
+        let main = sim.sample_conference();
+        let result = console(client, ctx, Some(main), settings).await;
+        sim.shutdown().await;
+        result
+    })
+}
+
+fn require_terminal() -> Result<(), CmdError> {
+    if io::stdout().is_terminal() && io::stdin().is_terminal() {
+        Ok(())
+    } else {
+        Err(usage(
+            "the console needs a terminal; from scripts use the one-shot commands (confmod --help)",
+        )
+        .into())
+    }
+}
+
+fn context(settings: &Settings, client: &Client, demo: bool) -> Context {
+    Context {
+        api_host: sanitize_line(&client.host(), 60),
+        demo,
+        read_only: settings.read_only,
+        no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+        refresh: settings.refresh,
+    }
+}
+
+/// Logs go to a file, never to the screen. A log file that cannot be opened
+/// costs the logs, not the console.
+pub(super) fn init_logging(settings: &Settings) {
+    let path = &settings.log_file;
+    if let Some(dir) = path.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    let Ok(file) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+    else {
+        return;
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CONFMOD_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::sync::Mutex::new(file))
+        .with_ansi(false)
+        .with_env_filter(filter)
+        .try_init();
+}
