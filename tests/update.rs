@@ -421,6 +421,8 @@ fn an_authentication_failure_waits_for_the_operator() {
     );
     let conf = m.conf.as_ref().unwrap();
     assert_eq!(conf.load.failure.as_ref().unwrap().1, None);
+    // nothing animates or counts down on this error screen: no timer at all
+    assert_eq!(m.next_deadline(), None);
     assert!(update(&mut m, Msg::Tick(T0 + Duration::from_secs(60))).is_empty());
     assert_eq!(poll_seq(&update(&mut m, ch('r'))), m.seq);
 }

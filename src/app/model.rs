@@ -413,7 +413,8 @@ impl Model {
                     consider(self.now + SPINNER_FRAME);
                 }
                 if let Some(conf) = &self.conf {
-                    if !conf.loaded {
+                    // the "loading…" spinner (an error screen does not spin)
+                    if !conf.loaded && conf.load.in_flight.is_some() {
                         consider(self.now + SPINNER_FRAME);
                     }
                     if conf.load.in_flight.is_none()
@@ -426,7 +427,8 @@ impl Model {
                         let elapsed = (self.now - ok).whole_seconds().max(0) + 1;
                         consider(ok + time::Duration::seconds(elapsed));
                     }
-                    if conf.load.failure.is_some() {
+                    // "retrying in 4s" counts down in whole seconds
+                    if let Some((_, Some(_))) = &conf.load.failure {
                         consider(self.now + Duration::from_secs(1));
                     }
                     for r in &conf.rows {
