@@ -115,6 +115,15 @@ fn table(size: (u16, u16), n: usize) -> Model {
     m
 }
 
+/// The table after `keys`.
+fn table_after(size: (u16, u16), keys: &[KeyCode]) -> Model {
+    let mut m = table(size, 30);
+    for k in keys {
+        update(&mut m, key(*k));
+    }
+    m
+}
+
 fn render(m: &Model) -> String {
     let mut terminal = Terminal::new(TestBackend::new(m.size.0, m.size.1)).unwrap();
     terminal.draw(|f| confmod::view::view(m, f)).unwrap();
@@ -140,45 +149,39 @@ fn participant_table() {
 #[test]
 fn edit_form() {
     both_sizes("form", |size| {
-        let mut m = table(size, 30);
-        for k in [
-            KeyCode::Enter,
-            KeyCode::Tab,
-            KeyCode::Char(' '),
-            KeyCode::Tab,
-            KeyCode::Right,
-        ] {
-            update(&mut m, key(k));
-        }
-        m
+        table_after(
+            size,
+            &[
+                KeyCode::Enter,
+                KeyCode::Tab,
+                KeyCode::Char(' '),
+                KeyCode::Tab,
+                KeyCode::Right,
+            ],
+        )
     });
 }
 
 #[test]
 fn patch_in_flight() {
     both_sizes("saving", |size| {
-        let mut m = table(size, 30);
-        for k in [
-            KeyCode::Down,
-            KeyCode::Enter,
-            KeyCode::Tab,
-            KeyCode::Char(' '),
-            KeyCode::Enter,
-        ] {
-            update(&mut m, key(k));
-        }
-        m
+        table_after(
+            size,
+            &[
+                KeyCode::Down,
+                KeyCode::Enter,
+                KeyCode::Tab,
+                KeyCode::Char(' '),
+                KeyCode::Enter,
+            ],
+        )
     });
 }
 
 #[test]
 fn confirmation() {
     both_sizes("confirm", |size| {
-        let mut m = table(size, 30);
-        for k in [KeyCode::Enter, KeyCode::Char(' '), KeyCode::Enter] {
-            update(&mut m, key(k));
-        }
-        m
+        table_after(size, &[KeyCode::Enter, KeyCode::Char(' '), KeyCode::Enter])
     });
 }
 

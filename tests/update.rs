@@ -804,6 +804,16 @@ fn conference(id: &str, name: &str) -> Conference {
     }
 }
 
+fn conferences_loaded(seq: u64, items: Vec<Conference>) -> Msg {
+    Msg::ConferencesLoaded {
+        seq,
+        result: Ok(Listing {
+            items,
+            rejected: vec![],
+        }),
+    }
+}
+
 #[test]
 fn the_picker_filters_and_opens_a_conference() {
     let mut m = Model::new(ctx(), T0, (120, 40));
@@ -906,13 +916,7 @@ fn the_console_is_idle_when_nothing_is_due() {
     };
     update(
         &mut m,
-        Msg::ConferencesLoaded {
-            seq,
-            result: Ok(Listing {
-                items: vec![conference("c1", "Q4 All Hands")],
-                rejected: vec![],
-            }),
-        },
+        conferences_loaded(seq, vec![conference("c1", "Q4 All Hands")]),
     );
     assert_eq!(m.next_deadline(), None, "an idle picker needs no timer");
 }
@@ -995,30 +999,12 @@ fn the_picker_cursor_follows_a_shrinking_list() {
         conference("c2", "B"),
         conference("c3", "C"),
     ];
-    update(
-        &mut m,
-        Msg::ConferencesLoaded {
-            seq,
-            result: Ok(Listing {
-                items: three,
-                rejected: vec![],
-            }),
-        },
-    );
+    update(&mut m, conferences_loaded(seq, three));
     update(&mut m, ch('G'));
     let Some(Effect::LoadConferences { seq }) = update(&mut m, ch('r')).first().cloned() else {
         panic!()
     };
     let one = vec![conference("c1", "A")];
-    update(
-        &mut m,
-        Msg::ConferencesLoaded {
-            seq,
-            result: Ok(Listing {
-                items: one,
-                rejected: vec![],
-            }),
-        },
-    );
+    update(&mut m, conferences_loaded(seq, one));
     assert_eq!(m.picker.selected().map(|c| c.id.as_str()), Some("c1"));
 }
