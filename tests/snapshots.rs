@@ -124,6 +124,17 @@ fn table_after(size: (u16, u16), keys: &[KeyCode]) -> Model {
     m
 }
 
+/// The participant list request `seq` answered by a refused connection.
+fn refused(seq: u64) -> Msg {
+    Msg::ParticipantsLoaded {
+        seq,
+        conference_id: CONF.into(),
+        result: Err(ApiError::connection(
+            "tcp connect error: Connection refused (os error 111)",
+        )),
+    }
+}
+
 fn render(m: &Model) -> String {
     let mut terminal = Terminal::new(TestBackend::new(m.size.0, m.size.1)).unwrap();
     terminal.draw(|f| confmod::view::view(m, f)).unwrap();
@@ -217,16 +228,7 @@ fn offline_header_keeps_the_rows() {
         let Some(Effect::LoadParticipants { seq, .. }) = effects.first().cloned() else {
             panic!("no refresh")
         };
-        update(
-            &mut m,
-            Msg::ParticipantsLoaded {
-                seq,
-                conference_id: CONF.into(),
-                result: Err(ApiError::connection(
-                    "tcp connect error: Connection refused (os error 111)",
-                )),
-            },
-        );
+        update(&mut m, refused(seq));
         m
     });
 }
@@ -322,16 +324,7 @@ fn unreachable_at_start() {
         let Some(Effect::LoadParticipants { seq, .. }) = effects.get(1).cloned() else {
             panic!("no participant request")
         };
-        update(
-            &mut m,
-            Msg::ParticipantsLoaded {
-                seq,
-                conference_id: CONF.into(),
-                result: Err(ApiError::connection(
-                    "tcp connect error: Connection refused (os error 111)",
-                )),
-            },
-        );
+        update(&mut m, refused(seq));
         update(&mut m, Msg::Tick(T0 + Duration::from_millis(500)));
         m
     });

@@ -138,7 +138,6 @@ pub const LABEL_RETRY: Duration = Duration::from_secs(15);
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pending {
     pub seq: u64,
-    pub started: OffsetDateTime,
     pub write: Write,
 }
 
@@ -340,23 +339,28 @@ impl Model {
         self.seq
     }
 
-    /// The label to show for a participant: the known label (sanitized),
-    /// else a short call_control_id.
-    pub fn label_of(&self, p: &Participant) -> String {
-        match self.labels.get(&p.id) {
-            Some(Label::Known(l)) => crate::sanitize::sanitize_line(l, 120),
-            _ => short_call_control_id(&p.call_control_id, &p.id),
+    /// The known label of a participant, sanitized.
+    pub fn known_label(&self, participant_id: &str) -> Option<String> {
+        match self.labels.get(participant_id) {
+            Some(Label::Known(l)) => Some(crate::sanitize::sanitize_line(l, 120)),
+            _ => None,
         }
     }
 
-    /// The label of a participant by id, when its row is known.
+    /// The label to show for a participant: the known label, else a short
+    /// call_control_id.
+    pub fn label_of(&self, p: &Participant) -> String {
+        self.known_label(&p.id)
+            .unwrap_or_else(|| short_call_control_id(&p.call_control_id, &p.id))
+    }
+
+    /// The label of a participant by id, whether or not its row is shown.
     pub fn label_by_id(&self, participant_id: &str) -> String {
         match self.conf.as_ref().and_then(|c| c.row(participant_id)) {
             Some(row) => self.label_of(&row.p),
-            None => match self.labels.get(participant_id) {
-                Some(Label::Known(l)) => crate::sanitize::sanitize_line(l, 120),
-                _ => short_call_control_id("", participant_id),
-            },
+            None => self
+                .known_label(participant_id)
+                .unwrap_or_else(|| short_call_control_id("", participant_id)),
         }
     }
 

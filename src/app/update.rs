@@ -8,7 +8,7 @@ use tui_input::backend::crossterm::EventHandler;
 use super::conference as conf_ops;
 use super::keymap::{Action, Scope, lookup};
 use super::layout;
-use super::model::{ConferenceView, Level, Load, Model, Overlay, Screen};
+use super::model::{Load, Model, Overlay, Screen};
 use super::msg::{Effect, Msg};
 use super::writes;
 use crate::telnyx::{ApiError, Conference, ConferenceStatus, ErrorKind, Listing};
@@ -276,12 +276,8 @@ fn scroll_picker(model: &mut Model) {
 /// Back to the picker from a conference.
 pub fn back_to_picker(model: &mut Model) -> Vec<Effect> {
     model.screen = Screen::Picker;
-    model.conf = None::<ConferenceView>;
+    model.conf = None;
     model.overlay = None;
     // refresh in the background; the last list stays on screen meanwhile
     load_conferences(model)
-}
-
-pub fn toast_error(model: &mut Model, what: &str, e: &ApiError) {
-    model.toast(Level::Error, format!("{what}: {e}"));
 }

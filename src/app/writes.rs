@@ -6,7 +6,6 @@ use super::form::Form;
 use super::keymap::Action;
 use super::model::{Ended, Label, Level, Model, Overlay, Pending, Write};
 use super::msg::Effect;
-use super::update::toast_error;
 use crate::telnyx::{
     ApiError, CallControlIds, ConferenceParticipant, ErrorKind, Participant, ParticipantAction,
     UpdateParticipant,
@@ -89,7 +88,6 @@ pub fn toggle(model: &mut Model, mute: bool) -> Vec<Effect> {
         id.clone(),
         Pending {
             seq,
-            started: model.now,
             write: Write::Action(action),
         },
     );
@@ -204,7 +202,6 @@ fn send_patch(model: &mut Model, form: &mut Form, update: UpdateParticipant) -> 
         form.participant_id.clone(),
         Pending {
             seq,
-            started: model.now,
             write: Write::Patch(update),
         },
     );
@@ -239,7 +236,7 @@ fn write_failed(
     e: &ApiError,
 ) -> Vec<Effect> {
     let label = model.label_by_id(participant_id);
-    toast_error(model, &format!("{what} {label}"), e);
+    model.toast(Level::Error, format!("{what} {label}: {e}"));
     let now = model.now;
     let seq = model.next_seq();
     let Some(conf) = open_conf(model, conference_id) else {

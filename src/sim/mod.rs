@@ -264,11 +264,6 @@ impl SimHandle {
         &self.state.inner.api_key
     }
 
-    /// The shared state (for [`router`] or custom inspection).
-    pub fn state(&self) -> &SimState {
-        &self.state
-    }
-
     /// Conference ids in the order `GET /conferences` lists them.
     pub fn conference_ids(&self) -> Vec<String> {
         let world = self.state.inner.world();

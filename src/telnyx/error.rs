@@ -273,27 +273,6 @@ impl fmt::Display for ApiError {
 
 impl std::error::Error for ApiError {}
 
-impl ErrorKind {
-    /// A human name for the kind, for status lines.
-    pub fn label(self) -> &'static str {
-        match self {
-            ErrorKind::Auth => "authentication failed",
-            ErrorKind::ConferenceNotFound => "conference not found",
-            ErrorKind::NotFound => "not found",
-            ErrorKind::ConferenceEnded => "conference has ended",
-            ErrorKind::CallEnded => "call has ended",
-            ErrorKind::Unprocessable => "rejected",
-            ErrorKind::RateLimited => "rate limited",
-            ErrorKind::Server => "server error",
-            ErrorKind::OtherStatus => "request failed",
-            ErrorKind::Timeout => "timed out",
-            ErrorKind::Connection => "unreachable",
-            ErrorKind::Decode => "unreadable answer",
-            ErrorKind::InvalidRequest => "invalid request",
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

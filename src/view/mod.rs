@@ -19,8 +19,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::app::layout::{self, FOOTER_LINES, HEADER_LINES, MIN_HEIGHT, MIN_WIDTH};
-use crate::app::model::{Load, Model, Overlay, Screen, short_call_control_id};
-use crate::telnyx::{ApiError, ErrorKind, Participant};
+use crate::app::model::{Load, Model, Overlay, Screen};
+use crate::telnyx::{ApiError, ErrorKind};
 use theme::Theme;
 
 pub fn view(model: &Model, frame: &mut Frame) {
@@ -64,11 +64,11 @@ fn too_small(frame: &mut Frame, area: Rect, t: &Theme) {
         )),
         Line::from(Span::styled("q or Ctrl-C quits", t.dim())),
     ];
-    message(frame, area, t, lines);
+    message(frame, area, lines);
 }
 
 /// Lines centered in `area` (empty and error states).
-pub fn message(frame: &mut Frame, area: Rect, _t: &Theme, lines: Vec<Line<'static>>) {
+pub fn message(frame: &mut Frame, area: Rect, lines: Vec<Line<'static>>) {
     let height = (lines.len() as u16).min(area.height);
     let top = area.y + area.height.saturating_sub(height) / 2;
     let rect = Rect::new(area.x, top, area.width, height);
@@ -81,11 +81,6 @@ pub fn wrapped(text: &str, width: u16, style: Style) -> Vec<Line<'static>> {
         .into_iter()
         .map(|l| Line::from(Span::styled(l, style)))
         .collect()
-}
-
-/// What stands in for a label not (yet) known: a short call_control_id.
-pub fn no_label(_model: &Model, p: &Participant) -> String {
-    short_call_control_id(&p.call_control_id, &p.id)
 }
 
 /// The full-screen explanation of a load that failed before anything arrived.

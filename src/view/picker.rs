@@ -28,14 +28,13 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, t: &Theme) {
                 Line::from(Span::styled("r refresh  q quit", t.dim())),
             ],
         };
-        return message(frame, area, t, lines);
+        return message(frame, area, lines);
     }
     let visible = p.visible();
     if visible.is_empty() {
         return message(
             frame,
             area,
-            t,
             vec![Line::from(Span::styled(
                 "No conference matches the filter.  Esc clears it",
                 t.dim(),

@@ -8,9 +8,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, HighlightSpacing, Row as TableRow, Table, TableState};
 
 use super::fmt::{short, since, spinner};
+use super::message;
 use super::theme::Theme;
-use super::{message, no_label};
-use crate::app::model::{CHANGED_TTL, ConferenceView, Label, Model, Row};
+use crate::app::model::{CHANGED_TTL, ConferenceView, Model, Row};
 use crate::telnyx::ParticipantStatus;
 
 const WIDTHS: [Constraint; 9] = [
@@ -54,7 +54,6 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, t: &Theme) {
         return message(
             frame,
             area,
-            t,
             vec![Line::from(Span::styled("No participants.", t.dim()))],
         );
     }
@@ -99,9 +98,10 @@ fn build_row<'a>(model: &Model, row: &Row, wide: bool, t: &Theme) -> TableRow<'a
         (None, true) => Span::styled("•", t.changed()),
         _ => Span::raw(" "),
     };
-    let label = match model.labels.get(&p.id) {
-        Some(Label::Known(_)) => Span::raw(model.label_of(p)),
-        _ => Span::styled(no_label(model, p), t.dim()),
+    // until its label is known, a participant shows a dim short call_control_id
+    let label = match model.known_label(&p.id) {
+        Some(label) => Span::raw(label),
+        None => Span::styled(model.label_of(p), t.dim()),
     };
     let status = match &p.status {
         ParticipantStatus::Joining => Span::styled("joining", t.info()),
@@ -158,5 +158,5 @@ fn placeholder(frame: &mut Frame, area: Rect, model: &Model, conf: &ConferenceVi
             super::failure_lines(model, &conf.load, e, "participants", true, area.width, t)
         }
     };
-    message(frame, area, t, lines);
+    message(frame, area, lines);
 }
