@@ -174,6 +174,25 @@ fn edit_form() {
 }
 
 #[test]
+fn edit_form_with_every_field_changed() {
+    // the PATCH body wraps instead of being cut
+    both_sizes("form_all", |size| {
+        table_after(
+            size,
+            &[
+                KeyCode::Down,
+                KeyCode::Enter,
+                KeyCode::Char(' '),
+                KeyCode::Tab,
+                KeyCode::Char(' '),
+                KeyCode::Tab,
+                KeyCode::Left,
+            ],
+        )
+    });
+}
+
+#[test]
 fn patch_in_flight() {
     both_sizes("saving", |size| {
         table_after(

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use time::OffsetDateTime;
-use unicode_width::UnicodeWidthChar;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
@@ -78,6 +78,30 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
+/// Splits `text` after its commas into lines at most `width` columns wide
+/// (for JSON, which has no spaces); a piece longer than a line is cut.
+pub fn wrap_after_commas(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines = vec![String::new()];
+    for piece in text.split_inclusive(',') {
+        let piece_w = piece.width();
+        let last_w = lines.last().map_or(0, |l| l.width());
+        if last_w > 0 && last_w + piece_w > width {
+            lines.push(String::new());
+        }
+        for c in piece.chars() {
+            let cw = c.width().unwrap_or(0);
+            if lines.last().map_or(0, |l| l.width()) + cw > width {
+                lines.push(String::new());
+            }
+            if let Some(last) = lines.last_mut() {
+                last.push(c);
+            }
+        }
+    }
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,5 +128,10 @@ mod tests {
         assert_eq!(wrap("aa bb cc", 5), vec!["aa bb", "cc"]);
         assert_eq!(wrap("abcdefgh", 3), vec!["abc", "def", "gh"]);
         assert_eq!(wrap("", 3), vec![""]);
+        assert_eq!(
+            wrap_after_commas("{\"a\":1,\"bb\":2}", 10),
+            vec!["{\"a\":1,", "\"bb\":2}"]
+        );
+        assert_eq!(wrap_after_commas("abcdef", 4), vec!["abcd", "ef"]);
     }
 }

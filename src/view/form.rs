@@ -39,13 +39,8 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, form: &Form, t: &The
     };
     let p = &row.p;
     let label = model.label_of(p);
-    let rect = popup(area, 72, 11);
-    frame.render_widget(Clear, rect);
-    let block = Block::bordered()
-        .border_style(t.border())
-        .title(Span::styled(format!(" Edit {label} "), t.title()));
-    let inner = block.inner(rect);
-    frame.render_widget(block, rect);
+    const WIDTH: u16 = 72;
+    let inner_width = WIDTH.min(area.width).saturating_sub(2);
 
     let mut lines = vec![Line::from(vec![
         Span::raw(" ".repeat(NAME_W + 2)),
@@ -58,12 +53,26 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, form: &Form, t: &The
     }
     lines.push(Line::default());
     let changes = form.changes(p);
-    let body = if changes.is_empty() {
-        Span::styled("no change yet", t.dim())
+    if changes.is_empty() {
+        lines.push(Line::from(vec![
+            Span::styled("PATCH ", t.key()),
+            Span::styled("no change yet", t.dim()),
+        ]));
     } else {
-        Span::raw(serde_json::to_string(&changes).unwrap_or_default())
-    };
-    lines.push(Line::from(vec![Span::styled("PATCH ", t.key()), body]));
+        // the exact body, wrapped rather than cut
+        let body = serde_json::to_string(&changes).unwrap_or_default();
+        let width = inner_width.saturating_sub(6) as usize;
+        for (i, part) in super::fmt::wrap_after_commas(&body, width)
+            .into_iter()
+            .enumerate()
+        {
+            let head = if i == 0 { "PATCH " } else { "      " };
+            lines.push(Line::from(vec![
+                Span::styled(head, t.key()),
+                Span::raw(part),
+            ]));
+        }
+    }
     lines.push(match form.submitting {
         Some(_) => Line::from(Span::styled(
             format!("{} saving…", spinner(model.now)),
@@ -87,6 +96,13 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, form: &Form, t: &The
         Span::styled("Esc", t.key()),
         Span::styled(" cancel", t.dim()),
     ]));
+    let rect = popup(area, WIDTH, lines.len() as u16 + 2);
+    frame.render_widget(Clear, rect);
+    let block = Block::bordered()
+        .border_style(t.border())
+        .title(Span::styled(format!(" Edit {label} "), t.title()));
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
