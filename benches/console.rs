@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use confmod::app::model::Label;
 use confmod::app::{Context, Effect, Model, Msg, init, update};
-use confmod::telnyx::{Listing, Participant, ParticipantStatus};
+use confmod::telnyx::{ConferenceId, Listing, Participant, ParticipantStatus};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
@@ -14,6 +14,10 @@ use ratatui::backend::TestBackend;
 use time::macros::datetime;
 
 const CONF: &str = "3fa85f64-5717-4562-b3fc-2c963f66afa6";
+
+fn conf() -> ConferenceId {
+    CONF.parse().expect("a conference id")
+}
 
 fn people(n: usize) -> Vec<Participant> {
     (0..n)
@@ -37,7 +41,7 @@ fn model(n: usize) -> Model {
         refresh: Duration::from_secs(2),
     };
     let mut m = Model::new(ctx, datetime!(2026-11-30 10:00:00 UTC), (200, 60));
-    let seq = init(&mut m, Some(CONF))
+    let seq = init(&mut m, Some(conf()))
         .into_iter()
         .find_map(|e| match e {
             Effect::LoadParticipants { seq, .. } => Some(seq),
@@ -48,10 +52,10 @@ fn model(n: usize) -> Model {
         &mut m,
         Msg::ParticipantsLoaded {
             seq,
-            conference_id: CONF.into(),
+            conference_id: conf(),
             result: Ok(Listing {
                 items: people(n),
-                rejected: vec![],
+                ..Listing::default()
             }),
         },
     );
@@ -103,10 +107,10 @@ fn merge(c: &mut Criterion) {
                     &mut m,
                     Msg::ParticipantsLoaded {
                         seq,
-                        conference_id: CONF.into(),
+                        conference_id: conf(),
                         result: Ok(Listing {
                             items: fresh.clone(),
-                            rejected: vec![],
+                            ..Listing::default()
                         }),
                     },
                 )
@@ -126,7 +130,11 @@ fn decode(c: &mut Criterion) {
         b.iter(|| {
             let raw: confmod::telnyx::ListResponse<serde_json::Value> =
                 serde_json::from_str(black_box(&page)).expect("page");
-            confmod::telnyx::decode_items::<Participant>(raw.data)
+            Listing {
+                items: raw.data,
+                ..Listing::default()
+            }
+            .decode::<Participant>()
         })
     });
 }

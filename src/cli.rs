@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::telnyx::BeepEnabled;
+use crate::telnyx::{BeepEnabled, ConferenceId, ParticipantRef};
 
 const AFTER_HELP: &str = "\
 Environment:
@@ -81,8 +81,8 @@ pub struct GlobalArgs {
 #[derive(Debug, Clone, Default, Args)]
 pub struct ConsoleArgs {
     /// Open this conference directly instead of the picker
-    #[arg(long, value_name = "ID")]
-    pub conference: Option<String>,
+    #[arg(long, value_name = "ID", value_parser = parse_conference)]
+    pub conference: Option<ConferenceId>,
 
     /// Seconds between refreshes of the participant list [default: 2]
     #[arg(long, global = true, value_name = "SECS", value_parser = parse_refresh)]
@@ -104,16 +104,31 @@ pub enum Format {
     Jsonl,
 }
 
+/// What to run; without one, the console against the API.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Open the console on an embedded simulator: no account, no network
     Demo(DemoArgs),
     /// Run a local fake of the Telnyx Conferences API on 127.0.0.1
     Sim(SimArgs),
+    #[command(flatten)]
+    Read(ReadCommand),
+    #[command(flatten)]
+    Write(WriteCommand),
+}
+
+/// One-shot commands that only read.
+#[derive(Debug, Subcommand)]
+pub enum ReadCommand {
     /// List conferences
     Conferences(ConferencesArgs),
     /// List the participants of a conference
     Participants(ParticipantsArgs),
+}
+
+/// One-shot commands that change a conference: refused in read-only mode.
+#[derive(Debug, Subcommand)]
+pub enum WriteCommand {
     /// Update participants (PATCH end_conference_on_exit, soft_end_conference_on_exit, beep_enabled)
     Update(UpdateArgs),
     /// Mute participants
@@ -204,7 +219,8 @@ pub struct ParticipantFilterArgs {
 #[derive(Debug, Clone, Args)]
 pub struct ParticipantsArgs {
     /// Conference id (a UUID)
-    pub conference: String,
+    #[arg(value_parser = parse_conference)]
+    pub conference: ConferenceId,
     #[command(flatten)]
     pub filter: ParticipantFilterArgs,
 }
@@ -212,10 +228,11 @@ pub struct ParticipantsArgs {
 #[derive(Debug, Clone, Args)]
 pub struct UpdateArgs {
     /// Conference id (a UUID)
-    pub conference: String,
-    /// Participant ids
-    #[arg(required_unless_present = "all", conflicts_with = "all")]
-    pub participants: Vec<String>,
+    #[arg(value_parser = parse_conference)]
+    pub conference: ConferenceId,
+    /// Participant ids or labels
+    #[arg(required_unless_present = "all", conflicts_with = "all", value_parser = parse_participant)]
+    pub participants: Vec<ParticipantRef>,
     /// Update every participant of the conference (narrowed by --muted / --on-hold)
     #[arg(long)]
     pub all: bool,
@@ -238,19 +255,30 @@ pub struct UpdateArgs {
 #[derive(Debug, Clone, Args)]
 pub struct ActionArgs {
     /// Conference id (a UUID)
-    pub conference: String,
-    /// Participant ids or labels (or call_control_ids, v2:/v3:...)
-    #[arg(required = true)]
-    pub participants: Vec<String>,
+    #[arg(value_parser = parse_conference)]
+    pub conference: ConferenceId,
+    /// Participant ids, labels or call_control_ids (v3:...)
+    #[arg(required = true, value_parser = parse_participant)]
+    pub participants: Vec<ParticipantRef>,
 }
 
 #[derive(Debug, Clone, Args)]
 pub struct EndArgs {
     /// Conference id (a UUID)
-    pub conference: String,
+    #[arg(value_parser = parse_conference)]
+    pub conference: ConferenceId,
     /// Confirm: this hangs up every participant
     #[arg(long)]
     pub yes: bool,
+}
+
+fn parse_conference(s: &str) -> Result<ConferenceId, String> {
+    s.parse()
+        .map_err(|e: crate::telnyx::InvalidId| e.to_string())
+}
+
+fn parse_participant(s: &str) -> Result<ParticipantRef, String> {
+    ParticipantRef::parse(s).map_err(|e| e.to_string())
 }
 
 fn parse_beep(s: &str) -> Result<BeepEnabled, String> {
@@ -315,31 +343,53 @@ mod tests {
         let cli = Cli::try_parse_from([
             "confmod",
             "update",
-            "c",
+            "3FA85F6457174562B3FC2C963F66AFA6",
             "p1",
-            "p2",
+            "v3:abc",
             "--end-conference-on-exit",
             "false",
             "--beep-enabled",
             "on_exit",
         ])
         .unwrap();
-        let Some(Command::Update(u)) = cli.command else {
+        let Some(Command::Write(WriteCommand::Update(u))) = cli.command else {
             panic!("not update")
         };
-        assert_eq!(u.participants, ["p1", "p2"]);
+        assert_eq!(
+            u.conference.to_string(),
+            "3fa85f64-5717-4562-b3fc-2c963f66afa6"
+        );
+        assert_eq!(
+            u.participants,
+            [
+                ParticipantRef::Label("p1".into()),
+                ParticipantRef::CallControlId("v3:abc".into())
+            ]
+        );
         assert_eq!(u.end_conference_on_exit, Some(false));
         assert_eq!(u.beep_enabled, Some(BeepEnabled::OnExit));
     }
 
     #[test]
     fn bad_values_are_usage_errors() {
+        const C: &str = "3fa85f64-5717-4562-b3fc-2c963f66afa6";
         for args in [
-            &["confmod", "update", "c", "p", "--beep-enabled", "loud"][..],
-            &["confmod", "update", "c", "p", "--all"],
-            &["confmod", "update", "c"],
-            &["confmod", "participants", "c", "--muted", "maybe"],
-            &["confmod", "mute", "c"],
+            &["confmod", "update", C, "p", "--beep-enabled", "loud"][..],
+            &["confmod", "update", C, "p", "--all"],
+            &["confmod", "update", C],
+            &[
+                "confmod",
+                "update",
+                "all-hands",
+                "p",
+                "--beep-enabled",
+                "never",
+            ],
+            &["confmod", "update", C, " ", "--beep-enabled", "never"],
+            &["confmod", "participants", C, "--muted", "maybe"],
+            &["confmod", "participants", "c"],
+            &["confmod", "mute", C],
+            &["confmod", "--conference", "x"],
             &["confmod", "--timeout", "0", "conferences"],
             &["confmod", "sim", "--fail-rate", "2"],
         ] {

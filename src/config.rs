@@ -1,31 +1,14 @@
 //! One resolved configuration from flags, environment, config file and defaults
 //! (in that order of precedence).
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize;
 
 use crate::cli::{ConsoleArgs, GlobalArgs};
+pub use crate::error::{UsageError, usage};
 use crate::telnyx::{ApiKey, ClientConfig, DEFAULT_BASE_URL};
-
-/// A problem with the user's input: a bad flag, id or config file, a missing
-/// key. Exits with code 2, before anything reaches the network.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UsageError(pub String);
-
-impl fmt::Display for UsageError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for UsageError {}
-
-pub fn usage(msg: impl Into<String>) -> UsageError {
-    UsageError(msg.into())
-}
 
 /// The config file. It never holds the key itself, only where to read it.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -262,24 +245,6 @@ impl Settings {
     }
 }
 
-/// True when `s` is a UUID (the API's conference and participant ids).
-pub fn is_uuid(s: &str) -> bool {
-    uuid::Uuid::try_parse(s).is_ok()
-}
-
-/// A conference id from the command line: a UUID or a usage error.
-pub fn conference_id(raw: &str) -> Result<String, UsageError> {
-    let id = raw.trim();
-    if is_uuid(id) {
-        Ok(id.to_ascii_lowercase())
-    } else {
-        Err(usage(format!(
-            "'{}' is not a conference id (a UUID such as 3fa85f64-5717-4562-b3fc-2c963f66afa6); list them with `confmod conferences`",
-            crate::sanitize::sanitize_line(raw, 60)
-        )))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -427,13 +392,6 @@ mod tests {
         };
         let key = api_key(&with_file, &env(&[("TELNYX_API_KEY", "KEY1")])).unwrap();
         assert_eq!(key.expose(), "KEYfromfile");
-    }
-
-    #[test]
-    fn conference_ids_must_be_uuids() {
-        assert!(conference_id("3FA85F64-5717-4562-B3FC-2C963F66AFA6").is_ok());
-        let err = conference_id("all-hands\x1b[2J").unwrap_err();
-        assert!(err.0.contains("not a conference id") && !err.0.contains('\x1b'));
     }
 
     #[test]

@@ -4,6 +4,7 @@ pub mod app;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod error;
 pub mod runtime;
 pub mod sanitize;
 pub mod sim;

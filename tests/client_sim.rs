@@ -13,10 +13,21 @@ use axum::response::{IntoResponse, Response};
 use confmod::sim::{self, Faults, Scenario, ScenarioConference, SimConfig, SimHandle};
 use confmod::telnyx::{
     ApiError, ApiKey, BeepEnabled, CallControlIds, Client, ClientConfig, ConferenceFilter,
-    ConferenceStatus, ErrorKind, ParticipantFilter, ParticipantStatus, RetryNotice, RetryPolicy,
-    UpdateParticipant,
+    ConferenceId, ConferenceStatus, ErrorKind, ParticipantAction, ParticipantFilter,
+    ParticipantRef, ParticipantStatus, RetryNotice, RetryPolicy, UpdateParticipant,
 };
 use serde_json::json;
+
+/// The conference of the scripted servers.
+const C1: &str = "00000000-0000-4000-8000-0000000000c1";
+
+fn cid(s: &str) -> ConferenceId {
+    s.parse().unwrap()
+}
+
+fn who(s: &str) -> ParticipantRef {
+    ParticipantRef::parse(s).unwrap()
+}
 
 fn fast(max_retries: u32) -> RetryPolicy {
     RetryPolicy {
@@ -99,7 +110,10 @@ async fn conferences_are_listed_filtered_and_read() {
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].id, sim.conference_ids()[1]);
 
-    let conf = c.get_conference(&sim.sample_conference()).await.unwrap();
+    let conf = c
+        .get_conference(&cid(&sim.sample_conference()))
+        .await
+        .unwrap();
     assert_eq!(conf.name, "Weekly all hands");
     assert_eq!(conf.status, Some(ConferenceStatus::InProgress));
 }
@@ -115,7 +129,7 @@ async fn participants_are_listed_across_pages_and_filtered() {
     let conf = sim.sample_conference();
     let before = sim.request_count();
     let listing = c
-        .list_participants(&conf, &ParticipantFilter::default())
+        .list_participants(&cid(&conf), &ParticipantFilter::default())
         .await
         .unwrap();
     assert_eq!(
@@ -138,7 +152,11 @@ async fn participants_are_listed_across_pages_and_filtered() {
         muted: Some(true),
         on_hold: None,
     };
-    let got = c.list_participants(&conf, &muted).await.unwrap().items;
+    let got = c
+        .list_participants(&cid(&conf), &muted)
+        .await
+        .unwrap()
+        .items;
     let expected = sim
         .participants(&conf)
         .into_iter()
@@ -151,7 +169,7 @@ async fn participants_are_listed_across_pages_and_filtered() {
         muted: Some(false),
         on_hold: Some(true),
     };
-    let got = c.list_participants(&conf, &held).await.unwrap().items;
+    let got = c.list_participants(&cid(&conf), &held).await.unwrap().items;
     let expected = sim
         .participants(&conf)
         .into_iter()
@@ -166,13 +184,19 @@ async fn participants_are_read_by_id_and_label_and_updated() {
     let (sim, c) = start(small()).await;
     let conf = sim.sample_conference();
     let first = sim.participants(&conf)[0].clone();
-    let by_id = c.get_participant(&conf, &first.id).await.unwrap();
+    let by_id = c
+        .get_participant(&cid(&conf), &who(&first.id))
+        .await
+        .unwrap();
     assert_eq!(by_id.label.as_deref(), Some("Ava / host"));
     assert_eq!(by_id.conference_id.as_deref(), Some(conf.as_str()));
-    let by_label = c.get_participant(&conf, "Ava / host").await.unwrap();
+    let by_label = c
+        .get_participant(&cid(&conf), &who("Ava / host"))
+        .await
+        .unwrap();
     assert_eq!(by_label.id.as_deref(), Some(first.id.as_str()));
     let dial_in = c
-        .get_participant(&conf, "Dial-in +1 415 555 0134")
+        .get_participant(&cid(&conf), &who("Dial-in +1 415 555 0134"))
         .await
         .unwrap();
     assert_eq!(dial_in.id, Some(sim.participants(&conf)[1].id.clone()));
@@ -183,7 +207,7 @@ async fn participants_are_read_by_id_and_label_and_updated() {
         ..Default::default()
     };
     let updated = c
-        .update_participant(&conf, &first.id, &update)
+        .update_participant(&cid(&conf), &first.id, &update)
         .await
         .unwrap();
     assert_eq!(updated.end_conference_on_exit, Some(true));
@@ -206,13 +230,21 @@ async fn actions_reach_the_sim() {
     let one = CallControlIds::one(&p.call_control_id).unwrap();
     let state = || sim.participant(&conf, &p.id).unwrap();
 
-    c.mute(&conf, &one).await.unwrap();
+    c.participant_action(&cid(&conf), ParticipantAction::Mute, &one)
+        .await
+        .unwrap();
     assert!(state().muted);
-    c.unmute(&conf, &one).await.unwrap();
+    c.participant_action(&cid(&conf), ParticipantAction::Unmute, &one)
+        .await
+        .unwrap();
     assert!(!state().muted);
-    c.hold(&conf, &one).await.unwrap();
+    c.participant_action(&cid(&conf), ParticipantAction::Hold, &one)
+        .await
+        .unwrap();
     assert!(state().on_hold);
-    c.unhold(&conf, &one).await.unwrap();
+    c.participant_action(&cid(&conf), ParticipantAction::Unhold, &one)
+        .await
+        .unwrap();
     assert!(!state().on_hold);
     // only the one named was touched
     let after = sim.participants(&conf);
@@ -223,9 +255,9 @@ async fn actions_reach_the_sim() {
         }
     }
 
-    c.end_conference(&conf).await.unwrap();
+    c.end_conference(&cid(&conf)).await.unwrap();
     assert_eq!(
-        c.get_conference(&conf).await.unwrap().status,
+        c.get_conference(&cid(&conf)).await.unwrap().status,
         Some(ConferenceStatus::Completed)
     );
     assert!(
@@ -247,23 +279,27 @@ async fn every_api_error_has_its_kind() {
     let p = sim.participants(&conf)[3].clone();
 
     let wrong_key = client(sim.base_url(), "KEYwrong", 0, Duration::from_secs(30));
-    let e = kind_of(wrong_key.get_conference(&conf).await);
+    let e = kind_of(wrong_key.get_conference(&cid(&conf)).await);
     assert_eq!(
         (e.kind, e.status, e.code()),
         (ErrorKind::Auth, Some(401), Some("10009"))
     );
 
-    let e = kind_of(c.get_conference(unknown).await);
+    let e = kind_of(c.get_conference(&cid(unknown)).await);
     assert_eq!(
         (e.kind, e.code()),
         (ErrorKind::ConferenceNotFound, Some("90058"))
     );
-    let e = kind_of(c.get_participant(&conf, unknown).await);
+    let e = kind_of(c.get_participant(&cid(&conf), &who(unknown)).await);
     assert_eq!((e.kind, e.code()), (ErrorKind::NotFound, Some("10007")));
 
     let e = kind_of(
-        c.mute(&conf, &CallControlIds::one("v3:nobody").unwrap())
-            .await,
+        c.participant_action(
+            &cid(&conf),
+            ParticipantAction::Mute,
+            &CallControlIds::one("v3:nobody").unwrap(),
+        )
+        .await,
     );
     assert_eq!(
         (e.kind, e.code()),
@@ -294,20 +330,24 @@ async fn every_api_error_has_its_kind() {
 
     assert!(sim.hang_up(&conf, &p.id));
     let e = kind_of(
-        c.update_participant(&conf, &p.id, &UpdateParticipant::default())
+        c.update_participant(&cid(&conf), &p.id, &UpdateParticipant::default())
             .await,
     );
     assert_eq!((e.kind, e.code()), (ErrorKind::CallEnded, Some("90018")));
 
-    c.end_conference(&conf).await.unwrap();
-    let e = kind_of(c.end_conference(&conf).await);
+    c.end_conference(&cid(&conf)).await.unwrap();
+    let e = kind_of(c.end_conference(&cid(&conf)).await);
     assert_eq!(
         (e.kind, e.code()),
         (ErrorKind::ConferenceEnded, Some("90019"))
     );
     let e = kind_of(
-        c.unmute(&conf, &CallControlIds::one(&p.call_control_id).unwrap())
-            .await,
+        c.participant_action(
+            &cid(&conf),
+            ParticipantAction::Unmute,
+            &CallControlIds::one(&p.call_control_id).unwrap(),
+        )
+        .await,
     );
     assert_eq!(e.kind, ErrorKind::ConferenceEnded);
 }
@@ -318,7 +358,7 @@ async fn rate_limits_server_errors_and_hangs_have_their_kinds() {
     sim.set_rate_limit(Some(1));
     let mut limited = None;
     for _ in 0..20 {
-        if let Err(e) = c.get_conference(&sim.sample_conference()).await {
+        if let Err(e) = c.get_conference(&cid(&sim.sample_conference())).await {
             limited = Some(e);
             break;
         }
@@ -348,7 +388,11 @@ async fn rate_limits_server_errors_and_hangs_have_their_kinds() {
         .with_retry_hook(Arc::new(move |n: &RetryNotice| {
             hook_notices.lock().unwrap().push(n.clone())
         }));
-    let e = kind_of(impatient.get_conference(&sim.sample_conference()).await);
+    let e = kind_of(
+        impatient
+            .get_conference(&cid(&sim.sample_conference()))
+            .await,
+    );
     assert_eq!((e.kind, e.status), (ErrorKind::Timeout, None));
     let kinds: Vec<ErrorKind> = notices
         .lock()
@@ -375,11 +419,11 @@ async fn connection_and_decode_failures_have_their_kinds() {
         0,
         Duration::from_secs(5),
     );
-    let e = kind_of(nobody.get_conference("c").await);
+    let e = kind_of(nobody.get_conference(&cid(C1)).await);
     assert_eq!((e.kind, e.status), (ErrorKind::Connection, None));
 
     let garbage = Scripted::start(vec![Canned::new(200, "<<<not json>>>")]).await;
-    let e = kind_of(garbage.client(0).get_conference("c").await);
+    let e = kind_of(garbage.client(0).get_conference(&cid(C1)).await);
     assert_eq!((e.kind, e.status), (ErrorKind::Decode, Some(200)));
     assert!(e.note.unwrap().contains("not json"));
 }
@@ -494,7 +538,7 @@ async fn a_429_is_retried_after_its_retry_after() {
         .with_retry_hook(Arc::new(move |n: &RetryNotice| {
             hook_notices.lock().unwrap().push(n.clone())
         }));
-    let conf = c.get_conference("c1").await.unwrap();
+    let conf = c.get_conference(&cid(C1)).await.unwrap();
     assert_eq!(conf.id, "c1");
     assert_eq!(server.requests(), 2);
     let notices = notices.lock().unwrap();
@@ -517,7 +561,7 @@ async fn a_503_is_retried() {
     ])
     .await;
     assert_eq!(
-        server.client(2).get_conference("c1").await.unwrap().id,
+        server.client(2).get_conference(&cid(C1)).await.unwrap().id,
         "c1"
     );
     assert_eq!(server.requests(), 2);
@@ -531,7 +575,7 @@ async fn x_should_retry_overrides_the_status() {
         Canned::new(200, &conference_body()),
     ])
     .await;
-    let e = kind_of(never.client(3).get_conference("c1").await);
+    let e = kind_of(never.client(3).get_conference(&cid(C1)).await);
     assert_eq!(e.kind, ErrorKind::Server);
     assert_eq!(never.requests(), 1);
 
@@ -541,7 +585,7 @@ async fn x_should_retry_overrides_the_status() {
     ])
     .await;
     assert_eq!(
-        always.client(3).get_conference("c1").await.unwrap().id,
+        always.client(3).get_conference(&cid(C1)).await.unwrap().id,
         "c1"
     );
     assert_eq!(always.requests(), 2);
@@ -556,7 +600,7 @@ async fn paging_that_never_advances_ends_with_the_items_once() {
     let server = Scripted::start(vec![Canned::new(200, &stuck.to_string())]).await;
     let listing = server
         .client(0)
-        .list_participants("c", &ParticipantFilter::default())
+        .list_participants(&cid(C1), &ParticipantFilter::default())
         .await
         .unwrap();
     let got: Vec<&str> = listing.items.iter().map(|p| p.id.as_str()).collect();
@@ -591,7 +635,7 @@ async fn a_list_without_meta_goes_on_while_pages_are_full() {
     let server = Scripted::start(vec![page(0, 250), page(250, 3)]).await;
     let listing = server
         .client(0)
-        .list_participants("c", &ParticipantFilter::default())
+        .list_participants(&cid(C1), &ParticipantFilter::default())
         .await
         .unwrap();
     assert_eq!(listing.items.len(), 253);
@@ -605,7 +649,7 @@ async fn an_oversized_answer_is_refused_not_read_whole() {
         "x".repeat(confmod::telnyx::client::MAX_BODY + 1)
     );
     let server = Scripted::start(vec![Canned::new(200, &huge)]).await;
-    let e = kind_of(server.client(2).get_conference("c").await);
+    let e = kind_of(server.client(2).get_conference(&cid(C1)).await);
     assert_eq!((e.kind, e.status), (ErrorKind::Decode, Some(200)));
     assert!(e.note.unwrap().contains("larger than 16 MiB"));
     assert_eq!(server.requests(), 1, "not retried");

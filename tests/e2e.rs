@@ -35,7 +35,7 @@ const ALT_ENTER: &[u8] = b"\x1b[?1049h";
 const ALT_LEAVE: &[u8] = b"\x1b[?1049l";
 const CURSOR_HIDE: &[u8] = b"\x1b[?25l";
 const CURSOR_SHOW: &[u8] = b"\x1b[?25h";
-const PANIC_TEXT: &str = "forced panic for tests";
+const PANIC_TEXT: &str = "a panic on purpose, to see the terminal restored";
 /// What hostile labels leave behind when only their ESC is dropped, and
 /// invisible characters that reorder or hide text.
 const REMNANTS: [&str; 7] = [
@@ -105,6 +105,25 @@ impl Console {
     fn spawn(args: &[&str], key: Option<&str>, env: &[(&str, &str)]) -> Console {
         let dir = std::env::temp_dir().join(format!("confmod-e2e-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).expect("temp dir");
+        let log = dir.join("confmod.log");
+        let mut args: Vec<&str> = args.to_vec();
+        args.extend(["--log-file", log.to_str().expect("a UTF-8 temp path")]);
+        let mut env = env.to_vec();
+        if let Some(key) = key {
+            env.push(("TELNYX_API_KEY", key));
+        }
+        Console::spawn_program(env!("CARGO_BIN_EXE_confmod").as_ref(), &args, &env, dir)
+    }
+
+    /// Spawns `program ARGS` in the pseudo-terminal, in `dir` (removed when
+    /// the console is dropped), with only TERM, HOME and XDG_* (in `dir`) and
+    /// `env` set.
+    fn spawn_program(
+        program: &std::ffi::OsStr,
+        args: &[&str],
+        env: &[(&str, &str)],
+        dir: PathBuf,
+    ) -> Console {
         let size = PtySize {
             rows: ROWS,
             cols: COLS,
@@ -112,10 +131,8 @@ impl Console {
             pixel_height: 0,
         };
         let pty = native_pty_system().openpty(size).expect("openpty");
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_confmod"));
+        let mut cmd = CommandBuilder::new(program);
         cmd.args(args);
-        cmd.arg("--log-file");
-        cmd.arg(dir.join("confmod.log"));
         cmd.cwd(&dir);
         cmd.env_clear();
         cmd.env("TERM", "xterm-256color");
@@ -127,9 +144,6 @@ impl Console {
             "XDG_CACHE_HOME",
         ] {
             cmd.env(var, dir.join(var.to_lowercase()));
-        }
-        if let Some(key) = key {
-            cmd.env("TELNYX_API_KEY", key);
         }
         for (k, v) in env {
             cmd.env(k, v);
@@ -433,14 +447,18 @@ fn conference_ended_mid_session_shows_90019_and_keeps_running() {
     tui.until("the 90019 error", |s| {
         s.contains("90019") && s.contains("Conference has already ended")
     });
-    // A failed save keeps the form open (to retry): Esc closes it first.
+    // A failed save keeps the form open (to retry), as the README says:
+    // the first Esc closes it, the next one dismisses the error.
     let form = format!("Edit {}", p.label);
-    if tui.screen().contains(&form) {
-        tui.send(ESC);
-        tui.until("the form closed, the error kept", |s| {
-            !s.contains(&form) && s.contains("90019")
-        });
-    }
+    assert!(
+        tui.screen().contains(&form),
+        "the form closed after a failed save:\n{}",
+        tui.screen()
+    );
+    tui.send(ESC);
+    tui.until("the form closed, the error kept", |s| {
+        !s.contains(&form) && s.contains("90019")
+    });
     tui.send(ESC);
     tui.hides("90019");
     tui.quit();
@@ -488,18 +506,35 @@ fn sighup_restores_the_terminal() {
     signal_restores_the_terminal("HUP");
 }
 
-/// Journey 5: a panic restores the terminal first, then reports (debug builds: the
-/// fault hook in `runtime::event_loop` is compiled out of release builds).
+/// Journey 5: a panic restores the terminal first, then reports. The test
+/// runs its own executable again as the panicking program: it sets the
+/// terminal up and installs the hooks as `confmod` does, then panics; no
+/// fault hook exists in the product.
 #[test]
 fn panic_restores_the_terminal_before_reporting() {
-    if !cfg!(debug_assertions) {
-        eprintln!("skipped: the CONFMOD_TEST_PANIC hook exists in debug builds only");
-        return;
+    const CHILD: &str = "CONFMOD_E2E_PANIC_CHILD";
+    if std::env::var_os(CHILD).is_some() {
+        let _ = color_eyre::install();
+        confmod::runtime::terminal::install_panic_hook();
+        let (_guard, _terminal) = confmod::runtime::terminal::setup_terminal().expect("terminal");
+        panic!("{PANIC_TEXT}");
     }
-    let sim = Sim::quiet(3);
-    let mut tui = sim.console(&[("CONFMOD_TEST_PANIC", "1")]);
+    let me = std::env::current_exe().expect("the test executable");
+    let dir = std::env::temp_dir().join(format!("confmod-e2e-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let args = [
+        "--exact",
+        "panic_restores_the_terminal_before_reporting",
+        "--nocapture",
+        "--test-threads=1",
+    ];
+    let mut tui = Console::spawn_program(me.as_os_str(), &args, &[(CHILD, "1")], dir);
     let status = tui.exit();
-    assert!(!status.success(), "a panic must not exit 0: {status:?}");
+    assert_eq!(
+        status.exit_code(),
+        101,
+        "the hook ends the process: {status:?}"
+    );
     let raw = tui.raw();
     let enter = find(&raw, ALT_ENTER).expect("entered the alternate screen");
     let report = find(&raw, PANIC_TEXT.as_bytes()).expect("the panic is reported");

@@ -71,7 +71,7 @@ fn participants(n: usize) -> Vec<Participant> {
 /// request in flight and one row just changed.
 fn table(size: (u16, u16), n: usize) -> Model {
     let mut m = Model::new(ctx(true), T0, size);
-    let effects = init(&mut m, Some(CONF));
+    let effects = init(&mut m, Some(CONF.parse().unwrap()));
     let Some(Effect::LoadConference { seq: cseq, .. }) = effects.first().cloned() else {
         panic!("no conference request")
     };
@@ -82,7 +82,7 @@ fn table(size: (u16, u16), n: usize) -> Model {
         &mut m,
         Msg::ConferenceLoaded {
             seq: cseq,
-            conference_id: CONF.into(),
+            conference_id: CONF.parse().unwrap(),
             result: Ok(Conference {
                 id: CONF.into(),
                 name: "Q4 All Hands".into(),
@@ -96,10 +96,11 @@ fn table(size: (u16, u16), n: usize) -> Model {
         &mut m,
         Msg::ParticipantsLoaded {
             seq,
-            conference_id: CONF.into(),
+            conference_id: CONF.parse().unwrap(),
             result: Ok(Listing {
                 items: people.clone(),
                 rejected: vec![],
+                ..Listing::default()
             }),
         },
     );
@@ -128,7 +129,7 @@ fn table_after(size: (u16, u16), keys: &[KeyCode]) -> Model {
 fn refused(seq: u64) -> Msg {
     Msg::ParticipantsLoaded {
         seq,
-        conference_id: CONF.into(),
+        conference_id: CONF.parse().unwrap(),
         result: Err(ApiError::connection(
             "tcp connect error: Connection refused (os error 111)",
         )),
@@ -285,6 +286,7 @@ fn picker(size: (u16, u16)) -> Model {
             result: Ok(Listing {
                 items: conferences(),
                 rejected: vec![],
+                ..Listing::default()
             }),
         },
     );
@@ -339,7 +341,7 @@ fn authentication_failure_at_start() {
 fn unreachable_at_start() {
     both_sizes("unreachable", |size| {
         let mut m = Model::new(ctx(false), T0, size);
-        let effects = init(&mut m, Some(CONF));
+        let effects = init(&mut m, Some(CONF.parse().unwrap()));
         let Some(Effect::LoadParticipants { seq, .. }) = effects.get(1).cloned() else {
             panic!("no participant request")
         };

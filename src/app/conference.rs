@@ -4,16 +4,15 @@ use std::collections::HashSet;
 
 use super::keymap::Action;
 use super::layout;
+use super::loading::poll;
 use super::model::{
-    ConferenceView, Ended, LABEL_CONCURRENCY, LABEL_RETRY, Label, Level, Model, Row, Screen,
+    ConferenceView, Ended, LABEL_CONCURRENCY, LABEL_RETRY, Label, Model, Row, Screen,
 };
 use super::msg::Effect;
-use super::update::{back_to_picker, record_failure};
-use super::writes;
-use crate::telnyx::{ApiError, Conference, ConferenceStatus, Listing, Participant};
+use crate::telnyx::{ApiError, Conference, ConferenceId, ConferenceStatus, Listing, Participant};
 
 /// Opens a conference: its details and its participants load in the background.
-pub fn open(model: &mut Model, id: &str, known: Option<Conference>) -> Vec<Effect> {
+pub(crate) fn open(model: &mut Model, id: ConferenceId, known: Option<Conference>) -> Vec<Effect> {
     let mut view = ConferenceView::new(id);
     if let Some(c) = &known {
         view.ended = ended_from(c);
@@ -26,7 +25,7 @@ pub fn open(model: &mut Model, id: &str, known: Option<Conference>) -> Vec<Effec
     model.overlay = None;
     let mut effects = vec![Effect::LoadConference {
         seq,
-        conference_id: id.to_string(),
+        conference_id: id,
     }];
     effects.extend(poll(model));
     effects
@@ -44,46 +43,13 @@ fn ended_from(c: &Conference) -> Option<Ended> {
     })
 }
 
-/// Asks for the participant list now, unless a request is already out.
-pub fn poll(model: &mut Model) -> Vec<Effect> {
-    let Some(conf) = model.conf.as_ref() else {
-        return Vec::new();
-    };
-    if conf.load.in_flight.is_some() {
-        return Vec::new();
-    }
-    let id = conf.id.clone();
-    let seq = model.next_seq();
-    if let Some(conf) = model.conf.as_mut() {
-        conf.load.in_flight = Some(seq);
-    }
-    vec![Effect::LoadParticipants {
-        seq,
-        conference_id: id,
-    }]
-}
-
-pub fn poll_if_due(model: &mut Model) -> Vec<Effect> {
-    let due = model.conf.as_ref().is_some_and(|c| {
-        c.load.in_flight.is_none() && c.load.next_at.is_some_and(|at| at <= model.now)
-    });
-    if due { poll(model) } else { Vec::new() }
-}
-
-pub(super) fn open_conf<'a>(
-    model: &'a mut Model,
-    conference_id: &str,
-) -> Option<&'a mut ConferenceView> {
-    model.conf.as_mut().filter(|c| c.id == conference_id)
-}
-
-pub fn conference_loaded(
+pub(crate) fn conference_loaded(
     model: &mut Model,
     seq: u64,
-    conference_id: &str,
+    conference_id: &ConferenceId,
     result: Result<Conference, ApiError>,
 ) -> Vec<Effect> {
-    let Some(conf) = open_conf(model, conference_id) else {
+    let Some(conf) = model.conf_mut(conference_id) else {
         return Vec::new();
     };
     if conf.conference_seq != Some(seq) {
@@ -104,34 +70,31 @@ pub fn conference_loaded(
     Vec::new()
 }
 
-pub fn participants_loaded(
+pub(crate) fn participants_loaded(
     model: &mut Model,
     seq: u64,
-    conference_id: &str,
+    conference_id: &ConferenceId,
     result: Result<Listing<Participant>, ApiError>,
 ) -> Vec<Effect> {
     let now = model.now;
     let refresh = model.ctx.refresh;
     let height = model.size.1;
-    let Some(conf) = open_conf(model, conference_id) else {
+    let Some(conf) = model.conf_mut(conference_id) else {
         return Vec::new();
     };
-    if conf.load.in_flight != Some(seq) {
+    if !conf.load.answered(seq) {
         return Vec::new();
     }
-    conf.load.in_flight = None;
     match result {
         Ok(listing) => {
             conf.rejected = listing.rejected.len();
+            conf.warning = listing.warnings.into_iter().next();
             merge(conf, listing.items, seq, now);
             conf.loaded = true;
-            conf.load.last_ok = Some(now);
-            conf.load.failure = None;
-            conf.load.failures = 0;
-            conf.load.next_at = Some(now + refresh);
+            conf.load.succeeded(now, Some(now + refresh));
             rescroll(conf, height);
         }
-        Err(e) => record_failure(&mut conf.load, e, now),
+        Err(e) => conf.load.failed(e, now),
     }
     want_labels(model)
 }
@@ -144,7 +107,7 @@ pub fn participants_loaded(
 /// A row the listing misses is kept for one more refresh: offset paging
 /// skips an item whenever an earlier one leaves between two page requests,
 /// and a participant must not blink out (and back in, marked new) for that.
-pub fn merge(
+pub(crate) fn merge(
     conf: &mut ConferenceView,
     items: Vec<Participant>,
     seq: u64,
@@ -231,7 +194,7 @@ fn rescroll(conf: &mut ConferenceView, height: u16) {
 
 /// After the window moved: keep the cursor in view and ask for the labels of
 /// the rows on screen that have none yet (never for all rows at once).
-pub fn after_move(model: &mut Model) -> Vec<Effect> {
+pub(crate) fn after_move(model: &mut Model) -> Vec<Effect> {
     let height = model.size.1;
     if let Some(conf) = model.conf.as_mut() {
         rescroll(conf, height);
@@ -260,21 +223,21 @@ fn want_labels(model: &mut Model) -> Vec<Effect> {
         .take(budget)
         .map(|r| r.p.id.clone())
         .collect();
-    let conference_id = conf.id.clone();
+    let conference_id = conf.id;
     model.labels_in_flight += wanted.len();
     wanted
         .into_iter()
         .map(|id| {
             model.labels.insert(id.clone(), Label::Pending);
             Effect::LoadLabel {
-                conference_id: conference_id.clone(),
+                conference_id,
                 participant_id: id,
             }
         })
         .collect()
 }
 
-pub fn label_loaded(
+pub(crate) fn label_loaded(
     model: &mut Model,
     participant_id: &str,
     result: Result<Option<String>, ApiError>,
@@ -291,48 +254,32 @@ pub fn label_loaded(
     want_labels(model)
 }
 
-// ---- keys -------------------------------------------------------------------
+// ---- moving -----------------------------------------------------------------
 
-pub fn table_action(model: &mut Model, action: Action) -> Vec<Effect> {
+/// Moves the selection for a movement action; `None` for any other action.
+pub(crate) fn navigate(model: &mut Model, action: Action) -> Option<Vec<Effect>> {
     let height = model.size.1;
-    let Some(conf) = model.conf.as_mut() else {
-        return Vec::new();
-    };
-    let len = conf.rows.len();
-    let last = len.saturating_sub(1);
+    let conf = model.conf.as_mut()?;
+    let last = conf.rows.len().saturating_sub(1);
     let page = layout::table_rows(height).max(1);
-    let moved = match action {
-        Action::Down => Some((conf.cursor + 1).min(last)),
-        Action::Up => Some(conf.cursor.saturating_sub(1)),
-        Action::Top => Some(0),
-        Action::Bottom => Some(last),
-        Action::PageDown => Some((conf.cursor + page).min(last)),
-        Action::PageUp => Some(conf.cursor.saturating_sub(page)),
-        _ => None,
+    let cursor = match action {
+        Action::Down => (conf.cursor + 1).min(last),
+        Action::Up => conf.cursor.saturating_sub(1),
+        Action::Top => 0,
+        Action::Bottom => last,
+        Action::PageDown => (conf.cursor + page).min(last),
+        Action::PageUp => conf.cursor.saturating_sub(page),
+        _ => return None,
     };
-    if let Some(cursor) = moved {
-        conf.cursor = cursor;
-        conf.selected_id = conf.rows.get(cursor).map(|r| r.p.id.clone());
-        return after_move(model);
+    conf.cursor = cursor;
+    conf.selected_id = conf.rows.get(cursor).map(|r| r.p.id.clone());
+    Some(after_move(model))
+}
+
+/// `r`: refresh now, and forget a failure's countdown.
+pub(crate) fn refresh(model: &mut Model) -> Vec<Effect> {
+    if let Some(conf) = model.conf.as_mut() {
+        conf.load.failure = None;
     }
-    match action {
-        Action::Open => writes::open_form(model),
-        Action::ToggleMute => writes::toggle(model, true),
-        Action::ToggleHold => writes::toggle(model, false),
-        Action::Refresh => {
-            if let Some(conf) = model.conf.as_mut() {
-                conf.load.failure = None;
-            }
-            poll(model)
-        }
-        Action::Back => {
-            if model.toasts.iter().any(|t| t.level == Level::Error) {
-                model.toasts.retain(|t| t.level != Level::Error);
-                Vec::new()
-            } else {
-                back_to_picker(model)
-            }
-        }
-        _ => Vec::new(),
-    }
+    poll(model)
 }

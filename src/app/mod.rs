@@ -6,8 +6,10 @@ pub mod conference;
 pub mod form;
 pub mod keymap;
 pub mod layout;
+pub mod loading;
 pub mod model;
 pub mod msg;
+pub mod picker;
 pub mod update;
 pub mod writes;
 

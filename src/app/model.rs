@@ -9,8 +9,8 @@ use tui_input::Input;
 use super::form::Form;
 use super::layout;
 use crate::telnyx::{
-    ApiError, BeepEnabled, Conference, Participant, ParticipantAction, ParticipantStatus,
-    UpdateParticipant,
+    ApiError, BeepEnabled, Conference, ConferenceId, Participant, ParticipantAction,
+    ParticipantStatus, UpdateParticipant,
 };
 
 /// What does not change while the console runs.
@@ -70,16 +70,6 @@ pub struct Load {
     pub next_at: Option<OffsetDateTime>,
 }
 
-impl Load {
-    /// Backoff after `failures` consecutive failures: 2 s doubling to 30 s.
-    pub fn backoff(failures: u32) -> Duration {
-        let secs = 2u64
-            .saturating_pow(failures.clamp(1, 5))
-            .min(MAX_BACKOFF.as_secs());
-        Duration::from_secs(secs)
-    }
-}
-
 /// The conference picker.
 #[derive(Debug, Clone, Default)]
 pub struct Picker {
@@ -90,28 +80,6 @@ pub struct Picker {
     pub cursor: usize,
     pub offset: usize,
     pub load: Load,
-}
-
-impl Picker {
-    /// Indices of the conferences that match the filter (name or id, any case).
-    pub fn visible(&self) -> Vec<usize> {
-        let needle = self.filter.value().trim().to_lowercase();
-        self.conferences
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| {
-                needle.is_empty()
-                    || c.name.to_lowercase().contains(&needle)
-                    || c.id.to_lowercase().contains(&needle)
-            })
-            .map(|(i, _)| i)
-            .collect()
-    }
-
-    pub fn selected(&self) -> Option<&Conference> {
-        let visible = self.visible();
-        visible.get(self.cursor).map(|&i| &self.conferences[i])
-    }
 }
 
 /// The label of a participant, fetched lazily (the list carries none).
@@ -191,7 +159,7 @@ pub struct Ended {
 /// The open conference and its participants.
 #[derive(Debug, Clone)]
 pub struct ConferenceView {
-    pub id: String,
+    pub id: ConferenceId,
     pub conference: Option<Conference>,
     pub conference_seq: Option<u64>,
     pub rows: Vec<Row>,
@@ -206,13 +174,15 @@ pub struct ConferenceView {
     pub loaded: bool,
     /// Items of the last listing that could not be read.
     pub rejected: usize,
+    /// Why the last listing stopped early, if it did (sanitized).
+    pub warning: Option<String>,
     pub ended: Option<Ended>,
 }
 
 impl ConferenceView {
-    pub fn new(id: &str) -> Self {
+    pub fn new(id: ConferenceId) -> Self {
         ConferenceView {
-            id: id.to_string(),
+            id,
             conference: None,
             conference_seq: None,
             rows: Vec::new(),
@@ -223,6 +193,7 @@ impl ConferenceView {
             load: Load::default(),
             loaded: false,
             rejected: 0,
+            warning: None,
             ended: None,
         }
     }
@@ -310,7 +281,6 @@ pub struct Model {
     pub activity: Option<(String, OffsetDateTime)>,
     /// The sequence number of the last request issued.
     pub seq: u64,
-    pub quit: bool,
 }
 
 impl Model {
@@ -330,13 +300,18 @@ impl Model {
             toasts: Vec::new(),
             activity: None,
             seq: 0,
-            quit: false,
         }
     }
 
     pub fn next_seq(&mut self) -> u64 {
         self.seq += 1;
         self.seq
+    }
+
+    /// The open conference, if it is `id` (an answer about another one is
+    /// for a conference the operator has left).
+    pub fn conf_mut(&mut self, id: &ConferenceId) -> Option<&mut ConferenceView> {
+        self.conf.as_mut().filter(|c| c.id == *id)
     }
 
     /// The known label of a participant, sanitized.

@@ -5,8 +5,8 @@ use crossterm::event::KeyEvent;
 use time::OffsetDateTime;
 
 use crate::telnyx::{
-    ApiError, CallControlIds, Conference, ConferenceParticipant, Listing, Participant,
-    ParticipantAction, UpdateParticipant,
+    ApiError, CallControlIds, CommandResult, Conference, ConferenceId, ConferenceParticipant,
+    Listing, Participant, ParticipantAction, UpdateParticipant,
 };
 
 /// Every input of `update`. Time enters only as data: `Tick(now)`.
@@ -23,31 +23,31 @@ pub enum Msg {
     },
     ConferenceLoaded {
         seq: u64,
-        conference_id: String,
+        conference_id: ConferenceId,
         result: Result<Conference, ApiError>,
     },
     ParticipantsLoaded {
         seq: u64,
-        conference_id: String,
+        conference_id: ConferenceId,
         result: Result<Listing<Participant>, ApiError>,
     },
     LabelLoaded {
-        conference_id: String,
+        conference_id: ConferenceId,
         participant_id: String,
         result: Result<Option<String>, ApiError>,
     },
     Patched {
         seq: u64,
-        conference_id: String,
+        conference_id: ConferenceId,
         participant_id: String,
         result: Result<ConferenceParticipant, ApiError>,
     },
     ActionDone {
         seq: u64,
-        conference_id: String,
+        conference_id: ConferenceId,
         participant_id: String,
         action: ParticipantAction,
-        result: Result<(), ApiError>,
+        result: Result<CommandResult, ApiError>,
     },
     /// The client is retrying a request (already sanitized, one line).
     Retrying(String),
@@ -62,28 +62,29 @@ pub enum Effect {
     },
     LoadConference {
         seq: u64,
-        conference_id: String,
+        conference_id: ConferenceId,
     },
     LoadParticipants {
         seq: u64,
-        conference_id: String,
+        conference_id: ConferenceId,
     },
     LoadLabel {
-        conference_id: String,
+        conference_id: ConferenceId,
         participant_id: String,
     },
     Patch {
         seq: u64,
-        conference_id: String,
+        conference_id: ConferenceId,
         participant_id: String,
         update: UpdateParticipant,
     },
     Action {
         seq: u64,
-        conference_id: String,
+        conference_id: ConferenceId,
         participant_id: String,
         action: ParticipantAction,
         call_control_ids: CallControlIds,
     },
+    /// End the console (the runtime restores the terminal and exits).
     Quit,
 }

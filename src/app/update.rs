@@ -1,23 +1,22 @@
 //! `update`: the whole behaviour of the console, as a pure function of the
-//! model and one message. No I/O, no clock, no terminal.
+//! model and one message. No I/O, no clock, no terminal. This module only
+//! dispatches: the picker, the open conference and the writes each have
+//! their own module.
 
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use crossterm::event::{KeyEvent, KeyEventKind};
 use time::OffsetDateTime;
-use tui_input::backend::crossterm::EventHandler;
 
-use super::conference as conf_ops;
 use super::keymap::{Action, Scope, lookup};
-use super::layout;
-use super::model::{Load, Model, Overlay, Screen};
+use super::model::{Level, Model, Overlay, Screen, TOAST_TTL};
 use super::msg::{Effect, Msg};
-use super::writes;
-use crate::telnyx::{ApiError, Conference, ConferenceStatus, ErrorKind, Listing};
+use super::{conference, loading, picker, writes};
+use crate::telnyx::ConferenceId;
 
 /// The first effects: the picker's list, or the given conference.
-pub fn init(model: &mut Model, conference_id: Option<&str>) -> Vec<Effect> {
+pub fn init(model: &mut Model, conference_id: Option<ConferenceId>) -> Vec<Effect> {
     match conference_id {
-        Some(id) => conf_ops::open(model, id, None),
-        None => load_conferences(model),
+        Some(id) => conference::open(model, id, None),
+        None => picker::load(model),
     }
 }
 
@@ -26,26 +25,26 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::Tick(now) => tick(model, now),
         Msg::Resize(w, h) => {
             model.size = (w, h);
-            scroll_picker(model);
-            conf_ops::after_move(model)
+            picker::scroll(model);
+            conference::after_move(model)
         }
         Msg::Key(key) => on_key(model, key),
-        Msg::ConferencesLoaded { seq, result } => conferences_loaded(model, seq, result),
+        Msg::ConferencesLoaded { seq, result } => picker::loaded(model, seq, result),
         Msg::ConferenceLoaded {
             seq,
             conference_id,
             result,
-        } => conf_ops::conference_loaded(model, seq, &conference_id, result),
+        } => conference::conference_loaded(model, seq, &conference_id, result),
         Msg::ParticipantsLoaded {
             seq,
             conference_id,
             result,
-        } => conf_ops::participants_loaded(model, seq, &conference_id, result),
+        } => conference::participants_loaded(model, seq, &conference_id, result),
         Msg::LabelLoaded {
             conference_id: _,
             participant_id,
             result,
-        } => conf_ops::label_loaded(model, &participant_id, result),
+        } => conference::label_loaded(model, &participant_id, result),
         Msg::Patched {
             seq,
             conference_id,
@@ -72,21 +71,13 @@ fn tick(model: &mut Model, now: OffsetDateTime) -> Vec<Effect> {
     if model
         .activity
         .as_ref()
-        .is_some_and(|(_, at)| *at + super::model::TOAST_TTL <= now)
+        .is_some_and(|(_, at)| *at + TOAST_TTL <= now)
     {
         model.activity = None;
     }
     match model.screen {
-        Screen::Picker => {
-            let due = model.picker.load.in_flight.is_none()
-                && matches!(&model.picker.load.failure, Some((_, Some(at))) if *at <= now);
-            if due {
-                load_conferences(model)
-            } else {
-                Vec::new()
-            }
-        }
-        Screen::Table => conf_ops::poll_if_due(model),
+        Screen::Picker => picker::tick(model),
+        Screen::Table => loading::poll_if_due(model),
     }
 }
 
@@ -109,13 +100,15 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     }
     let scope = scope(model);
     if scope == Scope::Picker && model.picker.filtering {
-        return filter_key(model, key);
+        return picker::filter_key(model, key);
     }
     let Some(action) = lookup(scope, &key) else {
         return Vec::new();
     };
     match (action, scope) {
-        (Action::ForceQuit, _) | (Action::Quit, Scope::Picker | Scope::Table) => quit(model),
+        (Action::ForceQuit, _) | (Action::Quit, Scope::Picker | Scope::Table) => {
+            vec![Effect::Quit]
+        }
         (Action::Help, _) => {
             model.overlay = Some(Overlay::Help);
             Vec::new()
@@ -124,160 +117,32 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
             model.overlay = None;
             Vec::new()
         }
-        (_, Scope::Picker) => picker_action(model, action),
-        (_, Scope::Table) => conf_ops::table_action(model, action),
+        (_, Scope::Picker) => picker::action(model, action),
+        (_, Scope::Table) => table_action(model, action),
         (_, Scope::Form) => writes::form_action(model, action),
         (_, Scope::Confirm) => writes::confirm_action(model, action),
         _ => Vec::new(),
     }
 }
 
-fn quit(model: &mut Model) -> Vec<Effect> {
-    model.quit = true;
-    vec![Effect::Quit]
-}
-
-// ---- the conference picker ------------------------------------------------
-
-pub fn load_conferences(model: &mut Model) -> Vec<Effect> {
-    if model.picker.load.in_flight.is_some() {
-        return Vec::new();
-    }
-    let seq = model.next_seq();
-    model.picker.load.in_flight = Some(seq);
-    vec![Effect::LoadConferences { seq }]
-}
-
-fn conferences_loaded(
-    model: &mut Model,
-    seq: u64,
-    result: Result<Listing<Conference>, ApiError>,
-) -> Vec<Effect> {
-    if model.picker.load.in_flight != Some(seq) {
-        return Vec::new();
-    }
-    let now = model.now;
-    let load = &mut model.picker.load;
-    load.in_flight = None;
-    match result {
-        Ok(listing) => {
-            load.last_ok = Some(now);
-            load.failure = None;
-            load.failures = 0;
-            let keep = model.picker.selected().map(|c| c.id.clone());
-            model.picker.conferences = listing
-                .items
-                .into_iter()
-                .filter(|c| {
-                    c.status
-                        .as_ref()
-                        .is_none_or(|s| *s == ConferenceStatus::InProgress)
-                })
-                .collect();
-            let visible = model.picker.visible();
-            if let Some(pos) = keep.and_then(|id| {
-                visible
-                    .iter()
-                    .position(|&i| model.picker.conferences[i].id == id)
-            }) {
-                model.picker.cursor = pos;
-            }
-            // the list may have shrunk under the cursor
-            model.picker.cursor = model.picker.cursor.min(visible.len().saturating_sub(1));
-            scroll_picker(model);
-        }
-        Err(e) => record_failure(load, e, now),
-    }
-    Vec::new()
-}
-
-/// Records a failed load and when to try again: never by itself for an
-/// authentication failure (the key will not get better), else with backoff.
-pub fn record_failure(load: &mut Load, e: ApiError, now: OffsetDateTime) {
-    load.failures += 1;
-    let retry_at = match e.kind {
-        ErrorKind::Auth | ErrorKind::ConferenceNotFound => None,
-        _ => Some(now + Load::backoff(load.failures)),
-    };
-    load.next_at = retry_at;
-    load.failure = Some((e, retry_at));
-}
-
-fn picker_action(model: &mut Model, action: Action) -> Vec<Effect> {
-    let len = model.picker.visible().len();
-    let page = layout::table_rows(model.size.1).max(1);
-    let cursor = model.picker.cursor;
-    let moved = match action {
-        Action::Down => Some((cursor + 1).min(len.saturating_sub(1))),
-        Action::Up => Some(cursor.saturating_sub(1)),
-        Action::Top => Some(0),
-        Action::Bottom => Some(len.saturating_sub(1)),
-        Action::PageDown => Some((cursor + page).min(len.saturating_sub(1))),
-        Action::PageUp => Some(cursor.saturating_sub(page)),
-        _ => None,
-    };
-    if let Some(c) = moved {
-        model.picker.cursor = c;
-        scroll_picker(model);
-        return Vec::new();
+/// Keys on the participant table.
+fn table_action(model: &mut Model, action: Action) -> Vec<Effect> {
+    if let Some(effects) = conference::navigate(model, action) {
+        return effects;
     }
     match action {
-        Action::Open => match model.picker.selected().cloned() {
-            Some(c) => conf_ops::open(model, &c.id.clone(), Some(c)),
-            None => Vec::new(),
-        },
-        Action::Filter => {
-            model.picker.filtering = true;
-            Vec::new()
-        }
+        Action::Open => writes::open_form(model),
+        Action::ToggleMute => writes::toggle(model, true),
+        Action::ToggleHold => writes::toggle(model, false),
+        Action::Refresh => conference::refresh(model),
         Action::Back => {
-            model.picker.filter.reset();
-            model.picker.cursor = 0;
-            scroll_picker(model);
-            Vec::new()
+            if model.toasts.iter().any(|t| t.level == Level::Error) {
+                model.toasts.retain(|t| t.level != Level::Error);
+                Vec::new()
+            } else {
+                picker::back(model)
+            }
         }
-        Action::Refresh => load_conferences(model),
         _ => Vec::new(),
     }
-}
-
-/// Keys while typing a filter: text goes to the input; Enter keeps the
-/// filter, Esc clears it, arrows move the selection.
-fn filter_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
-    if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
-        return quit(model);
-    }
-    match key.code {
-        KeyCode::Esc => {
-            model.picker.filtering = false;
-            model.picker.filter.reset();
-        }
-        KeyCode::Enter => model.picker.filtering = false,
-        KeyCode::Down => return picker_action(model, Action::Down),
-        KeyCode::Up => return picker_action(model, Action::Up),
-        _ => {
-            model.picker.filter.handle_event(&Event::Key(key));
-        }
-    }
-    model.picker.cursor = model
-        .picker
-        .cursor
-        .min(model.picker.visible().len().saturating_sub(1));
-    scroll_picker(model);
-    Vec::new()
-}
-
-fn scroll_picker(model: &mut Model) {
-    let rows = layout::table_rows(model.size.1);
-    let len = model.picker.visible().len();
-    model.picker.offset = layout::scroll(model.picker.offset, model.picker.cursor, rows, len);
-}
-
-/// Back to the picker from a conference.
-pub fn back_to_picker(model: &mut Model) -> Vec<Effect> {
-    model.screen = Screen::Picker;
-    model.conf = None;
-    model.overlay = None;
-    // refresh in the background; the last list stays on screen meanwhile
-    load_conferences(model)
 }

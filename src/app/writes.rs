@@ -1,14 +1,15 @@
 //! Writes to participants: the edit form, its confirmation, mute and hold,
 //! and the answers to them (the latest request per participant wins).
 
-use super::conference::{open_conf, poll_if_due};
 use super::form::Form;
 use super::keymap::Action;
+use super::loading::poll_soon;
 use super::model::{Ended, Label, Level, Model, Overlay, Pending, Write};
 use super::msg::Effect;
+use crate::sanitize::sanitize_line;
 use crate::telnyx::{
-    ApiError, CallControlIds, ConferenceParticipant, ErrorKind, Participant, ParticipantAction,
-    UpdateParticipant,
+    ApiError, CallControlIds, CommandResult, ConferenceId, ConferenceParticipant, ErrorKind,
+    Participant, ParticipantAction, UpdateParticipant,
 };
 
 /// Why no write can be sent now, if so.
@@ -24,7 +25,7 @@ fn write_blocked(model: &Model) -> Option<String> {
         .map(|e| format!("{}: it can't receive commands", e.detail))
 }
 
-pub fn open_form(model: &mut Model) -> Vec<Effect> {
+pub(crate) fn open_form(model: &mut Model) -> Vec<Effect> {
     let Some(row) = model.conf.as_ref().and_then(|c| c.selected()) else {
         return Vec::new();
     };
@@ -47,7 +48,7 @@ pub fn open_form(model: &mut Model) -> Vec<Effect> {
     Vec::new()
 }
 
-pub fn toggle(model: &mut Model, mute: bool) -> Vec<Effect> {
+pub(crate) fn toggle(model: &mut Model, mute: bool) -> Vec<Effect> {
     let Some(row) = model.conf.as_ref().and_then(|c| c.selected()) else {
         return Vec::new();
     };
@@ -91,11 +92,9 @@ pub fn toggle(model: &mut Model, mute: bool) -> Vec<Effect> {
             write: Write::Action(action),
         },
     );
-    let conference_id = model
-        .conf
-        .as_ref()
-        .map(|c| c.id.clone())
-        .unwrap_or_default();
+    let Some(conference_id) = model.conf.as_ref().map(|c| c.id) else {
+        return Vec::new();
+    };
     vec![Effect::Action {
         seq,
         conference_id,
@@ -105,7 +104,7 @@ pub fn toggle(model: &mut Model, mute: bool) -> Vec<Effect> {
     }]
 }
 
-pub fn form_action(model: &mut Model, action: Action) -> Vec<Effect> {
+pub(crate) fn form_action(model: &mut Model, action: Action) -> Vec<Effect> {
     let Some(Overlay::Form(mut form)) = model.overlay.take() else {
         return Vec::new();
     };
@@ -151,7 +150,7 @@ pub fn form_action(model: &mut Model, action: Action) -> Vec<Effect> {
     effects
 }
 
-pub fn confirm_action(model: &mut Model, action: Action) -> Vec<Effect> {
+pub(crate) fn confirm_action(model: &mut Model, action: Action) -> Vec<Effect> {
     let Some(Overlay::Confirm(mut form)) = model.overlay.take() else {
         return Vec::new();
     };
@@ -193,7 +192,7 @@ fn send_patch(model: &mut Model, form: &mut Form, update: UpdateParticipant) -> 
         model.toast(Level::Info, why);
         return Vec::new();
     }
-    let Some(conference_id) = model.conf.as_ref().map(|c| c.id.clone()) else {
+    let Some(conference_id) = model.conf.as_ref().map(|c| c.id) else {
         return Vec::new();
     };
     let seq = model.next_seq();
@@ -230,7 +229,7 @@ fn take_pending(model: &mut Model, participant_id: &str, seq: u64) -> Option<Pen
 /// A write failed: a sticky error, and what it tells about the conference.
 fn write_failed(
     model: &mut Model,
-    conference_id: &str,
+    conference_id: &ConferenceId,
     participant_id: &str,
     what: &str,
     e: &ApiError,
@@ -239,7 +238,7 @@ fn write_failed(
     model.toast(Level::Error, format!("{what} {label}: {e}"));
     let now = model.now;
     let seq = model.next_seq();
-    let Some(conf) = open_conf(model, conference_id) else {
+    let Some(conf) = model.conf_mut(conference_id) else {
         return Vec::new();
     };
     match e.kind {
@@ -251,7 +250,7 @@ fn write_failed(
             conf.conference_seq = Some(seq);
             vec![Effect::LoadConference {
                 seq,
-                conference_id: conference_id.to_string(),
+                conference_id: *conference_id,
             }]
         }
         // the row is stale: refresh now
@@ -263,10 +262,10 @@ fn write_failed(
     }
 }
 
-pub fn patched(
+pub(crate) fn patched(
     model: &mut Model,
     seq: u64,
-    conference_id: &str,
+    conference_id: &ConferenceId,
     participant_id: &str,
     result: Result<ConferenceParticipant, ApiError>,
 ) -> Vec<Effect> {
@@ -289,8 +288,9 @@ pub fn patched(
                     .insert(participant_id.to_string(), Label::Known(label));
             }
             let now = model.now;
-            if let Some(row) =
-                open_conf(model, conference_id).and_then(|c| c.row_mut(participant_id))
+            if let Some(row) = model
+                .conf_mut(conference_id)
+                .and_then(|c| c.row_mut(participant_id))
             {
                 if row.seq > seq {
                     // a listing newer than this PATCH is on screen: keep it,
@@ -410,22 +410,23 @@ pub fn describe(u: &UpdateParticipant) -> String {
     parts.join(", ")
 }
 
-pub fn action_done(
+pub(crate) fn action_done(
     model: &mut Model,
     seq: u64,
-    conference_id: &str,
+    conference_id: &ConferenceId,
     participant_id: &str,
     action: ParticipantAction,
-    result: Result<(), ApiError>,
+    result: Result<CommandResult, ApiError>,
 ) -> Vec<Effect> {
     if take_pending(model, participant_id, seq).is_none() {
         return Vec::new();
     }
     match result {
-        Ok(()) => {
+        Ok(answer) => {
             let now = model.now;
-            if let Some(row) =
-                open_conf(model, conference_id).and_then(|c| c.row_mut(participant_id))
+            if let Some(row) = model
+                .conf_mut(conference_id)
+                .and_then(|c| c.row_mut(participant_id))
             {
                 match action {
                     ParticipantAction::Mute => row.p.muted = true,
@@ -443,12 +444,24 @@ pub fn action_done(
                 ParticipantAction::Hold => "put on hold",
                 ParticipantAction::Unhold => "took off hold",
             };
-            model.toast(Level::Success, format!("{done} {label}"));
-            // the API answers only "ok": confirm with a refresh
-            if let Some(conf) = open_conf(model, conference_id) {
-                conf.load.next_at = Some(now);
+            if answer.result == "ok" {
+                model.toast(Level::Success, format!("{done} {label}"));
+            } else {
+                // honest about an answer that is not the usual one
+                model.toast(
+                    Level::Info,
+                    format!(
+                        "{done} {label}: the server answered \"{}\"",
+                        sanitize_line(&answer.result, 40)
+                    ),
+                );
             }
-            poll_if_due(model)
+            // the API answers only a result: confirm with a refresh
+            if model.conf_mut(conference_id).is_some() {
+                poll_soon(model)
+            } else {
+                Vec::new()
+            }
         }
         Err(e) => write_failed(
             model,

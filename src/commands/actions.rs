@@ -1,90 +1,98 @@
 //! `confmod mute|unmute|hold|unhold` and `confmod end`.
 
+use std::collections::HashSet;
 use std::io::Write;
 
 use serde_json::json;
 
+use super::Ctx;
 use super::output::write_json_line;
-use super::{CmdError, Ctx};
 use crate::cli::{ActionArgs, EndArgs, Format};
-use crate::config::{conference_id, usage};
+use crate::error::{Error, usage};
 use crate::sanitize::sanitize_line;
-use crate::telnyx::{ApiError, CallControlIds, Client, ParticipantAction};
+use crate::telnyx::{
+    ApiError, CallControlIds, Client, CommandResult, ConferenceId, ParticipantAction,
+    ParticipantRef,
+};
 
-/// True for a value that already is a call_control_id (`v2:...`, `v3:...`).
-fn is_call_control_id(s: &str) -> bool {
-    s.len() > 3 && (s.starts_with("v2:") || s.starts_with("v3:"))
-}
-
-/// Resolves participant ids or labels to call_control_ids (one GET each;
-/// call_control_ids given as such are used as they are).
+/// The call_control_ids of the participants given: one GET for each id or
+/// label, call_control_ids as they are; each call once.
 async fn resolve(
     client: &Client,
-    conference_id: &str,
-    refs: &[String],
-) -> Result<Vec<String>, CmdError> {
+    conference: &ConferenceId,
+    refs: &[ParticipantRef],
+) -> Result<Vec<String>, Error> {
     let mut ids = Vec::with_capacity(refs.len());
     for r in refs {
-        let r = r.trim();
-        if r.is_empty() {
-            return Err(usage("an empty participant id").into());
-        }
-        if is_call_control_id(r) {
-            ids.push(r.to_string());
-            continue;
-        }
-        let p = client
-            .get_participant(conference_id, r)
-            .await
-            .map_err(|e| CmdError::Context(format!("participant {}", sanitize_line(r, 80)), e))?;
-        match p.call_control_id.filter(|c| !c.is_empty()) {
-            Some(c) => ids.push(c),
-            None => {
-                return Err(CmdError::Context(
-                    format!("participant {}", sanitize_line(r, 80)),
-                    ApiError::decode(200, b"", "the participant has no call_control_id"),
-                ));
+        let ccid = match r {
+            ParticipantRef::CallControlId(c) => c.clone(),
+            ParticipantRef::Id(_) | ParticipantRef::Label(_) => {
+                let p = client
+                    .get_participant(conference, r)
+                    .await
+                    .map_err(|source| Error::About {
+                        what: r.describe(),
+                        source,
+                    })?;
+                match p.call_control_id.filter(|c| !c.trim().is_empty()) {
+                    Some(c) => c,
+                    None => {
+                        return Err(Error::About {
+                            what: r.describe(),
+                            source: ApiError::decode(
+                                200,
+                                b"",
+                                "the participant has no call_control_id",
+                            ),
+                        });
+                    }
+                }
             }
-        }
+        };
+        ids.push(ccid);
     }
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = HashSet::new();
     ids.retain(|id| seen.insert(id.clone()));
     Ok(ids)
 }
 
-pub async fn action(
-    ctx: &Ctx,
-    action: ParticipantAction,
-    args: &ActionArgs,
-) -> Result<(), CmdError> {
-    let conf = conference_id(&args.conference)?;
-    if args.participants.iter().any(|p| p.trim().is_empty()) {
-        return Err(usage("an empty participant id").into());
-    }
+/// The server's `result`, safe to print.
+fn result_text(result: &CommandResult) -> String {
+    sanitize_line(&result.result, 80)
+}
+
+pub async fn action(ctx: &Ctx, action: ParticipantAction, args: &ActionArgs) -> Result<(), Error> {
     let client = ctx.client()?;
-    let resolved = resolve(&client, &conf, &args.participants).await?;
+    let resolved = resolve(&client, &args.conference, &args.participants).await?;
     // An empty list would mean "every participant" to the API: never send one.
     let ids = CallControlIds::new(resolved).ok_or_else(|| usage("no participant to act on"))?;
-    client.participant_action(&conf, action, &ids).await?;
+    let answer = client
+        .participant_action(&args.conference, action, &ids)
+        .await?;
 
     let mut out = ctx.stdout();
-    let done = match action {
-        ParticipantAction::Mute => "muted",
-        ParticipantAction::Unmute => "unmuted",
-        ParticipantAction::Hold => "put on hold",
-        ParticipantAction::Unhold => "took off hold",
-    };
     match ctx.format {
         Format::Table => {
+            let done = match action {
+                ParticipantAction::Mute => "muted",
+                ParticipantAction::Unmute => "unmuted",
+                ParticipantAction::Hold => "put on hold",
+                ParticipantAction::Unhold => "took off hold",
+            };
             let n = ids.as_slice().len();
             writeln!(
                 out,
-                "{done} {n} participant{}",
-                if n == 1 { "" } else { "s" }
+                "{done} {n} participant{}: the server answered \"{}\"",
+                if n == 1 { "" } else { "s" },
+                result_text(&answer)
             )?;
         }
         Format::Json | Format::Jsonl => {
-            let doc = json!({"result": "ok", "action": action.as_str(), "call_control_ids": ids.as_slice()});
+            let doc = json!({
+                "result": answer.result,
+                "action": action.as_str(),
+                "call_control_ids": ids.as_slice(),
+            });
             write_json_line(&mut out, &doc)?;
         }
     }
@@ -92,34 +100,27 @@ pub async fn action(
     Ok(())
 }
 
-pub async fn end(ctx: &Ctx, args: &EndArgs) -> Result<(), CmdError> {
-    let conf = conference_id(&args.conference)?;
+pub async fn end(ctx: &Ctx, args: &EndArgs) -> Result<(), Error> {
     if !args.yes {
         return Err(
             usage("ending a conference hangs up every participant: add --yes to confirm").into(),
         );
     }
     let client = ctx.client()?;
-    client.end_conference(&conf).await?;
+    let answer = client.end_conference(&args.conference).await?;
     let mut out = ctx.stdout();
+    let conf = args.conference;
     match ctx.format {
-        Format::Table => writeln!(out, "ended conference {conf}")?,
-        _ => write_json_line(&mut out, &json!({"result": "ok", "conference_id": conf}))?,
+        Format::Table => writeln!(
+            out,
+            "ended conference {conf}: the server answered \"{}\"",
+            result_text(&answer)
+        )?,
+        _ => write_json_line(
+            &mut out,
+            &json!({"result": answer.result, "conference_id": conf.to_string()}),
+        )?,
     }
     out.flush()?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn call_control_ids_are_recognised() {
-        assert!(is_call_control_id(
-            "v3:MdI91X4lWFEs7IgbBEOT9M4AigoY08M0WWZFISt1Yw2axZ_IiE4pqg"
-        ));
-        assert!(!is_call_control_id("v3:"));
-        assert!(!is_call_control_id("3fa85f64-5717-4562-b3fc-2c963f66afa6"));
-    }
 }

@@ -2,16 +2,15 @@
 
 use std::io::Write;
 
+use super::Ctx;
 use super::output::{Table, write_json_items, yes_no};
-use super::{CmdError, Ctx};
 use crate::cli::{ConferencesArgs, Format, ParticipantFilterArgs, ParticipantsArgs};
-use crate::config::conference_id;
-use crate::telnyx::decode_items;
+use crate::error::Error;
 use crate::telnyx::{
     Conference, ConferenceFilter, ConferenceStatus, Participant, ParticipantFilter,
 };
 
-pub async fn conferences(ctx: &Ctx, args: &ConferencesArgs) -> Result<(), CmdError> {
+pub async fn conferences(ctx: &Ctx, args: &ConferencesArgs) -> Result<(), Error> {
     let filter = ConferenceFilter {
         status: args.status.as_deref().map(ConferenceStatus::parse),
         name: args.name.clone(),
@@ -21,8 +20,8 @@ pub async fn conferences(ctx: &Ctx, args: &ConferencesArgs) -> Result<(), CmdErr
     let mut out = ctx.stdout();
     match ctx.format {
         Format::Table => {
-            let listing = decode_items::<Conference>(raw);
-            ctx.report_rejected(&listing.rejected);
+            let listing = raw.decode::<Conference>();
+            ctx.report_listing(&listing);
             let mut t = Table::new(vec!["ID", "NAME", "STATUS", "CREATED", "EXPIRES"]);
             for c in &listing.items {
                 t.row(vec![
@@ -36,7 +35,10 @@ pub async fn conferences(ctx: &Ctx, args: &ConferencesArgs) -> Result<(), CmdErr
             t.write(&mut out)?;
         }
         // The objects as the API returned them, unknown fields included.
-        format => write_json_items(&mut out, format, &raw)?,
+        format => {
+            ctx.report_listing(&raw);
+            write_json_items(&mut out, format, &raw.items)?
+        }
     }
     out.flush()?;
     Ok(())
@@ -49,17 +51,16 @@ pub fn participant_filter(f: &ParticipantFilterArgs) -> ParticipantFilter {
     }
 }
 
-pub async fn participants(ctx: &Ctx, args: &ParticipantsArgs) -> Result<(), CmdError> {
-    let conf = conference_id(&args.conference)?;
+pub async fn participants(ctx: &Ctx, args: &ParticipantsArgs) -> Result<(), Error> {
     let client = ctx.client()?;
     let raw = client
-        .list_participants_raw(&conf, &participant_filter(&args.filter))
+        .list_participants_raw(&args.conference, &participant_filter(&args.filter))
         .await?;
     let mut out = ctx.stdout();
     match ctx.format {
         Format::Table => {
-            let listing = decode_items::<Participant>(raw);
-            ctx.report_rejected(&listing.rejected);
+            let listing = raw.decode::<Participant>();
+            ctx.report_listing(&listing);
             let mut t = Table::new(vec![
                 "ID",
                 "CALL CONTROL ID",
@@ -85,7 +86,10 @@ pub async fn participants(ctx: &Ctx, args: &ParticipantsArgs) -> Result<(), CmdE
             t.write(&mut out)?;
         }
         // The objects as the API returned them, unknown fields included.
-        format => write_json_items(&mut out, format, &raw)?,
+        format => {
+            ctx.report_listing(&raw);
+            write_json_items(&mut out, format, &raw.items)?
+        }
     }
     out.flush()?;
     Ok(())

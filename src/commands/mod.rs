@@ -1,4 +1,4 @@
-//! The one-shot, scriptable subcommands, and the dispatch of every command.
+//! The one-shot, scriptable subcommands.
 
 pub mod actions;
 pub mod list;
@@ -6,76 +6,13 @@ pub mod output;
 pub mod sim_args;
 pub mod update;
 
-use std::fmt;
-use std::io::{self, IsTerminal, Write};
-use std::process::ExitCode;
+use std::io::{self, IsTerminal};
 use std::sync::Arc;
 
-use crate::cli::{Cli, Command, Format};
-use crate::config::{self, ProcessEnv, Settings, UsageError};
-use crate::telnyx::{ApiError, Client, ParticipantAction, RetryNotice};
-
-/// Exit codes, as documented in the README.
-pub const EXIT_OK: u8 = 0;
-pub const EXIT_API: u8 = 1;
-pub const EXIT_USAGE: u8 = 2;
-
-/// How a command failed.
-#[derive(Debug)]
-pub enum CmdError {
-    /// Bad input: exit 2.
-    Usage(UsageError),
-    /// The API or the network: exit 1.
-    Api(ApiError),
-    /// An API error about one item (e.g. "participant X").
-    Context(String, ApiError),
-    /// Failures already reported in detail (a bulk update's summary): exit 1.
-    Reported,
-    /// Writing the output failed: exit 1, or quietly 0 when the reader went away.
-    Io(io::Error),
-    /// Anything else (starting a server): exit 1.
-    Other(String),
-}
-
-impl fmt::Display for CmdError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            CmdError::Usage(e) => write!(f, "{e}"),
-            CmdError::Api(e) => write!(f, "{e}"),
-            CmdError::Context(what, e) => write!(f, "{what}: {e}"),
-            CmdError::Reported => f.write_str("some requests failed"),
-            CmdError::Io(e) => write!(f, "cannot write output: {e}"),
-            CmdError::Other(e) => f.write_str(e),
-        }
-    }
-}
-
-impl CmdError {
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            CmdError::Usage(_) => EXIT_USAGE,
-            _ => EXIT_API,
-        }
-    }
-}
-
-impl From<UsageError> for CmdError {
-    fn from(e: UsageError) -> Self {
-        CmdError::Usage(e)
-    }
-}
-
-impl From<ApiError> for CmdError {
-    fn from(e: ApiError) -> Self {
-        CmdError::Api(e)
-    }
-}
-
-impl From<io::Error> for CmdError {
-    fn from(e: io::Error) -> Self {
-        CmdError::Io(e)
-    }
-}
+use crate::cli::{ConsoleArgs, Format, GlobalArgs, ReadCommand, WriteCommand};
+use crate::config::{self, ProcessEnv, Settings};
+use crate::error::{Error, usage};
+use crate::telnyx::{Client, Listing, ParticipantAction, RetryNotice};
 
 /// What a one-shot command needs: resolved settings and the output format.
 pub struct Ctx {
@@ -85,11 +22,25 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    pub fn new(global: &GlobalArgs, console: &ConsoleArgs) -> Result<Self, Error> {
+        let settings = config::resolve(global, console, &ProcessEnv)?;
+        let format = global.format.unwrap_or(if io::stdout().is_terminal() {
+            Format::Table
+        } else {
+            Format::Json
+        });
+        Ok(Ctx {
+            settings,
+            format,
+            verbose: global.verbose,
+        })
+    }
+
     /// The client, with the key from the environment or the key file.
-    pub fn client(&self) -> Result<Client, CmdError> {
+    pub fn client(&self) -> Result<Client, Error> {
         let key = config::api_key(&self.settings, &ProcessEnv)?;
-        let client = Client::new(&self.settings.client_config(key))
-            .map_err(|e| CmdError::Usage(config::usage(e.to_string())))?;
+        let client =
+            Client::new(&self.settings.client_config(key)).map_err(|e| usage(e.to_string()))?;
         Ok(if self.verbose {
             client.with_retry_hook(Arc::new(|n: &RetryNotice| eprintln!("confmod: {n}")))
         } else {
@@ -101,97 +52,47 @@ impl Ctx {
         io::stdout().lock()
     }
 
-    /// Says on stderr that some items of a listing could not be read.
-    pub fn report_rejected(&self, rejected: &[String]) {
-        if rejected.is_empty() {
+    /// Says on stderr what a listing could not read or trust: items that
+    /// did not decode, and why paging stopped early.
+    pub fn report_listing<T>(&self, listing: &Listing<T>) {
+        for w in &listing.warnings {
+            eprintln!("confmod: warning: {w}");
+        }
+        if listing.rejected.is_empty() {
             return;
         }
         eprintln!(
             "confmod: {} item(s) of the listing could not be read and are not shown",
-            rejected.len()
+            listing.rejected.len()
         );
-        for r in rejected.iter().take(5) {
+        for r in listing.rejected.iter().take(5) {
             eprintln!("  {r}");
         }
     }
 }
 
-/// Runs the command line; returns the process exit code.
-pub fn run(cli: Cli) -> ExitCode {
-    let code = match dispatch(cli) {
-        Ok(()) => EXIT_OK,
-        Err(CmdError::Reported) => EXIT_API,
-        // `confmod participants ... | head`: the reader has what it wanted
-        Err(CmdError::Io(e)) if e.kind() == io::ErrorKind::BrokenPipe => EXIT_OK,
-        Err(e) => {
-            let _ = writeln!(io::stderr(), "error: {e}");
-            e.exit_code()
-        }
-    };
-    ExitCode::from(code)
-}
-
-pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, CmdError> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CmdError::Other(format!("cannot start the async runtime: {e}")))
-}
-
-fn dispatch(cli: Cli) -> Result<(), CmdError> {
-    let settings = config::resolve(&cli.global, &cli.console, &ProcessEnv)?;
-    let format = cli.global.format.unwrap_or(if io::stdout().is_terminal() {
-        Format::Table
-    } else {
-        Format::Json
-    });
-    let ctx = Ctx {
-        settings,
-        format,
-        verbose: cli.global.verbose,
-    };
-    let Some(command) = cli.command else {
-        return crate::runtime::run_console(&ctx.settings, cli.console.conference.as_deref());
-    };
+/// Runs a command that only reads.
+pub async fn read(ctx: &Ctx, command: ReadCommand) -> Result<(), Error> {
     match command {
-        Command::Demo(args) => crate::runtime::run_demo(&ctx.settings, &args),
-        Command::Sim(args) => {
-            let config = sim_args::config_from_args(&args)?;
-            runtime()?
-                .block_on(crate::sim::serve_forever(config, args.port))
-                .map_err(|e| CmdError::Other(format!("simulator: {e}")))
-        }
-        other => runtime()?.block_on(one_shot(&ctx, other)),
+        ReadCommand::Conferences(a) => list::conferences(ctx, &a).await,
+        ReadCommand::Participants(a) => list::participants(ctx, &a).await,
     }
 }
 
-async fn one_shot(ctx: &Ctx, command: Command) -> Result<(), CmdError> {
-    let writes = matches!(
-        command,
-        Command::Update(_)
-            | Command::Mute(_)
-            | Command::Unmute(_)
-            | Command::Hold(_)
-            | Command::Unhold(_)
-            | Command::End(_)
-    );
-    if writes && ctx.settings.read_only {
-        return Err(config::usage(
+/// Runs a command that changes a conference, unless the settings are read-only.
+pub async fn write(ctx: &Ctx, command: WriteCommand) -> Result<(), Error> {
+    if ctx.settings.read_only {
+        return Err(usage(
             "read-only (--read-only or read_only in the config file): this command would change the conference",
         )
         .into());
     }
     match command {
-        Command::Conferences(a) => list::conferences(ctx, &a).await,
-        Command::Participants(a) => list::participants(ctx, &a).await,
-        Command::Update(a) => update::update(ctx, &a).await,
-        Command::Mute(a) => actions::action(ctx, ParticipantAction::Mute, &a).await,
-        Command::Unmute(a) => actions::action(ctx, ParticipantAction::Unmute, &a).await,
-        Command::Hold(a) => actions::action(ctx, ParticipantAction::Hold, &a).await,
-        Command::Unhold(a) => actions::action(ctx, ParticipantAction::Unhold, &a).await,
-        Command::End(a) => actions::end(ctx, &a).await,
-        Command::Demo(_) | Command::Sim(_) => Err(CmdError::Other(
-            "internal: the console commands are not one-shot commands".into(),
-        )),
+        WriteCommand::Update(a) => update::update(ctx, &a).await,
+        WriteCommand::Mute(a) => actions::action(ctx, ParticipantAction::Mute, &a).await,
+        WriteCommand::Unmute(a) => actions::action(ctx, ParticipantAction::Unmute, &a).await,
+        WriteCommand::Hold(a) => actions::action(ctx, ParticipantAction::Hold, &a).await,
+        WriteCommand::Unhold(a) => actions::action(ctx, ParticipantAction::Unhold, &a).await,
+        WriteCommand::End(a) => actions::end(ctx, &a).await,
     }
 }

@@ -9,14 +9,15 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
+use super::Ctx;
 use super::list::participant_filter;
 use super::output::{Table, error_json, write_json_line, write_json_pretty, yes_no};
-use super::{CmdError, Ctx};
 use crate::cli::{Format, UpdateArgs};
-use crate::config::{conference_id, usage};
+use crate::error::{Error, usage};
 use crate::sanitize::sanitize_line;
 use crate::telnyx::{
-    ApiError, Client, ConferenceParticipant, ErrorKind, ParticipantStatus, UpdateParticipant,
+    ApiError, Client, ConferenceId, ConferenceParticipant, ErrorKind, ParticipantRef,
+    ParticipantStatus, UpdateParticipant,
 };
 
 /// How many times a bulk update goes back to one participant after the
@@ -38,7 +39,7 @@ pub struct BulkOutcome {
 /// dropped: each id ends in `updated` or in `failed`.
 pub async fn bulk_update(
     client: &Client,
-    conference_id: &str,
+    conference_id: &ConferenceId,
     ids: Vec<String>,
     request: UpdateParticipant,
     concurrency: usize,
@@ -71,7 +72,7 @@ pub async fn bulk_update(
 
 async fn update_one(
     client: &Client,
-    conference_id: &str,
+    conference_id: &ConferenceId,
     id: &str,
     request: &UpdateParticipant,
     resume_at: &Mutex<Option<Instant>>,
@@ -100,8 +101,8 @@ async fn update_one(
     }
 }
 
-pub async fn update(ctx: &Ctx, args: &UpdateArgs) -> Result<(), CmdError> {
-    let conf = conference_id(&args.conference)?;
+pub async fn update(ctx: &Ctx, args: &UpdateArgs) -> Result<(), Error> {
+    let conf = &args.conference;
     let request = UpdateParticipant {
         end_conference_on_exit: args.end_conference_on_exit,
         soft_end_conference_on_exit: args.soft_end_conference_on_exit,
@@ -119,17 +120,25 @@ pub async fn update(ctx: &Ctx, args: &UpdateArgs) -> Result<(), CmdError> {
         )
         .into());
     }
-    if let Some(bad) = args.participants.iter().find(|p| p.trim().is_empty()) {
-        return Err(usage(format!("'{bad}' is not a participant id")).into());
+    if let Some(ParticipantRef::CallControlId(c)) = args
+        .participants
+        .iter()
+        .find(|p| matches!(p, ParticipantRef::CallControlId(_)))
+    {
+        return Err(usage(format!(
+            "'{}' is a call_control_id: update takes participant ids or labels",
+            sanitize_line(c, 60)
+        ))
+        .into());
     }
     let client = ctx.client()?;
 
     let mut skipped = Vec::new();
     let ids: Vec<String> = if args.all {
         let listing = client
-            .list_participants(&conf, &participant_filter(&args.filter))
+            .list_participants(conf, &participant_filter(&args.filter))
             .await?;
-        ctx.report_rejected(&listing.rejected);
+        ctx.report_listing(&listing);
         let mut ids = Vec::new();
         for p in listing.items {
             if p.status == ParticipantStatus::Left {
@@ -140,12 +149,13 @@ pub async fn update(ctx: &Ctx, args: &UpdateArgs) -> Result<(), CmdError> {
         }
         ids
     } else {
+        let mut ids = Vec::with_capacity(args.participants.len());
+        for p in &args.participants {
+            ids.push(participant_id(&client, conf, p).await?);
+        }
         let mut seen = std::collections::HashSet::new();
-        args.participants
-            .iter()
-            .map(|p| p.trim().to_string())
-            .filter(|p| seen.insert(p.clone()))
-            .collect()
+        ids.retain(|id| seen.insert(id.clone()));
+        ids
     };
 
     let progress = if ids.len() > 1 && std::io::stderr().is_terminal() {
@@ -163,7 +173,7 @@ pub async fn update(ctx: &Ctx, args: &UpdateArgs) -> Result<(), CmdError> {
     let failures = std::sync::atomic::AtomicUsize::new(0);
     let outcome = bulk_update(
         &client,
-        &conf,
+        conf,
         ids,
         request,
         args.concurrency as usize,
@@ -182,22 +192,47 @@ pub async fn update(ctx: &Ctx, args: &UpdateArgs) -> Result<(), CmdError> {
     if outcome.failed.is_empty() {
         Ok(())
     } else {
-        Err(CmdError::Reported)
+        Err(Error::Reported)
     }
 }
 
-fn report(ctx: &Ctx, outcome: &BulkOutcome, skipped: &[String]) -> Result<(), CmdError> {
+/// The id of a participant given by id or label (a label costs one GET).
+async fn participant_id(
+    client: &Client,
+    conference: &ConferenceId,
+    who: &ParticipantRef,
+) -> Result<String, Error> {
+    match who {
+        ParticipantRef::Id(id) => Ok(id.clone()),
+        _ => {
+            let p = client
+                .get_participant(conference, who)
+                .await
+                .map_err(|source| Error::About {
+                    what: who.describe(),
+                    source,
+                })?;
+            p.id.filter(|id| !id.trim().is_empty())
+                .ok_or_else(|| Error::About {
+                    what: who.describe(),
+                    source: ApiError::decode(200, b"", "the participant has no id"),
+                })
+        }
+    }
+}
+
+fn report(ctx: &Ctx, outcome: &BulkOutcome, skipped: &[String]) -> Result<(), Error> {
     // A reader that stopped early (`| head`) costs the listing, not the
     // summary on stderr nor the exit code.
     match write_results(ctx, outcome, skipped) {
-        Err(CmdError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Err(Error::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
         other => other?,
     }
     write_summary(outcome, skipped)?;
     Ok(())
 }
 
-fn write_results(ctx: &Ctx, outcome: &BulkOutcome, skipped: &[String]) -> Result<(), CmdError> {
+fn write_results(ctx: &Ctx, outcome: &BulkOutcome, skipped: &[String]) -> Result<(), Error> {
     let mut out = ctx.stdout();
     match ctx.format {
         Format::Table => {
@@ -245,7 +280,7 @@ fn write_results(ctx: &Ctx, outcome: &BulkOutcome, skipped: &[String]) -> Result
     Ok(())
 }
 
-fn write_summary(outcome: &BulkOutcome, skipped: &[String]) -> Result<(), CmdError> {
+fn write_summary(outcome: &BulkOutcome, skipped: &[String]) -> Result<(), Error> {
     let mut err = std::io::stderr().lock();
     for (id, e) in &outcome.failed {
         writeln!(err, "failed {}: {e}", sanitize_line(id, 80))?;

@@ -15,14 +15,14 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
+use super::effects::perform;
 use super::init_logging;
-use super::runner::Runner;
 use super::terminal::{install_panic_hook, setup_terminal};
-use crate::app::{self, Context, Model, Msg};
-use crate::commands::CmdError;
+use crate::app::{self, Context, Effect, Model, Msg};
 use crate::config::Settings;
+use crate::error::Error;
 use crate::sanitize::sanitize_line;
-use crate::telnyx::{Client, RetryNotice};
+use crate::telnyx::{Client, ConferenceId, RetryNotice};
 
 /// The shortest time between two frames (about 60 per second at most).
 const FRAME: Duration = Duration::from_millis(16);
@@ -30,22 +30,45 @@ const FRAME: Duration = Duration::from_millis(16);
 /// must not turn the loop into a busy one.
 const MIN_WAKE: Duration = Duration::from_millis(4);
 
-pub async fn console(
+pub(crate) async fn console(
     client: Client,
     ctx: Context,
-    conference: Option<String>,
+    conference: Option<ConferenceId>,
     settings: &Settings,
-) -> Result<(), CmdError> {
+) -> Result<(), Error> {
     init_logging(settings);
     tracing::info!(api = %ctx.api_host, demo = ctx.demo, "console starting");
     install_panic_hook();
-    let (_guard, mut terminal) = setup_terminal()
-        .map_err(|e| CmdError::Other(format!("cannot set up the terminal: {e}")))?;
+    let (_guard, mut terminal) = setup_terminal().map_err(Error::Terminal)?;
     let size = terminal::size().unwrap_or((80, 24));
     let mut model = Model::new(ctx, OffsetDateTime::now_utc(), size);
-    let result = event_loop(&mut terminal, &mut model, client, conference.as_deref()).await;
+    let result = event_loop(&mut terminal, &mut model, client, conference).await;
     tracing::info!("console stopped");
-    result.map_err(|e| CmdError::Other(format!("terminal: {e}")))
+    result.map_err(Error::Terminal)
+}
+
+/// Runs the effects `update` asked for: each as a background task that
+/// answers over the channel. `true` when one of them is `Quit`.
+fn run_effects(
+    effects: Vec<Effect>,
+    client: &Client,
+    tx: &mpsc::UnboundedSender<Msg>,
+    tasks: &mut JoinSet<()>,
+) -> bool {
+    let mut quit = false;
+    for effect in effects {
+        if effect == Effect::Quit {
+            quit = true;
+            continue;
+        }
+        let (client, tx) = (client.clone(), tx.clone());
+        tasks.spawn(async move {
+            if let Some(msg) = perform(&client, effect).await {
+                let _ = tx.send(msg);
+            }
+        });
+    }
+    quit
 }
 
 /// Converts a model deadline (wall clock) to a timer instant.
@@ -62,18 +85,15 @@ async fn event_loop(
     terminal: &mut Terminal<CrosstermBackend<Stdout>>,
     model: &mut Model,
     client: Client,
-    conference: Option<&str>,
+    conference: Option<ConferenceId>,
 ) -> io::Result<()> {
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     let retry_tx = tx.clone();
     let client = client.with_retry_hook(Arc::new(move |n: &RetryNotice| {
         let _ = retry_tx.send(Msg::Retrying(sanitize_line(&n.short(), 120)));
     }));
-    let runner = Runner { client, tx };
     let mut tasks = JoinSet::new();
-    for effect in app::init(model, conference) {
-        runner.spawn(&mut tasks, effect);
-    }
+    let mut quit = run_effects(app::init(model, conference), &client, &tx, &mut tasks);
 
     let mut events = EventStream::new();
     let mut signals = Signals::new()?;
@@ -83,16 +103,10 @@ async fn event_loop(
         let frame_due = last_draw.map_or(Instant::now(), |t| t + FRAME);
         if dirty && frame_due <= Instant::now() {
             terminal.draw(|f| crate::view::view(model, f))?;
-            // Test-only fault hook (debug builds only): tests/e2e.rs checks
-            // that a panic restores the terminal before it is reported.
-            #[cfg(debug_assertions)]
-            if std::env::var_os("CONFMOD_TEST_PANIC").is_some() {
-                panic!("CONFMOD_TEST_PANIC: forced panic for tests");
-            }
             dirty = false;
             last_draw = Some(Instant::now());
         }
-        if model.quit {
+        if quit {
             break;
         }
         let deadline = model
@@ -123,9 +137,7 @@ async fn event_loop(
         for msg in msgs {
             effects.extend(app::update(model, msg));
         }
-        for effect in effects {
-            runner.spawn(&mut tasks, effect);
-        }
+        quit = run_effects(effects, &client, &tx, &mut tasks);
         dirty = true;
     }
     tasks.abort_all();

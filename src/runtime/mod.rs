@@ -4,40 +4,41 @@
 //!
 //! `mod.rs` starts a console (`confmod`, `confmod demo`); `terminal.rs` sets
 //! the terminal up and restores it on every exit path; `event_loop.rs` is the
-//! loop; `runner.rs` runs effects.
+//! loop; `effects.rs` is the one effect interpreter.
 
+mod effects;
 mod event_loop;
-mod runner;
-mod terminal;
+pub mod terminal;
 
 use std::io::{self, IsTerminal};
 use std::net::{Ipv4Addr, SocketAddr};
 
 use crate::app::Context;
 use crate::cli::DemoArgs;
-use crate::commands::CmdError;
 use crate::commands::sim_args::ScenarioFile;
-use crate::config::{self, ProcessEnv, Settings, usage};
+use crate::config::{self, ProcessEnv, Settings};
+use crate::error::{Error, usage};
 use crate::sanitize::sanitize_line;
 use crate::sim::{self, SimConfig};
-use crate::telnyx::{ApiKey, Client, ClientConfig};
+use crate::telnyx::{ApiKey, Client, ClientConfig, ConferenceId};
 use event_loop::console;
 
 /// `confmod [--conference ID]`: the console against the configured API.
-pub fn run_console(settings: &Settings, conference: Option<&str>) -> Result<(), CmdError> {
+pub async fn run_console(
+    settings: &Settings,
+    conference: Option<ConferenceId>,
+) -> Result<(), Error> {
     // Everything that can be wrong with the input is said before the
     // terminal is touched.
     let key = config::api_key(settings, &ProcessEnv)?;
-    let conference = conference.map(config::conference_id).transpose()?;
     let client = Client::new(&settings.client_config(key)).map_err(|e| usage(e.to_string()))?;
     require_terminal()?;
     let ctx = context(settings, &client, false);
-    let rt = crate::commands::runtime()?;
-    rt.block_on(console(client, ctx, conference, settings))
+    console(client, ctx, conference, settings).await
 }
 
 /// `confmod demo`: the console on an embedded simulator.
-pub fn run_demo(settings: &Settings, args: &DemoArgs) -> Result<(), CmdError> {
+pub async fn run_demo(settings: &Settings, args: &DemoArgs) -> Result<(), Error> {
     let file = match &args.scenario {
         Some(path) => ScenarioFile::read(path)?,
         None => ScenarioFile::demo()?,
@@ -59,27 +60,32 @@ pub fn run_demo(settings: &Settings, args: &DemoArgs) -> Result<(), CmdError> {
         ..defaults
     };
     require_terminal()?;
-    let rt = crate::commands::runtime()?;
-    rt.block_on(async {
-        let sim = sim::spawn(sim_config, SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
-            .await
-            .map_err(|e| CmdError::Other(format!("cannot start the demo simulator: {e}")))?;
-        let key = ApiKey::new(sim.api_key()).map_err(|e| CmdError::Other(e.to_string()))?;
-        let client_config = ClientConfig {
-            timeout: settings.timeout,
-            max_retries: settings.max_retries,
-            ..ClientConfig::new(sim.base_url(), key)
-        };
-        let client = Client::new(&client_config).map_err(|e| CmdError::Other(e.to_string()))?;
-        let ctx = context(settings, &client, true);
-        let main = sim.sample_conference();
-        let result = console(client, ctx, Some(main), settings).await;
-        sim.shutdown().await;
-        result
-    })
+    let sim = sim::spawn(sim_config, SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
+        .await
+        .map_err(Error::Sim)?;
+    let result = demo_console(settings, &sim).await;
+    sim.shutdown().await;
+    result
 }
 
-fn require_terminal() -> Result<(), CmdError> {
+async fn demo_console(settings: &Settings, sim: &sim::SimHandle) -> Result<(), Error> {
+    // The sim's own key and its first conference: both are the sim's making,
+    // so a failure to use them is a defect, reported with its cause.
+    let bad_sim = |what: String| Error::Sim(std::io::Error::other(what));
+    let key = ApiKey::new(sim.api_key()).map_err(|e| bad_sim(e.to_string()))?;
+    let client_config = ClientConfig {
+        timeout: settings.timeout,
+        max_retries: settings.max_retries,
+        ..ClientConfig::new(sim.base_url(), key)
+    };
+    let client = Client::new(&client_config).map_err(|e| bad_sim(e.to_string()))?;
+    let main = ConferenceId::from_api(&sim.sample_conference())
+        .ok_or_else(|| bad_sim("the demo conference has no UUID".into()))?;
+    let ctx = context(settings, &client, true);
+    console(client, ctx, Some(main), settings).await
+}
+
+fn require_terminal() -> Result<(), Error> {
     if io::stdout().is_terminal() && io::stdin().is_terminal() {
         Ok(())
     } else {

@@ -102,10 +102,10 @@ impl Paging {
 
     fn meta(&self, total: u64) -> PaginationMeta {
         PaginationMeta {
-            page_number: Some(self.number),
-            page_size: Some(self.size),
-            total_pages: Some(total.div_ceil(self.size)),
-            total_results: Some(total),
+            page_number: Some(self.number as i64),
+            page_size: Some(self.size as i64),
+            total_pages: Some(total.div_ceil(self.size) as i64),
+            total_results: Some(total as i64),
         }
     }
 }

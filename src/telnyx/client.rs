@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::error::ApiError;
+use super::ids::{ConferenceId, ParticipantRef};
 use super::models::{
     CommandResult, Conference, ConferenceParticipant, ListResponse, Participant, Resource,
     UpdateParticipant,
@@ -19,8 +20,9 @@ use super::models::{
 use super::retry::{RetryHook, RetryNotice, RetryPolicy, retry_after};
 use super::settings::{ClientConfig, ConfigError, is_loopback, parse_base_url};
 use super::types::{
-    CallControlIds, ConferenceFilter, Listing, ParticipantAction, ParticipantFilter, decode_items,
+    CallControlIds, ConferenceFilter, Listing, ParticipantAction, ParticipantFilter,
 };
+use crate::sanitize::sanitize_line;
 
 /// The page size used when listing everything (the API's maximum).
 pub const PAGE_SIZE: u32 = 250;
@@ -121,14 +123,14 @@ impl Client {
         &self,
         filter: &ConferenceFilter,
     ) -> Result<Listing<Conference>, ApiError> {
-        Ok(decode_items(self.list_conferences_raw(filter).await?))
+        Ok(self.list_conferences_raw(filter).await?.decode())
     }
 
     /// `GET /conferences`, every page, as the API returned the items.
     pub async fn list_conferences_raw(
         &self,
         filter: &ConferenceFilter,
-    ) -> Result<Vec<Value>, ApiError> {
+    ) -> Result<Listing<Value>, ApiError> {
         let mut query = Vec::new();
         if let Some(status) = &filter.status {
             query.push(("filter[status]".to_string(), status.as_str().to_string()));
@@ -140,9 +142,10 @@ impl Client {
     }
 
     /// `GET /conferences/{id}`.
-    pub async fn get_conference(&self, id: &str) -> Result<Conference, ApiError> {
+    pub async fn get_conference(&self, id: &ConferenceId) -> Result<Conference, ApiError> {
+        let id = id.to_string();
         let r: Resource<Conference> = self
-            .call(Method::GET, &["conferences", id], &[], None::<&()>)
+            .call(Method::GET, &["conferences", &id], &[], None::<&()>)
             .await?;
         Ok(r.data)
     }
@@ -151,9 +154,9 @@ impl Client {
     /// the items (unknown fields kept).
     pub async fn list_participants_raw(
         &self,
-        conference_id: &str,
+        conference: &ConferenceId,
         filter: &ParticipantFilter,
-    ) -> Result<Vec<Value>, ApiError> {
+    ) -> Result<Listing<Value>, ApiError> {
         let mut query = Vec::new();
         if let Some(muted) = filter.muted {
             query.push(("filter[muted]".to_string(), muted.to_string()));
@@ -161,30 +164,44 @@ impl Client {
         if let Some(on_hold) = filter.on_hold {
             query.push(("filter[on_hold]".to_string(), on_hold.to_string()));
         }
-        self.collect_pages(&["conferences", conference_id, "participants"], query)
+        let id = conference.to_string();
+        self.collect_pages(&["conferences", &id, "participants"], query)
             .await
     }
 
     /// `GET /conferences/{id}/participants`, every page, decoded.
     pub async fn list_participants(
         &self,
-        conference_id: &str,
+        conference: &ConferenceId,
         filter: &ParticipantFilter,
     ) -> Result<Listing<Participant>, ApiError> {
-        let raw = self.list_participants_raw(conference_id, filter).await?;
-        Ok(decode_items(raw))
+        Ok(self
+            .list_participants_raw(conference, filter)
+            .await?
+            .decode())
     }
 
-    /// `GET /conferences/{id}/participants/{participant_id}`: the id or the label.
+    /// `GET /conferences/{id}/participants/{participant_id}`, by id or label
+    /// (the API reads no participant by its call_control_id).
     pub async fn get_participant(
         &self,
-        conference_id: &str,
-        id_or_label: &str,
+        conference: &ConferenceId,
+        who: &ParticipantRef,
     ) -> Result<ConferenceParticipant, ApiError> {
+        let segment = match who {
+            ParticipantRef::Id(s) | ParticipantRef::Label(s) => s,
+            ParticipantRef::CallControlId(_) => {
+                return Err(ApiError::invalid_request(&format!(
+                    "{}: a participant is read by its id or label, not by a call_control_id",
+                    who.describe()
+                )));
+            }
+        };
+        let id = conference.to_string();
         let r: Resource<ConferenceParticipant> = self
             .call(
                 Method::GET,
-                &["conferences", conference_id, "participants", id_or_label],
+                &["conferences", &id, "participants", segment],
                 &[],
                 None::<&()>,
             )
@@ -193,17 +210,19 @@ impl Client {
     }
 
     /// `PATCH /conferences/{id}/participants/{participant_id}` with only the
-    /// fields set in `update`.
+    /// fields set in `update`. `participant_id` is the participant's id, as
+    /// the API gave it.
     pub async fn update_participant(
         &self,
-        conference_id: &str,
+        conference: &ConferenceId,
         participant_id: &str,
         update: &UpdateParticipant,
     ) -> Result<ConferenceParticipant, ApiError> {
+        let id = conference.to_string();
         let r: Resource<ConferenceParticipant> = self
             .call(
                 Method::PATCH,
-                &["conferences", conference_id, "participants", participant_id],
+                &["conferences", &id, "participants", participant_id],
                 &[],
                 Some(update),
             )
@@ -211,61 +230,48 @@ impl Client {
         Ok(r.data)
     }
 
-    /// `POST /conferences/{id}/actions/{mute,unmute,hold,unhold}` for the given calls.
+    /// `POST /conferences/{id}/actions/{mute,unmute,hold,unhold}` for the
+    /// given calls; the answer is the server's `result`.
     pub async fn participant_action(
         &self,
-        conference_id: &str,
+        conference: &ConferenceId,
         action: ParticipantAction,
         ids: &CallControlIds,
-    ) -> Result<(), ApiError> {
+    ) -> Result<CommandResult, ApiError> {
         #[derive(Serialize)]
         struct Body<'a> {
             call_control_ids: &'a CallControlIds,
         }
-        let _: Resource<CommandResult> = self
+        let id = conference.to_string();
+        let r: Resource<CommandResult> = self
             .call(
                 Method::POST,
-                &["conferences", conference_id, "actions", action.as_str()],
+                &["conferences", &id, "actions", action.as_str()],
                 &[],
                 Some(&Body {
                     call_control_ids: ids,
                 }),
             )
             .await?;
-        Ok(())
+        Ok(r.data)
     }
 
-    pub async fn mute(&self, conference_id: &str, ids: &CallControlIds) -> Result<(), ApiError> {
-        self.participant_action(conference_id, ParticipantAction::Mute, ids)
-            .await
-    }
-
-    pub async fn unmute(&self, conference_id: &str, ids: &CallControlIds) -> Result<(), ApiError> {
-        self.participant_action(conference_id, ParticipantAction::Unmute, ids)
-            .await
-    }
-
-    pub async fn hold(&self, conference_id: &str, ids: &CallControlIds) -> Result<(), ApiError> {
-        self.participant_action(conference_id, ParticipantAction::Hold, ids)
-            .await
-    }
-
-    pub async fn unhold(&self, conference_id: &str, ids: &CallControlIds) -> Result<(), ApiError> {
-        self.participant_action(conference_id, ParticipantAction::Unhold, ids)
-            .await
-    }
-
-    /// `POST /conferences/{id}/actions/end`: ends the conference for everyone.
-    pub async fn end_conference(&self, conference_id: &str) -> Result<(), ApiError> {
-        let _: Resource<CommandResult> = self
+    /// `POST /conferences/{id}/actions/end`: ends the conference for everyone;
+    /// the answer is the server's `result`.
+    pub async fn end_conference(
+        &self,
+        conference: &ConferenceId,
+    ) -> Result<CommandResult, ApiError> {
+        let id = conference.to_string();
+        let r: Resource<CommandResult> = self
             .call(
                 Method::POST,
-                &["conferences", conference_id, "actions", "end"],
+                &["conferences", &id, "actions", "end"],
                 &[],
                 Some(&serde_json::json!({})),
             )
             .await?;
-        Ok(())
+        Ok(r.data)
     }
 
     // ---- plumbing ----------------------------------------------------------
@@ -300,15 +306,17 @@ impl Client {
 
     /// Every page of a listing, with `page[size]=250`. Ends on the last page,
     /// an empty page, a page that brings nothing new, a server that does not
-    /// advance, or after [`MAX_PAGES`].
+    /// advance or whose page meta makes no sense, or after [`MAX_PAGES`];
+    /// every early end but the first two is a warning of the listing.
     async fn collect_pages(
         &self,
         segments: &[&str],
         query: Vec<(String, String)>,
-    ) -> Result<Vec<Value>, ApiError> {
-        let mut items = Vec::new();
+    ) -> Result<Listing<Value>, ApiError> {
+        let mut listing = Listing::default();
         let mut seen = HashSet::new();
         let mut page: u64 = 1;
+        let what = self.display_path(&self.url(segments, &[])?);
         loop {
             let mut q = query.clone();
             q.push(("page[number]".into(), page.to_string()));
@@ -324,37 +332,50 @@ impl Client {
                 };
                 if is_new {
                     fresh += 1;
-                    items.push(item);
+                    listing.items.push(item);
                 }
             }
             let meta = resp.meta.unwrap_or_default();
-            // without meta, a full page means there may be another
-            let total_pages = meta
-                .total_pages
-                .unwrap_or(if returned >= PAGE_SIZE as usize {
-                    page + 1
-                } else {
-                    page
-                });
-            let advanced = meta.page_number.is_none_or(|n| n == page);
+            let stop = |listing: &mut Listing<Value>, why: String| {
+                tracing::warn!(path = %what, page, "{why}");
+                listing.warnings.push(sanitize_line(&why, 200));
+            };
+            if let Some(bad) = meta.nonsense() {
+                stop(
+                    &mut listing,
+                    format!(
+                        "the server's paging meta makes no sense ({bad}): stopped after page {page}"
+                    ),
+                );
+                return Ok(listing);
+            }
+            let more = match meta.total_pages {
+                Some(total) => (page as i64) < total,
+                // without meta, a full page means there may be another
+                None => returned >= PAGE_SIZE as usize,
+            };
             let complete = meta
                 .total_results
-                .is_some_and(|total| items.len() as u64 >= total);
-            if returned == 0
-                || fresh == 0
-                || !advanced
-                || complete
-                || page >= total_pages
-                || page >= MAX_PAGES
-            {
-                if !advanced || fresh == 0 {
-                    tracing::warn!(
-                        path = segments.join("/"),
-                        page,
-                        "the server's paging did not advance; stopping"
-                    );
-                }
-                return Ok(items);
+                .is_some_and(|total| listing.items.len() as i64 >= total);
+            if returned == 0 || complete || !more {
+                return Ok(listing);
+            }
+            if meta.page_number.is_some_and(|n| n != page as i64) || fresh == 0 {
+                stop(
+                    &mut listing,
+                    format!("the server's paging did not advance: stopped after page {page}"),
+                );
+                return Ok(listing);
+            }
+            if page >= MAX_PAGES {
+                let n = listing.items.len();
+                stop(
+                    &mut listing,
+                    format!(
+                        "stopped after {MAX_PAGES} pages ({n} items): the listing may be incomplete"
+                    ),
+                );
+                return Ok(listing);
             }
             page += 1;
         }

@@ -2,6 +2,7 @@
 
 pub mod client;
 pub mod error;
+pub mod ids;
 pub mod models;
 pub mod retry;
 pub mod settings;
@@ -9,9 +10,8 @@ pub mod types;
 
 pub use client::Client;
 pub use error::{ApiError, ErrorKind};
+pub use ids::{ConferenceId, InvalidId, ParticipantRef};
 pub use models::*;
 pub use retry::{RetryHook, RetryNotice, RetryPolicy};
 pub use settings::{ApiKey, ClientConfig, ConfigError, DEFAULT_BASE_URL};
-pub use types::{
-    CallControlIds, ConferenceFilter, Listing, ParticipantAction, ParticipantFilter, decode_items,
-};
+pub use types::{CallControlIds, ConferenceFilter, Listing, ParticipantAction, ParticipantFilter};

@@ -322,17 +322,57 @@ impl UpdateParticipant {
     }
 }
 
-/// `PaginationMeta`. Every field optional: a server that omits one still decodes.
+/// `PaginationMeta`, decoded tolerantly as the official SDKs do: a field that
+/// is missing, `null`, not an integer or beyond `i64` reads as absent, and a
+/// negative number is kept (so that paging can tell it is nonsense and stop)
+/// instead of failing the whole page.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaginationMeta {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub page_number: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub page_size: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total_pages: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total_results: Option<u64>,
+    #[serde(
+        default,
+        deserialize_with = "lenient_int",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub page_number: Option<i64>,
+    #[serde(
+        default,
+        deserialize_with = "lenient_int",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub page_size: Option<i64>,
+    #[serde(
+        default,
+        deserialize_with = "lenient_int",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub total_pages: Option<i64>,
+    #[serde(
+        default,
+        deserialize_with = "lenient_int",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub total_results: Option<i64>,
+}
+
+impl PaginationMeta {
+    /// What is wrong with this meta, if paging cannot trust it: a negative
+    /// count, or a page number below 1.
+    pub fn nonsense(&self) -> Option<String> {
+        let fields = [
+            ("page_number", self.page_number, 1),
+            ("page_size", self.page_size, 0),
+            ("total_pages", self.total_pages, 0),
+            ("total_results", self.total_results, 0),
+        ];
+        fields.into_iter().find_map(|(name, value, min)| {
+            value.filter(|v| *v < min).map(|v| format!("{name} {v}"))
+        })
+    }
+}
+
+/// Any JSON value: an integer that fits `i64`, else absent.
+fn lenient_int<'de, D: Deserializer<'de>>(de: D) -> Result<Option<i64>, D::Error> {
+    Ok(serde_json::Value::deserialize(de)?.as_i64())
 }
 
 /// `{data: T}`.
@@ -521,6 +561,33 @@ mod tests {
         let body: ErrorsBody =
             serde_json::from_value(json!({"errors": [{"code": 90019, "title": "t"}]})).unwrap();
         assert_eq!(body.errors[0].code, "90019");
+    }
+
+    #[test]
+    fn pagination_meta_is_decoded_tolerantly() {
+        let meta: PaginationMeta = serde_json::from_value(json!({
+            "page_number": -3,
+            "page_size": "25",
+            "total_pages": 1e300,
+            "total_results": 18446744073709551615u64
+        }))
+        .unwrap();
+        assert_eq!(
+            meta,
+            PaginationMeta {
+                page_number: Some(-3),
+                ..Default::default()
+            }
+        );
+        assert_eq!(meta.nonsense().as_deref(), Some("page_number -3"));
+        let fine: PaginationMeta = serde_json::from_value(
+            json!({"page_number": 2, "page_size": 25, "total_pages": 3, "total_results": 55}),
+        )
+        .unwrap();
+        assert_eq!(fine.nonsense(), None);
+        assert_eq!(fine.total_results, Some(55));
+        let empty: PaginationMeta = serde_json::from_value(json!({"total_pages": 0})).unwrap();
+        assert_eq!(empty.nonsense(), None);
     }
 
     #[test]

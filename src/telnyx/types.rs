@@ -66,30 +66,37 @@ impl CallControlIds {
     }
 }
 
-/// Items of a listing that decoded, and a note for each that did not.
+/// Items of a listing that decoded, a note for each that did not, and what
+/// the listing could not trust about the server's paging.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Listing<T> {
     pub items: Vec<T>,
     /// One sanitized reason per item that could not be read.
     pub rejected: Vec<String>,
+    /// Why paging stopped early, sanitized (a page meta that makes no
+    /// sense, paging that does not advance, the page limit).
+    pub warnings: Vec<String>,
 }
 
-/// Decodes the raw items of a listing one by one, so that one bad item does
-/// not cost the whole page.
-pub fn decode_items<T: DeserializeOwned>(raw: Vec<Value>) -> Listing<T> {
-    let mut listing = Listing {
-        items: Vec::with_capacity(raw.len()),
-        rejected: Vec::new(),
-    };
-    for (i, item) in raw.into_iter().enumerate() {
-        match serde_json::from_value::<T>(item) {
-            Ok(v) => listing.items.push(v),
-            Err(e) => listing
-                .rejected
-                .push(sanitize_line(&format!("item {i}: {e}"), 160)),
+impl Listing<Value> {
+    /// Decodes the raw items one by one, so that one bad item does not cost
+    /// the whole page.
+    pub fn decode<T: DeserializeOwned>(self) -> Listing<T> {
+        let mut listing = Listing {
+            items: Vec::with_capacity(self.items.len()),
+            rejected: self.rejected,
+            warnings: self.warnings,
+        };
+        for (i, item) in self.items.into_iter().enumerate() {
+            match serde_json::from_value::<T>(item) {
+                Ok(v) => listing.items.push(v),
+                Err(e) => listing
+                    .rejected
+                    .push(sanitize_line(&format!("item {i}: {e}"), 160)),
+            }
         }
+        listing
     }
-    listing
 }
 
 #[cfg(test)]
@@ -111,7 +118,11 @@ mod tests {
             serde_json::json!({"id": "b", "muted": "loud"}),
             serde_json::json!("not an object"),
         ];
-        let listing: Listing<Participant> = decode_items(raw);
+        let listing: Listing<Participant> = Listing {
+            items: raw,
+            ..Listing::default()
+        }
+        .decode();
         assert_eq!(listing.items.len(), 1);
         assert_eq!(listing.rejected.len(), 2);
     }

@@ -106,7 +106,7 @@ pub fn conference(frame: &mut Frame, area: Rect, model: &Model, t: &Theme) {
 
     let (joining, joined, gone) = conf.counts();
     // the whole id when there is room, else its first block
-    let id = sanitize_line(&conf.id, 40);
+    let id = conf.id.to_string();
     let id = if area.width >= 100 || id.chars().count() <= 12 {
         id
     } else {
