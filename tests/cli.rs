@@ -773,3 +773,126 @@ fn an_empty_base_url_variable_counts_as_unset() {
     let r = run(&["conferences"], &[("TELNYX_BASE_URL", "")]).exit(2);
     r.one_error_line("TELNYX_API_KEY");
 }
+
+// ---- identifiers, results and paging as the server gave them ---------------------
+
+#[test]
+fn every_form_of_a_conference_id_reaches_the_conference_in_its_canonical_form() {
+    let sim = Sim::start(config(5));
+    let conf = sim.sample_conference();
+    let simple = conf.replace('-', "");
+    let expected = sim.ids(&format!("participants {conf}"));
+    for form in [
+        conf.to_uppercase(),
+        simple.clone(),
+        format!("{{{conf}}}"),
+        format!("urn:uuid:{}", conf.to_uppercase()),
+    ] {
+        assert_eq!(sim.ids(&format!("participants {form}")), expected, "{form}");
+    }
+    // a write too: the PATCH goes to the canonical path
+    let p = sim.participants(&conf)[1].clone();
+    sim.ok(&format!(
+        "update {simple} {} --beep-enabled never",
+        p.id.to_uppercase()
+    ));
+    assert_eq!(
+        sim.participant(&conf, &p.id).unwrap().beep_enabled,
+        Some(BeepEnabled::Never)
+    );
+}
+
+/// A tiny API on 127.0.0.1:0 answering from `app`; its base URL.
+struct Scripted {
+    base: String,
+    _rt: tokio::runtime::Runtime,
+}
+
+impl Scripted {
+    fn start(app: axum::Router) -> Scripted {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let listener = rt
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .unwrap();
+        let base = format!("http://{}/v2", listener.local_addr().unwrap());
+        rt.spawn(async move { axum::serve(listener, app).await });
+        Scripted { base, _rt: rt }
+    }
+
+    fn run(&self, line: &str) -> Run {
+        run(
+            &split(line),
+            &[("TELNYX_BASE_URL", &self.base), ("TELNYX_API_KEY", KEY)],
+        )
+    }
+}
+
+const CONF: &str = "3fa85f64-5717-4562-b3fc-2c963f66afa6";
+
+#[test]
+fn actions_print_the_result_the_server_answered() {
+    use axum::routing::post;
+    let answer = || async { axum::Json(json!({"data": {"result": "queued\u{1b}[2J"}})) };
+    let app = axum::Router::new()
+        .route("/v2/conferences/{id}/actions/mute", post(answer))
+        .route("/v2/conferences/{id}/actions/end", post(answer));
+    let api = Scripted::start(app);
+    let r = api
+        .run(&format!("mute {CONF} v3:abc --format json"))
+        .exit(0);
+    let doc = r.json();
+    assert_eq!(doc["result"], "queued\u{1b}[2J", "{doc}");
+    assert!(!r.stdout.contains('\u{1b}'), "escaped in JSON: {r:#?}");
+    let r = api
+        .run(&format!("mute {CONF} v3:abc --format table"))
+        .exit(0);
+    assert!(
+        r.stdout.contains("the server answered \"queued\""),
+        "{r:#?}"
+    );
+    let r = api.run(&format!("end {CONF} --yes --format table")).exit(0);
+    assert!(
+        r.stdout.contains("the server answered \"queued\""),
+        "{r:#?}"
+    );
+}
+
+#[test]
+fn a_page_meta_that_makes_no_sense_ends_the_listing_with_a_warning() {
+    use axum::routing::get;
+    // what Prism's dynamic mock may send: a negative page count
+    let page = || async {
+        let item = |id: &str| json!({"id": id, "record_type": "participant", "status": "joined"});
+        axum::Json(json!({
+            "data": [item("a"), item("b")],
+            "meta": {"page_number": 1, "page_size": 250, "total_pages": -7, "total_results": -1}
+        }))
+    };
+    let app = axum::Router::new().route("/v2/conferences/{id}/participants", get(page));
+    let api = Scripted::start(app);
+    let r = api
+        .run(&format!("participants {CONF} --format json"))
+        .exit(0);
+    assert_eq!(ids(&r.json()), ["a", "b"]);
+    has(
+        &r.stderr,
+        &[
+            "warning",
+            "paging meta makes no sense",
+            "stopped after page 1",
+        ],
+    );
+}
+
+#[test]
+fn an_unexpected_error_is_reported_with_its_cause() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let r = run(&["sim", "--port", &port], &[]).exit(1);
+    has(&r.stderr, &["cannot start the simulator", "in use"]);
+    assert!(!r.stderr.contains('\u{1b}'), "no colour in a pipe: {r:#?}");
+}
