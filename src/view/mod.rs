@@ -7,6 +7,7 @@ pub mod footer;
 pub mod form;
 pub mod header;
 pub mod help;
+pub mod hints;
 pub mod picker;
 pub mod table;
 pub mod theme;
