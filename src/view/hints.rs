@@ -1,5 +1,6 @@
-//! Key hints on screen, from `keymap::Hint`s (keys bold, words dim), so a
-//! key reads the same wherever it appears.
+//! Key hints on screen. Every part of the view shows its keys through these
+//! functions, from `keymap::Hint`s (keys bold, words dim), so a key reads the
+//! same wherever it appears and no view writes a key's name by hand.
 
 use ratatui::text::{Line, Span};
 
@@ -47,6 +48,8 @@ pub fn after<H: Into<Option<Hint>>>(
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
     use ratatui::style::Modifier;
 
     use super::*;
@@ -72,5 +75,32 @@ mod tests {
         assert_eq!(spans[0].style.fg, None);
         let line = after(Span::raw("No match."), [None::<Hint>], &t);
         assert_eq!(line.to_string(), "No match.");
+    }
+
+    #[test]
+    fn no_view_file_writes_a_key_name() {
+        // key names come from the keymap; a literal one would drift from it
+        const NAMES: [&str; 10] = [
+            "Esc", "Enter", "Tab", "Space", "Ctrl", "PgUp", "PgDn", "r retry", "q quit", "press ",
+        ];
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/view");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+            for (n, line) in code.lines().enumerate() {
+                let line = line.split("//").next().unwrap_or_default();
+                for literal in line.split('"').skip(1).step_by(2) {
+                    for name in NAMES {
+                        assert!(
+                            !literal.contains(name),
+                            "{}:{}: {literal:?} names a key",
+                            path.display(),
+                            n + 1
+                        );
+                    }
+                }
+            }
+        }
     }
 }
