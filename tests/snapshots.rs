@@ -352,6 +352,63 @@ fn unreachable_at_start() {
 }
 
 #[test]
+fn no_conference_in_progress() {
+    let mut m = Model::new(ctx(false), T0, (80, 24));
+    let Some(Effect::LoadConferences { seq }) = init(&mut m, None).first().cloned() else {
+        panic!("no conference list request")
+    };
+    update(
+        &mut m,
+        Msg::ConferencesLoaded {
+            seq,
+            result: Ok(Listing {
+                items: vec![],
+                rejected: vec![],
+            }),
+        },
+    );
+    insta::assert_snapshot!("picker_empty_80x24", render(&m));
+}
+
+#[test]
+fn no_conference_matches_the_filter() {
+    let mut m = picker((80, 24));
+    for c in ['/', 'z', 'z'] {
+        update(&mut m, key(KeyCode::Char(c)));
+    }
+    update(&mut m, key(KeyCode::Enter));
+    insta::assert_snapshot!("picker_no_match_80x24", render(&m));
+}
+
+#[test]
+fn conference_not_found() {
+    // no retry is scheduled: the keys say how to retry or go back
+    let mut m = Model::new(ctx(false), T0, (80, 24));
+    let effects = init(&mut m, Some(CONF));
+    let Some(Effect::LoadParticipants { seq, .. }) = effects.get(1).cloned() else {
+        panic!("no participant request")
+    };
+    let body = serde_json::json!({"errors": [{
+        "code": "90058",
+        "title": "Conference not found",
+        "detail": "The requested conference does not exist."
+    }]});
+    update(
+        &mut m,
+        Msg::ParticipantsLoaded {
+            seq,
+            conference_id: CONF.into(),
+            result: Err(ApiError::from_response(
+                404,
+                body.to_string().as_bytes(),
+                None,
+            )),
+        },
+    );
+    insta::assert_snapshot!("not_found_80x24", render(&m));
+}
+
+#[test]
 fn too_small() {
     let m = table((50, 12), 5);
     insta::assert_snapshot!("too_small_50x12", render(&m));

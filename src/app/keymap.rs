@@ -1,5 +1,7 @@
-//! Keys as data: one table that key handling, the footer hints and the help
-//! overlay all read.
+//! Keys as data: one table that key handling, the footer, the help overlay and
+//! every key hint on screen read. A binding carries its keys and its words,
+//! never a hand-written name for its keys: labels are derived from the keys
+//! ([`label`]), so a hint cannot drift from what the key does.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -52,6 +54,12 @@ impl Scope {
             Scope::Help => "Help",
         }
     }
+
+    /// Overlays take every key: of the global bindings only Ctrl-C gets
+    /// through.
+    fn reaches_global(self, action: Action) -> bool {
+        !matches!(self, Scope::Help | Scope::Confirm | Scope::Form) || action == Action::ForceQuit
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,48 +86,119 @@ const fn ctrl(ch: char) -> KeySpec {
     }
 }
 
+/// How one key is written on screen: `j`, `↓`, `Enter`, `S-Tab`, `Space`,
+/// `PgDn`, `Ctrl-C`.
+pub fn key_name(spec: KeySpec) -> String {
+    let name = match spec.code {
+        KeyCode::Char(' ') => "Space".to_string(),
+        KeyCode::Char(ch) if spec.ctrl => ch.to_uppercase().to_string(),
+        KeyCode::Char(ch) => ch.to_string(),
+        KeyCode::Up => "↑".into(),
+        KeyCode::Down => "↓".into(),
+        KeyCode::Left => "←".into(),
+        KeyCode::Right => "→".into(),
+        KeyCode::Enter => "Enter".into(),
+        KeyCode::Esc => "Esc".into(),
+        KeyCode::Tab => "Tab".into(),
+        KeyCode::BackTab => "S-Tab".into(),
+        KeyCode::Backspace => "Backspace".into(),
+        KeyCode::Delete => "Del".into(),
+        KeyCode::Insert => "Ins".into(),
+        KeyCode::PageUp => "PgUp".into(),
+        KeyCode::PageDown => "PgDn".into(),
+        KeyCode::Home => "Home".into(),
+        KeyCode::End => "End".into(),
+        KeyCode::F(n) => format!("F{n}"),
+        other => format!("{other:?}"),
+    };
+    if spec.ctrl {
+        format!("Ctrl-{name}")
+    } else {
+        name
+    }
+}
+
+/// The label of a set of keys: each key's name, joined with `/` (`?/Esc/q`).
+pub fn label(keys: &[KeySpec]) -> String {
+    keys.iter()
+        .map(|spec| key_name(*spec))
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Whether and how the footer shows a binding (the help shows every one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Footer {
+    /// Only in the help.
+    Hidden,
+    /// In the footer, in the binding's words.
+    Shown,
+    /// In the footer and in every hint, in fewer words: `m mute` for
+    /// "mute / unmute".
+    Short(&'static str),
+    /// One footer entry together with the binding of another action of the
+    /// same scope, the first key of each: `j/k move` for Down and Up.
+    Paired(Action, &'static str),
+}
+
 #[derive(Debug, Clone, Copy)]
 pub struct Binding {
     pub scope: Scope,
     pub keys: &'static [KeySpec],
-    /// How the keys are written in the footer and the help.
-    pub label: &'static str,
-    pub help: &'static str,
     pub action: Action,
-    /// The footer hint, when the binding has one (the help shows every binding).
-    pub footer: Option<(&'static str, &'static str)>,
+    /// What the keys do, as the help says it.
+    pub what: &'static str,
+    pub footer: Footer,
 }
 
-const fn b(
-    scope: Scope,
-    keys: &'static [KeySpec],
-    label: &'static str,
-    help: &'static str,
-    action: Action,
-    footer: bool,
-) -> Binding {
-    Binding {
-        scope,
-        keys,
-        label,
-        help,
-        action,
-        footer: if footer { Some((label, help)) } else { None },
+impl Binding {
+    /// The keys as every hint writes them: `j/↓`.
+    pub fn label(&self) -> String {
+        label(self.keys)
+    }
+
+    /// What a hint says the keys do: the footer's fewer words, if any.
+    pub fn brief(&self) -> &'static str {
+        match self.footer {
+            Footer::Short(what) => what,
+            _ => self.what,
+        }
+    }
+
+    /// The binding in the footer, in its own words.
+    const fn shown(self) -> Binding {
+        Binding {
+            footer: Footer::Shown,
+            ..self
+        }
+    }
+
+    /// The binding in the footer and every hint, in fewer words.
+    const fn short(self, what: &'static str) -> Binding {
+        Binding {
+            footer: Footer::Short(what),
+            ..self
+        }
+    }
+
+    /// The binding in the footer as one entry with `other`'s.
+    const fn paired(self, other: Action, what: &'static str) -> Binding {
+        Binding {
+            footer: Footer::Paired(other, what),
+            ..self
+        }
     }
 }
 
-/// A binding whose footer hint reads differently from its help line.
-const fn hint(
-    scope: Scope,
-    keys: &'static [KeySpec],
-    label: &'static str,
-    help: &'static str,
-    action: Action,
-    footer: (&'static str, &'static str),
-) -> Binding {
-    let mut binding = b(scope, keys, label, help, action, false);
-    binding.footer = Some(footer);
-    binding
+/// A binding shown in the help only (see [`Binding::shown`] and friends).
+const fn b(scope: Scope, keys: &'static [KeySpec], action: Action, what: &'static str) -> Binding {
+    Binding {
+        scope,
+        keys,
+        action,
+        what,
+        footer: Footer::Hidden,
+    }
 }
 
 use Action as A;
@@ -133,141 +212,66 @@ const BOTTOM: &[KeySpec] = &[c('G'), k(K::End)];
 const PGUP: &[KeySpec] = &[k(K::PageUp)];
 const PGDN: &[KeySpec] = &[k(K::PageDown)];
 
-/// Every binding of the console.
+/// Every binding of the console, in the order of the help and the footer.
 pub const BINDINGS: &[Binding] = &[
-    b(S::Picker, DOWN, "j/↓", "next conference", A::Down, false),
-    b(S::Picker, UP, "k/↑", "previous conference", A::Up, false),
-    b(S::Picker, TOP, "g/Home", "first", A::Top, false),
-    b(S::Picker, BOTTOM, "G/End", "last", A::Bottom, false),
-    b(S::Picker, PGDN, "PgDn", "page down", A::PageDown, false),
-    b(S::Picker, PGUP, "PgUp", "page up", A::PageUp, false),
-    b(S::Picker, &[k(K::Enter)], "Enter", "open", A::Open, true),
-    b(S::Picker, &[c('/')], "/", "filter", A::Filter, true),
+    b(S::Picker, DOWN, A::Down, "next conference"),
+    b(S::Picker, UP, A::Up, "previous conference"),
+    b(S::Picker, TOP, A::Top, "first"),
+    b(S::Picker, BOTTOM, A::Bottom, "last"),
+    b(S::Picker, PGDN, A::PageDown, "page down"),
+    b(S::Picker, PGUP, A::PageUp, "page up"),
+    b(S::Picker, &[k(K::Enter)], A::Open, "open").shown(),
+    b(S::Picker, &[c('/')], A::Filter, "filter").shown(),
+    b(S::Picker, &[k(K::Esc)], A::Back, "clear filter"),
+    b(S::Picker, &[c('r')], A::Refresh, "refresh").shown(),
+    b(S::Picker, &[c('q')], A::Quit, "quit").shown(),
+    b(S::Table, DOWN, A::Down, "next participant").paired(A::Up, "move"),
+    b(S::Table, UP, A::Up, "previous participant"),
+    b(S::Table, TOP, A::Top, "first"),
+    b(S::Table, BOTTOM, A::Bottom, "last"),
+    b(S::Table, PGDN, A::PageDown, "page down"),
+    b(S::Table, PGUP, A::PageUp, "page up"),
+    b(S::Table, &[k(K::Enter)], A::Open, "edit").shown(),
+    b(S::Table, &[c('m')], A::ToggleMute, "mute / unmute").short("mute"),
+    b(S::Table, &[c('o')], A::ToggleHold, "hold / unhold").short("hold"),
+    b(S::Table, &[c('r')], A::Refresh, "refresh").shown(),
     b(
-        S::Picker,
+        S::Table,
         &[k(K::Esc)],
-        "Esc",
-        "clear filter",
         A::Back,
-        false,
-    ),
-    b(S::Picker, &[c('r')], "r", "refresh", A::Refresh, true),
-    b(S::Picker, &[c('q')], "q", "quit", A::Quit, true),
-    hint(
-        S::Table,
-        DOWN,
-        "j/↓",
-        "next participant",
-        A::Down,
-        ("j/k", "move"),
-    ),
-    b(S::Table, UP, "k/↑", "previous participant", A::Up, false),
-    b(S::Table, TOP, "g/Home", "first", A::Top, false),
-    b(S::Table, BOTTOM, "G/End", "last", A::Bottom, false),
-    b(S::Table, PGDN, "PgDn", "page down", A::PageDown, false),
-    b(S::Table, PGUP, "PgUp", "page up", A::PageUp, false),
-    b(S::Table, &[k(K::Enter)], "Enter", "edit", A::Open, true),
-    hint(
-        S::Table,
-        &[c('m')],
-        "m",
-        "mute / unmute",
-        A::ToggleMute,
-        ("m", "mute"),
-    ),
-    hint(
-        S::Table,
-        &[c('o')],
-        "o",
-        "hold / unhold",
-        A::ToggleHold,
-        ("o", "hold"),
-    ),
-    b(S::Table, &[c('r')], "r", "refresh", A::Refresh, true),
-    hint(
-        S::Table,
-        &[k(K::Esc)],
-        "Esc",
         "dismiss errors / conferences",
-        A::Back,
-        ("Esc", "back"),
-    ),
-    b(S::Table, &[c('q')], "q", "quit", A::Quit, true),
+    )
+    .short("back"),
+    b(S::Table, &[c('q')], A::Quit, "quit").shown(),
     b(
         S::Form,
         &[k(K::Tab), k(K::Down)],
-        "Tab/↓",
-        "next field",
         A::NextField,
-        true,
-    ),
+        "next field",
+    )
+    .paired(A::PrevField, "field"),
     b(
         S::Form,
         &[k(K::BackTab), k(K::Up)],
-        "S-Tab/↑",
-        "previous field",
         A::PrevField,
-        false,
+        "previous field",
     ),
-    b(
-        S::Form,
-        &[c(' ')],
-        "Space",
-        "toggle / cycle",
-        A::Toggle,
-        true,
-    ),
-    b(
-        S::Form,
-        &[k(K::Left)],
-        "←",
-        "no / previous beep",
-        A::Left,
-        false,
-    ),
-    b(
-        S::Form,
-        &[k(K::Right)],
-        "→",
-        "yes / next beep",
-        A::Right,
-        false,
-    ),
-    b(
-        S::Form,
-        &[k(K::Enter)],
-        "Enter",
-        "save (PATCH)",
-        A::Submit,
-        true,
-    ),
-    b(S::Form, &[k(K::Esc)], "Esc", "cancel", A::Cancel, true),
-    b(S::Confirm, &[c('y')], "y", "confirm", A::Confirm, true),
+    b(S::Form, &[c(' ')], A::Toggle, "toggle / cycle").short("toggle"),
+    b(S::Form, &[k(K::Left)], A::Left, "no / previous beep").paired(A::Right, "cycle"),
+    b(S::Form, &[k(K::Right)], A::Right, "yes / next beep"),
+    b(S::Form, &[k(K::Enter)], A::Submit, "save (PATCH)").short("save"),
+    b(S::Form, &[k(K::Esc)], A::Cancel, "cancel").shown(),
+    b(S::Confirm, &[c('y')], A::Confirm, "confirm and send").shown(),
     b(
         S::Confirm,
         &[c('n'), k(K::Esc)],
-        "n/Esc",
-        "cancel",
         A::Cancel,
-        true,
-    ),
-    b(
-        S::Help,
-        &[c('?'), k(K::Esc), c('q')],
-        "?/Esc",
-        "close help",
-        A::Back,
-        true,
-    ),
-    b(S::Global, &[c('?')], "?", "help", A::Help, true),
-    b(
-        S::Global,
-        &[ctrl('c')],
-        "Ctrl-C",
-        "quit from anywhere",
-        A::ForceQuit,
-        false,
-    ),
+        "back to the form",
+    )
+    .shown(),
+    b(S::Help, &[c('?'), k(K::Esc), c('q')], A::Back, "close help").short("close"),
+    b(S::Global, &[c('?')], A::Help, "help").shown(),
+    b(S::Global, &[ctrl('c')], A::ForceQuit, "quit from anywhere"),
 ];
 
 fn matches(spec: &KeySpec, key: &KeyEvent) -> bool {
@@ -291,32 +295,82 @@ pub fn lookup(scope: Scope, key: &KeyEvent) -> Option<Action> {
             .find(|b| b.keys.iter().any(|spec| matches(spec, key)))
             .map(|b| b.action)
     };
-    find(scope).or_else(|| {
-        // overlays take every key: only Ctrl-C gets through
-        if matches!(scope, Scope::Help | Scope::Confirm | Scope::Form) {
-            find(Scope::Global).filter(|a| *a == Action::ForceQuit)
-        } else {
-            find(Scope::Global)
-        }
+    find(scope).or_else(|| find(Scope::Global).filter(|a| scope.reaches_global(*a)))
+}
+
+/// The binding that performs `action` in `scope`, as [`lookup`] resolves
+/// keys: the scope's own, else a global one that reaches it.
+pub fn binding(scope: Scope, action: Action) -> Option<&'static Binding> {
+    let find = |s: Scope| BINDINGS.iter().find(|b| b.scope == s && b.action == action);
+    find(scope).or_else(|| find(Scope::Global).filter(|_| scope.reaches_global(action)))
+}
+
+/// A key hint: the keys, as derived from their binding, and what they do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hint {
+    pub keys: String,
+    pub what: &'static str,
+}
+
+impl Hint {
+    /// The same keys in a screen's own words, where the binding's would not
+    /// say what the key does there (`r` "retry" on a failure screen).
+    pub fn saying(self, what: &'static str) -> Hint {
+        Hint { what, ..self }
+    }
+}
+
+/// The hint for `action` in `scope`, in the binding's words (the footer's
+/// fewer words, if any); `None` when no key does it there.
+pub fn hint(scope: Scope, action: Action) -> Option<Hint> {
+    binding(scope, action).map(|b| Hint {
+        keys: b.label(),
+        what: b.brief(),
     })
 }
 
-/// The footer hints of a scope: `(keys, what)`.
-pub fn footer(scope: Scope) -> Vec<(&'static str, &'static str)> {
-    let global = !matches!(scope, Scope::Help | Scope::Confirm | Scope::Form);
+/// One hint for two actions, the first key of each (`j/k move`); the one that
+/// no key does in `scope` is left out, and `None` when neither is bound.
+pub fn pair(scope: Scope, first: Action, second: Action, what: &'static str) -> Option<Hint> {
+    let keys: Vec<String> = [first, second]
+        .into_iter()
+        .filter_map(|a| binding(scope, a))
+        .filter_map(|b| b.keys.first())
+        .map(|spec| key_name(*spec))
+        .collect();
+    (!keys.is_empty()).then(|| Hint {
+        keys: keys.join("/"),
+        what,
+    })
+}
+
+/// The footer hints of a scope, with the global ones that reach it.
+pub fn footer(scope: Scope) -> Vec<Hint> {
     BINDINGS
         .iter()
-        .filter(|b| b.scope == scope || (global && b.scope == Scope::Global))
-        .filter_map(|b| b.footer)
+        .filter(|b| {
+            b.scope == scope || (b.scope == Scope::Global && scope.reaches_global(b.action))
+        })
+        .filter_map(|b| match b.footer {
+            Footer::Hidden => None,
+            Footer::Shown | Footer::Short(_) => Some(Hint {
+                keys: b.label(),
+                what: b.brief(),
+            }),
+            Footer::Paired(other, what) => pair(scope, b.action, other, what),
+        })
         .collect()
 }
 
-/// Every binding of a scope, for the help overlay.
-pub fn section(scope: Scope) -> Vec<(&'static str, &'static str)> {
+/// Every binding of a scope in the help's words, for the help overlay.
+pub fn section(scope: Scope) -> Vec<Hint> {
     BINDINGS
         .iter()
         .filter(|b| b.scope == scope)
-        .map(|b| (b.label, b.help))
+        .map(|b| Hint {
+            keys: b.label(),
+            what: b.what,
+        })
         .collect()
 }
 
@@ -328,6 +382,25 @@ mod tests {
         KeyEvent::new(code, modifiers)
     }
 
+    /// The event a spec stands for.
+    fn event(spec: &KeySpec) -> KeyEvent {
+        let modifiers = if spec.ctrl {
+            KeyModifiers::CONTROL
+        } else {
+            KeyModifiers::NONE
+        };
+        key(spec.code, modifiers)
+    }
+
+    const SCOPES: [Scope; 5] = [S::Picker, S::Table, S::Form, S::Confirm, S::Help];
+
+    fn hint_of(keys: &str, what: &'static str) -> Hint {
+        Hint {
+            keys: keys.into(),
+            what,
+        }
+    }
+
     #[test]
     fn keys_resolve_by_scope_then_globally() {
         let j = key(K::Char('j'), KeyModifiers::NONE);
@@ -336,7 +409,7 @@ mod tests {
         let shift_g = key(K::Char('G'), KeyModifiers::SHIFT);
         assert_eq!(lookup(S::Table, &shift_g), Some(A::Bottom));
         let ctrl_c = key(K::Char('c'), KeyModifiers::CONTROL);
-        for scope in [S::Picker, S::Table, S::Form, S::Confirm, S::Help] {
+        for scope in SCOPES {
             assert_eq!(lookup(scope, &ctrl_c), Some(A::ForceQuit), "{scope:?}");
         }
         // plain c is not Ctrl-C; ? is help only outside overlays
@@ -368,14 +441,148 @@ mod tests {
     }
 
     #[test]
+    fn every_key_of_a_hint_does_its_action() {
+        // a hint never names a key that a scope's own binding shadows
+        for b in BINDINGS {
+            let scopes: Vec<Scope> = match b.scope {
+                S::Global => SCOPES
+                    .into_iter()
+                    .filter(|s| s.reaches_global(b.action))
+                    .collect(),
+                scope => vec![scope],
+            };
+            for scope in scopes {
+                for spec in b.keys {
+                    assert_eq!(
+                        lookup(scope, &event(spec)),
+                        Some(b.action),
+                        "{spec:?} in {scope:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn keys_are_named_as_the_console_writes_them() {
+        let names = [
+            (c('j'), "j"),
+            (c('G'), "G"),
+            (c('?'), "?"),
+            (c(' '), "Space"),
+            (k(K::Down), "↓"),
+            (k(K::Up), "↑"),
+            (k(K::Left), "←"),
+            (k(K::Right), "→"),
+            (k(K::Enter), "Enter"),
+            (k(K::Esc), "Esc"),
+            (k(K::Tab), "Tab"),
+            (k(K::BackTab), "S-Tab"),
+            (k(K::PageUp), "PgUp"),
+            (k(K::PageDown), "PgDn"),
+            (k(K::Home), "Home"),
+            (k(K::End), "End"),
+            (k(K::F(5)), "F5"),
+            (ctrl('c'), "Ctrl-C"),
+            (
+                KeySpec {
+                    code: K::Home,
+                    ctrl: true,
+                },
+                "Ctrl-Home",
+            ),
+        ];
+        for (spec, name) in names {
+            assert_eq!(key_name(spec), name, "{spec:?}");
+        }
+    }
+
+    #[test]
+    fn every_binding_has_a_label_and_words() {
+        for b in BINDINGS {
+            assert!(
+                !b.keys.is_empty(),
+                "{:?} {:?} has no key",
+                b.scope,
+                b.action
+            );
+            assert!(!b.label().is_empty(), "{:?} {:?}", b.scope, b.action);
+            assert!(!b.what.is_empty() && !b.brief().is_empty());
+            assert!(b.keys.iter().all(|spec| !key_name(*spec).is_empty()));
+        }
+    }
+
+    #[test]
+    fn labels_follow_the_keys() {
+        assert_eq!(hint(S::Help, A::Back), Some(hint_of("?/Esc/q", "close")));
+        assert_eq!(hint(S::Form, A::PrevField).unwrap().keys, "S-Tab/↑");
+        // the same action with other keys reads differently
+        const MOVED: Binding = b(S::Form, &[k(K::F(2)), ctrl('s')], A::Submit, "save");
+        assert_eq!(MOVED.label(), "F2/Ctrl-S");
+        assert_ne!(MOVED.label(), hint(S::Form, A::Submit).unwrap().keys);
+        assert_eq!(label(&[]), "");
+    }
+
+    #[test]
+    fn the_footer_pair_is_the_first_key_of_each_action() {
+        let first = |a: Action| key_name(binding(S::Table, a).unwrap().keys[0]);
+        let keys = format!("{}/{}", first(A::Down), first(A::Up));
+        assert_eq!(keys, "j/k");
+        assert!(footer(S::Table).contains(&hint_of(&keys, "move")));
+        // the form's pairs come from its own bindings
+        assert_eq!(
+            &footer(S::Form)[..3],
+            &[
+                hint_of("Tab/S-Tab", "field"),
+                hint_of("Space", "toggle"),
+                hint_of("←/→", "cycle"),
+            ]
+        );
+        // an action no key does in the scope is left out of a pair
+        assert_eq!(
+            pair(S::Form, A::Quit, A::ForceQuit, "quit"),
+            Some(hint_of("Ctrl-C", "quit"))
+        );
+        assert_eq!(
+            pair(S::Table, A::Quit, A::ForceQuit, "quit"),
+            Some(hint_of("q/Ctrl-C", "quit"))
+        );
+        assert_eq!(pair(S::Confirm, A::Up, A::Down, "move"), None);
+    }
+
+    #[test]
+    fn a_hint_says_what_its_binding_says() {
+        // the confirmation and the footer word each key the same way
+        assert_eq!(
+            footer(S::Confirm),
+            vec![
+                hint_of("y", "confirm and send"),
+                hint_of("n/Esc", "back to the form"),
+            ]
+        );
+        assert_eq!(hint(S::Table, A::ToggleMute), Some(hint_of("m", "mute")));
+        assert_eq!(
+            hint(S::Picker, A::Refresh).map(|h| h.saying("retry")),
+            Some(hint_of("r", "retry"))
+        );
+        // global keys reach lists, not overlays (but Ctrl-C)
+        assert_eq!(hint(S::Table, A::Help), Some(hint_of("?", "help")));
+        assert_eq!(hint(S::Form, A::Help), None);
+        assert_eq!(hint(S::Form, A::Quit), None);
+        assert!(hint(S::Confirm, A::ForceQuit).is_some());
+    }
+
+    #[test]
     fn footer_and_help_come_from_the_table() {
         let hints = footer(S::Table);
-        assert!(hints.contains(&("j/k", "move")));
-        assert!(hints.contains(&("m", "mute")));
-        assert!(hints.contains(&("?", "help")));
-        assert!(!footer(S::Form).contains(&("?", "help")));
+        assert!(hints.contains(&hint_of("m", "mute")));
+        assert!(hints.contains(&hint_of("?", "help")));
+        assert!(!footer(S::Form).contains(&hint_of("?", "help")));
+        assert_eq!(footer(S::Help), vec![hint_of("?/Esc/q", "close")]);
         let help = section(S::Table);
-        assert!(help.contains(&("k/↑", "previous participant")));
-        assert!(help.contains(&("j/↓", "next participant")));
+        assert!(help.contains(&hint_of("k/↑", "previous participant")));
+        assert!(help.contains(&hint_of("j/↓", "next participant")));
+        assert!(help.contains(&hint_of("m", "mute / unmute")));
+        assert_eq!(section(S::Help), vec![hint_of("?/Esc/q", "close help")]);
     }
 }

@@ -6,8 +6,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::fmt::spinner;
+use super::hints;
 use super::theme::Theme;
 use crate::app::form::{Field, Form};
+use crate::app::keymap::{self, Scope};
 use crate::app::model::Model;
 use crate::telnyx::Participant;
 
@@ -84,18 +86,8 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, form: &Form, t: &The
         "beep_enabled is write-only: * marks the value last set from here",
         t.dim(),
     )));
-    lines.push(Line::from(vec![
-        Span::styled("Tab", t.key()),
-        Span::styled(" field  ", t.dim()),
-        Span::styled("Space", t.key()),
-        Span::styled(" toggle  ", t.dim()),
-        Span::styled("←/→", t.key()),
-        Span::styled(" cycle  ", t.dim()),
-        Span::styled("Enter", t.key()),
-        Span::styled(" save  ", t.dim()),
-        Span::styled("Esc", t.key()),
-        Span::styled(" cancel", t.dim()),
-    ]));
+    // the form's keys, as the footer says them
+    lines.push(hints::line(keymap::footer(Scope::Form), t));
     let rect = popup(area, WIDTH, lines.len() as u16 + 2);
     frame.render_widget(Clear, rect);
     let block = Block::bordered()
@@ -168,11 +160,6 @@ pub fn confirm(frame: &mut Frame, area: Rect, model: &Model, form: &Form, t: &Th
         t.plain(),
     ));
     lines.push(Line::default());
-    lines.push(Line::from(vec![
-        Span::styled("y", t.key()),
-        Span::styled(" confirm and send   ", t.dim()),
-        Span::styled("n/Esc", t.key()),
-        Span::styled(" back to the form", t.dim()),
-    ]));
+    lines.push(hints::line(keymap::footer(Scope::Confirm), t));
     frame.render_widget(Paragraph::new(lines), inner);
 }

@@ -7,7 +7,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::fmt::{secs_until, short, since, spinner};
+use super::hints;
 use super::theme::Theme;
+use crate::app::keymap::{Action, Scope, hint};
 use crate::app::model::{Load, Model};
 use crate::sanitize::sanitize_line;
 use crate::telnyx::ErrorKind;
@@ -43,8 +45,9 @@ pub fn badges<'a>(model: &Model, t: &Theme) -> Line<'a> {
     Line::from(spans)
 }
 
-/// "updated 2s ago", "loading…" or "offline: <reason>, retrying in 4s".
-pub fn freshness<'a>(model: &Model, load: &Load, t: &Theme) -> Line<'a> {
+/// "updated 2s ago", "loading…" or "offline: <reason>, retrying in 4s"; when
+/// no retry is coming, the key of `scope` that retries.
+pub fn freshness(model: &Model, load: &Load, scope: Scope, t: &Theme) -> Line<'static> {
     let now = model.now;
     if let Some((e, retry)) = &load.failure {
         let offline = matches!(
@@ -56,12 +59,18 @@ pub fn freshness<'a>(model: &Model, load: &Load, t: &Theme) -> Line<'a> {
         } else {
             format!("✖ {}", e.summary())
         };
-        match retry {
-            _ if load.in_flight.is_some() => text.push_str(", retrying now"),
-            Some(at) => text.push_str(&format!(", retrying in {}s", secs_until(now, *at))),
-            None => text.push_str(", press r to retry"),
-        }
-        return Line::from(Span::styled(text, t.error()));
+        let retry_key = match retry {
+            _ if load.in_flight.is_some() => {
+                text.push_str(", retrying now");
+                None
+            }
+            Some(at) => {
+                text.push_str(&format!(", retrying in {}s", secs_until(now, *at)));
+                None
+            }
+            None => hint(scope, Action::Refresh).map(|h| h.saying("retry")),
+        };
+        return hints::after(Span::styled(text, t.error()), [retry_key], t);
     }
     match (load.last_ok, load.in_flight) {
         (None, _) => Line::from(Span::styled(format!("{} loading…", spinner(now)), t.info())),
@@ -132,7 +141,7 @@ pub fn conference(frame: &mut Frame, area: Rect, model: &Model, t: &Theme) {
         frame,
         l2,
         Line::from(counts),
-        freshness(model, &conf.load, t),
+        freshness(model, &conf.load, Scope::Table, t),
     );
 }
 
@@ -187,7 +196,7 @@ pub fn picker(frame: &mut Frame, area: Rect, model: &Model, t: &Theme) {
                 t.dim(),
             ),
         ]),
-        _ => freshness(model, &p.load, t),
+        _ => freshness(model, &p.load, Scope::Picker, t),
     };
     if left.width() + right.width() + 2 > l2.width as usize && p.filtering {
         // typing wins over the freshness line

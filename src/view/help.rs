@@ -5,8 +5,9 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
+use super::hints;
 use super::theme::Theme;
-use crate::app::keymap::{self, Scope};
+use crate::app::keymap::{self, Action, Scope};
 use crate::app::model::{Model, Screen};
 
 /// One titled group of lines.
@@ -14,7 +15,7 @@ type Section<'a> = Vec<Line<'a>>;
 
 fn section<'a>(
     title: &'static str,
-    entries: Vec<(&'static str, &'static str)>,
+    entries: impl IntoIterator<Item = (String, &'static str)>,
     t: &Theme,
 ) -> Section<'a> {
     let mut lines = vec![Line::from(Span::styled(title, t.title()))];
@@ -35,19 +36,23 @@ pub fn sections<'a>(model: &Model, t: &Theme) -> Vec<Section<'a>> {
     };
     let mut out: Vec<Section> = scopes
         .iter()
-        .map(|s| section(s.title(), keymap::section(*s), t))
+        .map(|s| {
+            let keys = keymap::section(*s).into_iter().map(|h| (h.keys, h.what));
+            section(s.title(), keys, t)
+        })
         .collect();
     if model.screen == Screen::Table {
         out.push(section(
             "Symbols",
-            vec![
+            [
                 ("⠋", "request in flight"),
                 ("•", "changed at the last refresh"),
                 ("on_exit*", "beep as last set here"),
                 ("?", "beep unknown (write-only)"),
                 ("·", "no / off"),
                 ("grey", "participant has left"),
-            ],
+            ]
+            .map(|(symbol, what)| (symbol.to_string(), what)),
             t,
         ));
     }
@@ -84,7 +89,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, t: &Theme) {
     let block = Block::bordered()
         .border_style(t.border())
         .title(Span::styled(" Help ", t.title()))
-        .title_bottom(Span::styled(" ?/Esc close ", t.dim()));
+        .title_bottom(close_title(t));
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
     if one_column {
@@ -94,4 +99,12 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, t: &Theme) {
         frame.render_widget(Paragraph::new(left), l);
         frame.render_widget(Paragraph::new(right), r);
     }
+}
+
+/// The bottom title: how to close the help, from its binding.
+fn close_title(t: &Theme) -> Line<'static> {
+    let mut spans = vec![Span::raw(" ")];
+    spans.extend(hints::spans([keymap::hint(Scope::Help, Action::Back)], t));
+    spans.push(Span::raw(" "));
+    Line::from(spans)
 }

@@ -7,6 +7,7 @@ pub mod footer;
 pub mod form;
 pub mod header;
 pub mod help;
+pub mod hints;
 pub mod picker;
 pub mod table;
 pub mod theme;
@@ -18,8 +19,10 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use crate::app::keymap::{self, Action, Scope};
 use crate::app::layout::{self, FOOTER_LINES, HEADER_LINES, MIN_HEIGHT, MIN_WIDTH};
 use crate::app::model::{Load, Model, Overlay, Screen};
+use crate::app::update::scope;
 use crate::telnyx::{ApiError, ErrorKind};
 use theme::Theme;
 
@@ -27,7 +30,7 @@ pub fn view(model: &Model, frame: &mut Frame) {
     let area = frame.area();
     let t = Theme::new(model.ctx.no_color);
     if layout::too_small(area.width, area.height) {
-        return too_small(frame, area, &t);
+        return too_small(frame, area, model, &t);
     }
     let [head, body, foot] = Layout::vertical([
         Constraint::Length(HEADER_LINES),
@@ -55,14 +58,15 @@ pub fn view(model: &Model, frame: &mut Frame) {
     toast::render(frame, body, model, &t);
 }
 
-fn too_small(frame: &mut Frame, area: Rect, t: &Theme) {
+fn too_small(frame: &mut Frame, area: Rect, model: &Model, t: &Theme) {
+    let quit = keymap::pair(scope(model), Action::Quit, Action::ForceQuit, "quit");
     let lines = vec![
         Line::from(Span::styled("terminal too small", t.error())),
         Line::from(format!(
             "{}x{}: confmod needs {MIN_WIDTH}x{MIN_HEIGHT}",
             area.width, area.height
         )),
-        Line::from(Span::styled("q or Ctrl-C quits", t.dim())),
+        hints::line([quit], t),
     ];
     message(frame, area, lines);
 }
@@ -83,13 +87,14 @@ pub fn wrapped(text: &str, width: u16, style: Style) -> Vec<Line<'static>> {
         .collect()
 }
 
-/// The full-screen explanation of a load that failed before anything arrived.
+/// The full-screen explanation of a load that failed before anything arrived,
+/// with the keys of `scope` that help.
 pub fn failure_lines(
     model: &Model,
     load: &Load,
     e: &ApiError,
     what: &str,
-    back: bool,
+    scope: Scope,
     width: u16,
     t: &Theme,
 ) -> Vec<Line<'static>> {
@@ -107,19 +112,28 @@ pub fn failure_lines(
     ];
     lines.extend(wrapped(&e.to_string(), width.saturating_sub(8), t.plain()));
     lines.push(Line::default());
-    let back = if back { "  Esc conferences" } else { "" };
-    let retry = load.failure.as_ref().and_then(|(_, r)| *r);
-    let hint = match (e.kind, retry) {
-        (ErrorKind::Auth, _) => {
-            format!("Check TELNYX_API_KEY (or --api-key-file).  r retry{back}  q quit")
-        }
-        _ if load.in_flight.is_some() => format!("retrying now…{back}  q quit"),
-        (_, Some(at)) => format!(
-            "retrying in {}s  r retry now{back}  q quit",
-            fmt::secs_until(model.now, at)
+    let retry = |what| keymap::hint(scope, Action::Refresh).map(|h| h.saying(what));
+    // from the participants, Esc goes back to the conferences
+    let back = keymap::hint(scope, Action::Back)
+        .filter(|_| scope == Scope::Table)
+        .map(|h| h.saying("conferences"));
+    let quit = keymap::hint(scope, Action::Quit);
+    let retry_at = load.failure.as_ref().and_then(|(_, r)| *r);
+    let (lead, keys) = match (e.kind, retry_at) {
+        (ErrorKind::Auth, _) => (
+            Some("Check TELNYX_API_KEY (or --api-key-file).".to_string()),
+            [retry("retry"), back, quit],
         ),
-        (_, None) => format!("r retry{back}  q quit"),
+        _ if load.in_flight.is_some() => (Some("retrying now…".into()), [None, back, quit]),
+        (_, Some(at)) => (
+            Some(format!("retrying in {}s", fmt::secs_until(model.now, at))),
+            [retry("retry now"), back, quit],
+        ),
+        (_, None) => (None, [retry("retry"), back, quit]),
     };
-    lines.push(Line::from(Span::styled(hint, t.dim())));
+    lines.push(match lead {
+        Some(lead) => hints::after(Span::styled(lead, t.dim()), keys, t),
+        None => hints::line(keys, t),
+    });
     lines
 }

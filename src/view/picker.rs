@@ -6,8 +6,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, HighlightSpacing, Row, Table, TableState};
 
 use super::fmt::{short, since, spinner};
-use super::message;
 use super::theme::Theme;
+use super::{hints, message};
+use crate::app::keymap::{Action, Scope, hint};
 use crate::app::layout;
 use crate::app::model::{Model, parse_time};
 use crate::sanitize::sanitize_line;
@@ -16,16 +17,28 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, t: &Theme) {
     let p = &model.picker;
     if p.conferences.is_empty() {
         let lines = match (&p.load.failure, p.load.last_ok) {
-            (Some((e, _)), _) => {
-                super::failure_lines(model, &p.load, e, "conferences", false, area.width, t)
-            }
+            (Some((e, _)), _) => super::failure_lines(
+                model,
+                &p.load,
+                e,
+                "conferences",
+                Scope::Picker,
+                area.width,
+                t,
+            ),
             (None, None) => vec![Line::from(Span::styled(
                 format!("{} loading conferences…", spinner(model.now)),
                 t.info(),
             ))],
             (None, Some(_)) => vec![
                 Line::from(Span::styled("No conference is in progress.", t.dim())),
-                Line::from(Span::styled("r refresh  q quit", t.dim())),
+                hints::line(
+                    [
+                        hint(Scope::Picker, Action::Refresh),
+                        hint(Scope::Picker, Action::Quit),
+                    ],
+                    t,
+                ),
             ],
         };
         return message(frame, area, lines);
@@ -35,10 +48,11 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, t: &Theme) {
         return message(
             frame,
             area,
-            vec![Line::from(Span::styled(
-                "No conference matches the filter.  Esc clears it",
-                t.dim(),
-            ))],
+            vec![hints::after(
+                Span::styled("No conference matches the filter.", t.dim()),
+                [hint(Scope::Picker, Action::Back)],
+                t,
+            )],
         );
     }
     let rows_fit = layout::table_rows(model.size.1);

@@ -10,6 +10,7 @@ use ratatui::widgets::{Cell, HighlightSpacing, Row as TableRow, Table, TableStat
 use super::fmt::{short, since, spinner};
 use super::message;
 use super::theme::Theme;
+use crate::app::keymap::Scope;
 use crate::app::model::{CHANGED_TTL, ConferenceView, Model, Row};
 use crate::telnyx::ParticipantStatus;
 
@@ -154,9 +155,15 @@ fn placeholder(frame: &mut Frame, area: Rect, model: &Model, conf: &ConferenceVi
             format!("{} loading participants…", spinner(model.now)),
             t.info(),
         ))],
-        Some((e, _)) => {
-            super::failure_lines(model, &conf.load, e, "participants", true, area.width, t)
-        }
+        Some((e, _)) => super::failure_lines(
+            model,
+            &conf.load,
+            e,
+            "participants",
+            Scope::Table,
+            area.width,
+            t,
+        ),
     };
     message(frame, area, lines);
 }

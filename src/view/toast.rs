@@ -8,7 +8,9 @@ use ratatui::widgets::{Clear, Paragraph};
 use unicode_width::UnicodeWidthStr;
 
 use super::fmt::wrap;
+use super::hints;
 use super::theme::Theme;
+use crate::app::keymap::{Action, Scope, hint};
 use crate::app::model::{Level, Model};
 
 /// At most this many lines of one toast.
@@ -26,22 +28,24 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, t: &Theme) {
             Level::Success => ("✔", t.ok()),
             Level::Error => ("✖", t.error()),
         };
-        let mut text = toast.text.clone();
-        if toast.level == Level::Error {
-            text.push_str("  (Esc dismisses)");
-        }
-        let mut wrapped = wrap(&text, text_w);
+        // an error stays until the participants' Esc dismisses it
+        let dismiss = match toast.level {
+            Level::Error => hint(Scope::Table, Action::Back).map(|h| h.saying("dismiss")),
+            _ => None,
+        };
+        let dismiss = hints::spans([dismiss], t);
+        let dismiss_w: usize = dismiss.iter().map(Span::width).sum();
+        let mut wrapped = wrap(&toast.text, text_w);
         wrapped.truncate(MAX_LINES);
-        let h = wrapped.len() as u16;
-        if bottom < area.y + h {
-            break;
+        // the key ends the last line, or takes a line of its own
+        let own_line = dismiss_w > 0
+            && wrapped
+                .last()
+                .is_none_or(|l| l.width() + 2 + dismiss_w > text_w);
+        if own_line {
+            wrapped.truncate(MAX_LINES - 1);
         }
-        bottom -= h;
-        // as wide as its text, against the right edge
-        let text_width = wrapped.iter().map(|l| l.width()).max().unwrap_or(0) as u16;
-        let width = (text_width + 4).min(area.width);
-        let rect = Rect::new(area.x + area.width - width, bottom, width, h);
-        let lines: Vec<Line> = wrapped
+        let mut lines: Vec<Line> = wrapped
             .into_iter()
             .enumerate()
             .map(|(i, l)| {
@@ -53,6 +57,31 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, t: &Theme) {
                 Line::from(vec![Span::styled(head, style), Span::styled(l, style)])
             })
             .collect();
+        if !dismiss.is_empty() {
+            match lines.last_mut() {
+                Some(last) if !own_line => {
+                    last.spans.push(Span::raw("  "));
+                    last.spans.extend(dismiss);
+                }
+                _ => {
+                    let head = if lines.is_empty() {
+                        Span::styled(format!(" {sym} "), style)
+                    } else {
+                        Span::raw("   ")
+                    };
+                    lines.push(Line::from([vec![head], dismiss].concat()));
+                }
+            }
+        }
+        let h = lines.len() as u16;
+        if bottom < area.y + h {
+            break;
+        }
+        bottom -= h;
+        // as wide as its text, against the right edge
+        let text_width = lines.iter().map(Line::width).max().unwrap_or(0) as u16;
+        let width = (text_width + 1).min(area.width);
+        let rect = Rect::new(area.x + area.width - width, bottom, width, h);
         frame.render_widget(Clear, rect);
         frame.render_widget(Paragraph::new(lines).style(t.toast()), rect);
     }
