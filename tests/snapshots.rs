@@ -364,6 +364,7 @@ fn no_conference_in_progress() {
             result: Ok(Listing {
                 items: vec![],
                 rejected: vec![],
+                ..Listing::default()
             }),
         },
     );
@@ -384,7 +385,7 @@ fn no_conference_matches_the_filter() {
 fn conference_not_found() {
     // no retry is scheduled: the keys say how to retry or go back
     let mut m = Model::new(ctx(false), T0, (80, 24));
-    let effects = init(&mut m, Some(CONF));
+    let effects = init(&mut m, Some(CONF.parse().unwrap()));
     let Some(Effect::LoadParticipants { seq, .. }) = effects.get(1).cloned() else {
         panic!("no participant request")
     };
@@ -397,7 +398,7 @@ fn conference_not_found() {
         &mut m,
         Msg::ParticipantsLoaded {
             seq,
-            conference_id: CONF.into(),
+            conference_id: CONF.parse().unwrap(),
             result: Err(ApiError::from_response(
                 404,
                 body.to_string().as_bytes(),
