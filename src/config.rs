@@ -258,11 +258,8 @@ mod tests {
         move |k: &str| map.get(k).cloned()
     }
 
-    fn temp_dir(name: &str) -> PathBuf {
-        let dir =
-            std::env::temp_dir().join(format!("confmod-config-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        dir
+    fn temp_dir() -> tempfile::TempDir {
+        tempfile::tempdir().unwrap()
     }
 
     #[test]
@@ -277,7 +274,8 @@ mod tests {
 
     #[test]
     fn flags_win_over_the_file_which_wins_over_defaults() {
-        let dir = temp_dir("precedence");
+        let tmp = temp_dir();
+        let dir = tmp.path();
         let path = dir.join("config.toml");
         std::fs::write(
             &path,
@@ -297,7 +295,8 @@ mod tests {
 
     #[test]
     fn a_bad_config_file_is_a_clear_usage_error() {
-        let dir = temp_dir("bad");
+        let tmp = temp_dir();
+        let dir = tmp.path();
         let path = dir.join("config.toml");
         std::fs::write(&path, "api_key = \"KEY123\"\n").unwrap();
         let global = GlobalArgs {
@@ -340,7 +339,8 @@ mod tests {
 
     #[test]
     fn the_environment_key_wins_over_the_config_files_key_file() {
-        let dir = temp_dir("key-precedence");
+        let tmp = temp_dir();
+        let dir = tmp.path();
         let (config, key_file) = (dir.join("config.toml"), dir.join("key"));
         std::fs::write(&key_file, "KEYfromfile\n").unwrap();
         std::fs::write(&config, format!("api_key_file = {:?}\n", key_file)).unwrap();
@@ -383,7 +383,8 @@ mod tests {
             "KEY1"
         );
 
-        let dir = temp_dir("key");
+        let tmp = temp_dir();
+        let dir = tmp.path();
         let path = dir.join("key");
         std::fs::write(&path, "KEYfromfile\n").unwrap();
         let with_file = Settings {

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use confmod::sim::SimParticipant as Person;
 use confmod::sim::{self, Faults, Scenario, ScenarioConference, SimConfig, SimHandle};
 use confmod::telnyx::{BeepEnabled, ParticipantStatus};
+use rustix::process::{Pid, Signal};
 use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_confmod");
@@ -66,19 +67,24 @@ impl Run {
     }
 }
 
-/// An empty HOME shared by every run, so that no user config file is read.
+/// An empty HOME shared by every run, so that no user config file is read:
+/// one fixed directory inside target/ (the place cargo gives integration
+/// tests for their files), the same for every run of the suite.
 fn home() -> &'static PathBuf {
     static HOME: OnceLock<PathBuf> = OnceLock::new();
-    HOME.get_or_init(|| temp_dir("home"))
+    HOME.get_or_init(|| {
+        let home = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("confmod-cli-home");
+        std::fs::create_dir_all(&home).unwrap();
+        home
+    })
 }
 
-fn temp_dir(tag: &str) -> PathBuf {
-    // inside target/, the place cargo gives integration tests for their files
-    let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
-    let dir = base.join(format!("confmod-cli-{}-{tag}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A directory for one test's files, removed when it is dropped.
+fn temp_dir() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("confmod-cli-")
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .unwrap()
 }
 
 /// The binary with `args`, a clean environment plus `env`, and stdin null.
@@ -99,9 +105,10 @@ fn command(args: &[&str], env: &[(&str, &str)]) -> Command {
     cmd
 }
 
-fn kill(signal: &str, pid: u32) {
-    let (signal, pid) = (format!("-{signal}"), pid.to_string());
-    let _ = Command::new("kill").args([signal, pid]).status();
+fn kill(signal: Signal, pid: u32) {
+    if let Some(pid) = i32::try_from(pid).ok().and_then(Pid::from_raw) {
+        let _ = rustix::process::kill_process(pid, signal);
+    }
 }
 
 /// Runs the binary to completion (at most [`DEADLINE`]).
@@ -116,7 +123,7 @@ fn run(args: &[&str], env: &[(&str, &str)]) -> Run {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || tx.send(child.wait_with_output()));
     let Ok(out) = rx.recv_timeout(DEADLINE) else {
-        kill("KILL", pid);
+        kill(Signal::KILL, pid);
         panic!("confmod {args:?} still running after {DEADLINE:?}");
     };
     let out = out.expect("wait for confmod");
@@ -518,7 +525,8 @@ fn read_only_refuses_every_write() {
     let sim = Sim::start(config(10));
     let conf = sim.sample_conference();
     let pid = &sim.participants(&conf)[1].id;
-    let config = temp_dir("read-only").join("config.toml");
+    let dir = temp_dir();
+    let config = dir.path().join("config.toml");
     std::fs::write(&config, "read_only = true\n").unwrap();
     let config = config.display();
     for line in [
@@ -563,7 +571,8 @@ fn usage_errors_exit_2_before_any_request() {
     let err = sim.usage_error(&["conferences"], &no_key);
     has(&err, &["TELNYX_API_KEY", "confmod demo"]);
 
-    let dir = temp_dir("usage");
+    let dir = temp_dir();
+    let dir = dir.path();
     let missing = dir.join("no-such-key");
     let err = sim.refused(&format!("conferences --api-key-file {}", missing.display()));
     has(&err, &["API key file", "no-such-key"]);
@@ -601,7 +610,8 @@ fn usage_errors_exit_2_before_any_request() {
 #[test]
 fn the_key_file_flag_beats_the_environment_which_beats_the_config_file() {
     let sim = Sim::start(config(5));
-    let dir = temp_dir("keyfile");
+    let dir = temp_dir();
+    let dir = dir.path();
     let (right, wrong, config) = (dir.join("right"), dir.join("wrong"), dir.join("config"));
     std::fs::write(&right, format!("{KEY}\n")).unwrap();
     std::fs::write(&wrong, "KEYwrong\n").unwrap();
@@ -661,7 +671,7 @@ struct KillOnDrop(Option<u32>);
 impl Drop for KillOnDrop {
     fn drop(&mut self) {
         if let Some(pid) = self.0 {
-            kill("KILL", pid);
+            kill(Signal::KILL, pid);
         }
     }
 }
@@ -708,6 +718,8 @@ fn sim_serves_its_banner_and_stops_on_sigterm() {
         .enable_all()
         .build();
     let (status, body) = rt.unwrap().block_on(async {
+        // reqwest takes its TLS crypto from the process-wide provider
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::Client::builder()
             .no_proxy()
             .timeout(DEADLINE)
@@ -722,7 +734,7 @@ fn sim_serves_its_banner_and_stops_on_sigterm() {
     assert_eq!(status, 200, "{body}");
     assert!(ids(&body["data"]).contains(&conf), "{body}");
 
-    kill("TERM", pid);
+    kill(Signal::TERM, pid);
     let (tx, exited) = mpsc::channel();
     std::thread::spawn(move || tx.send(child.wait()));
     let status = exited.recv_timeout(DEADLINE).expect("exited after SIGTERM");

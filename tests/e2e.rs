@@ -8,7 +8,6 @@
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
-use std::path::PathBuf;
 use std::process::Command;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
@@ -48,6 +47,14 @@ const QUERIES: [&str; 12] = [
 ];
 
 // ---- the pseudo-terminal harness ----------------------------------------------
+
+/// A directory for one console's files, removed with the console.
+fn temp_dir() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("confmod-e2e-")
+        .tempdir()
+        .expect("temp dir")
+}
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
@@ -96,16 +103,15 @@ struct Console {
     writer: Box<dyn Write + Send>,
     _master: Box<dyn MasterPty + Send>,
     term: Arc<Mutex<Term>>,
-    dir: PathBuf,
+    dir: tempfile::TempDir,
 }
 
 impl Console {
     /// Spawns `confmod ARGS --log-file <tmp>` with a controlled environment:
     /// TERM, HOME and XDG_* in a fresh temp dir, TELNYX_API_KEY when given.
     fn spawn(args: &[&str], key: Option<&str>, env: &[(&str, &str)]) -> Console {
-        let dir = std::env::temp_dir().join(format!("confmod-e2e-{}", uuid::Uuid::new_v4()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        let log = dir.join("confmod.log");
+        let dir = temp_dir();
+        let log = dir.path().join("confmod.log");
         let mut args: Vec<&str> = args.to_vec();
         args.extend(["--log-file", log.to_str().expect("a UTF-8 temp path")]);
         let mut env = env.to_vec();
@@ -122,7 +128,7 @@ impl Console {
         program: &std::ffi::OsStr,
         args: &[&str],
         env: &[(&str, &str)],
-        dir: PathBuf,
+        dir: tempfile::TempDir,
     ) -> Console {
         let size = PtySize {
             rows: ROWS,
@@ -133,17 +139,17 @@ impl Console {
         let pty = native_pty_system().openpty(size).expect("openpty");
         let mut cmd = CommandBuilder::new(program);
         cmd.args(args);
-        cmd.cwd(&dir);
+        cmd.cwd(dir.path());
         cmd.env_clear();
         cmd.env("TERM", "xterm-256color");
-        cmd.env("HOME", &dir);
+        cmd.env("HOME", dir.path());
         for var in [
             "XDG_CONFIG_HOME",
             "XDG_STATE_HOME",
             "XDG_DATA_HOME",
             "XDG_CACHE_HOME",
         ] {
-            cmd.env(var, dir.join(var.to_lowercase()));
+            cmd.env(var, dir.path().join(var.to_lowercase()));
         }
         for (k, v) in env {
             cmd.env(k, v);
@@ -155,7 +161,12 @@ impl Console {
         let writer = pty.master.take_writer().expect("pty writer");
         let term = Arc::new(Mutex::new(Term {
             raw: Vec::new(),
-            parser: vt100::Parser::new_with_callbacks(ROWS, COLS, 0, Recorder::default()),
+            parser: vt100::Parser::new_with_callbacks(
+                ROWS.try_into().expect("rows"),
+                COLS.try_into().expect("cols"),
+                0,
+                Recorder::default(),
+            ),
             eof: false,
         }));
         let sink = term.clone();
@@ -207,7 +218,7 @@ impl Console {
 
     /// The console's log file (`--log-file` in the temp dir).
     fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.join("confmod.log")).unwrap_or_default()
+        std::fs::read_to_string(self.dir.path().join("confmod.log")).unwrap_or_default()
     }
 
     fn pid(&self) -> u32 {
@@ -304,7 +315,6 @@ impl Drop for Console {
             let _ = self.child.kill();
             let _ = self.child.wait();
         }
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
@@ -520,8 +530,7 @@ fn panic_restores_the_terminal_before_reporting() {
         panic!("{PANIC_TEXT}");
     }
     let me = std::env::current_exe().expect("the test executable");
-    let dir = std::env::temp_dir().join(format!("confmod-e2e-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let dir = temp_dir();
     let args = [
         "--exact",
         "panic_restores_the_terminal_before_reporting",

@@ -47,6 +47,8 @@ impl Api {
         let sim = sim::spawn(config, "127.0.0.1:0".parse().unwrap())
             .await
             .unwrap();
+        // reqwest takes its TLS crypto from the process-wide provider
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::Client::builder()
             .no_proxy()
             .timeout(Duration::from_secs(30))

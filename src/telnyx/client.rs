@@ -69,6 +69,9 @@ impl Client {
             reqwest::header::ACCEPT,
             HeaderValue::from_static("application/json"),
         );
+        // reqwest takes its TLS crypto from the process-wide rustls provider:
+        // ring, installed once (a provider already installed is kept).
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let mut builder = reqwest::Client::builder()
             .default_headers(headers)
             .connect_timeout(config.connect_timeout)
