@@ -4,8 +4,7 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use confmod::app::model::Label;
-use confmod::app::{Context, Effect, Model, Msg, init, update};
+use confmod::app::{Context, Effect, Label, Model, Msg, init, update};
 use confmod::telnyx::{ConferenceId, Listing, Participant, ParticipantStatus};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};

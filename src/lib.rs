@@ -1,4 +1,10 @@
 //! confmod: a keyboard-only terminal console for moderating live Telnyx conferences.
+//!
+//! Modules are private to the crate by default; each public module exports
+//! a deliberate surface: what `main.rs` dispatches to, and what the tests and
+//! benches drive (the `update` core, the view, the client, the sim).
+
+#![warn(unreachable_pub)]
 
 pub mod app;
 pub mod cli;
@@ -6,7 +12,8 @@ pub mod commands;
 pub mod config;
 pub mod error;
 pub mod runtime;
-pub mod sanitize;
+mod sanitize;
+#[allow(unreachable_pub)]
 pub mod sim;
 pub mod telnyx;
 pub mod view;

@@ -6,12 +6,10 @@
 //! bidi overrides and zero-width characters are dropped, and the result is a
 //! single line of bounded length.
 
-use std::borrow::Cow;
-
 /// True for characters that change how text is displayed without being
 /// visible themselves: the Unicode format characters (category Cf: bidi
 /// controls, zero-width characters, tags, ...) and the invisible fillers.
-pub fn is_invisible_format(c: char) -> bool {
+pub(crate) fn is_invisible_format(c: char) -> bool {
     matches!(
         c,
         '\u{00AD}'                    // soft hyphen
@@ -40,7 +38,7 @@ pub fn is_invisible_format(c: char) -> bool {
 
 /// Makes `raw` a single terminal-safe line of at most `max_chars` characters
 /// (an ellipsis marks a cut).
-pub fn sanitize_line(raw: &str, max_chars: usize) -> String {
+pub(crate) fn sanitize_line(raw: &str, max_chars: usize) -> String {
     let clean = strip(raw);
     let trimmed = clean.trim();
     if trimmed.chars().count() <= max_chars {
@@ -49,19 +47,6 @@ pub fn sanitize_line(raw: &str, max_chars: usize) -> String {
     let mut out: String = trimmed.chars().take(max_chars.saturating_sub(1)).collect();
     out.push('…');
     out
-}
-
-/// Like [`sanitize_line`] without a length bound, and without allocating when
-/// the text is already clean (the common case for every frame).
-pub fn clean(raw: &str) -> Cow<'_, str> {
-    if raw
-        .chars()
-        .all(|c| !c.is_control() && !is_invisible_format(c))
-    {
-        Cow::Borrowed(raw)
-    } else {
-        Cow::Owned(strip(raw).trim().to_string())
-    }
 }
 
 fn strip(raw: &str) -> String {
@@ -179,12 +164,6 @@ mod tests {
         let cut = sanitize_line(&long, 40);
         assert_eq!(cut.chars().count(), 40);
         assert!(cut.ends_with('…'));
-    }
-
-    #[test]
-    fn clean_borrows_clean_text() {
-        assert!(matches!(clean("Ava Thompson"), Cow::Borrowed(_)));
-        assert_eq!(clean("\x1b[2JAva"), "Ava");
     }
 
     #[test]

@@ -646,7 +646,7 @@ async fn a_list_without_meta_goes_on_while_pages_are_full() {
 async fn an_oversized_answer_is_refused_not_read_whole() {
     let huge = format!(
         "{{\"data\": \"{}\"}}",
-        "x".repeat(confmod::telnyx::client::MAX_BODY + 1)
+        "x".repeat(confmod::telnyx::MAX_BODY + 1)
     );
     let server = Scripted::start(vec![Canned::new(200, &huge)]).await;
     let e = kind_of(server.client(2).get_conference(&cid(C1)).await);

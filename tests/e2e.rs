@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use confmod::app::model::short_call_control_id;
+use confmod::app::short_call_control_id;
 use confmod::sim::{self, SimConfig, SimHandle, SimParticipant};
 use confmod::telnyx::BeepEnabled;
 use portable_pty::{Child, CommandBuilder, ExitStatus, MasterPty, PtySize, native_pty_system};

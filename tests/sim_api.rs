@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use confmod::sim::{self, Faults, Scenario, ScenarioConference, SimConfig, SimHandle};
-use confmod::telnyx::models::{BeepEnabled, ParticipantStatus};
+use confmod::telnyx::{BeepEnabled, ParticipantStatus};
 use reqwest::Method;
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};

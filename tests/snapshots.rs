@@ -3,8 +3,7 @@
 
 use std::time::Duration;
 
-use confmod::app::model::{Label, Level};
-use confmod::app::{Context, Effect, Model, Msg, init, update};
+use confmod::app::{Context, Effect, Label, Level, Model, Msg, init, update};
 use confmod::telnyx::{
     ApiError, BeepEnabled, Conference, ConferenceStatus, Listing, Participant, ParticipantStatus,
 };

@@ -4,8 +4,9 @@
 use std::time::Duration;
 
 use confmod::app::layout;
-use confmod::app::model::{Label, Level, TOAST_TTL};
-use confmod::app::{Context, Effect, Field, Model, Msg, Overlay, Screen, init, update};
+use confmod::app::{
+    Context, Effect, Field, Label, Level, Model, Msg, Overlay, Screen, TOAST_TTL, init, update,
+};
 use confmod::telnyx::{
     ApiError, BeepEnabled, CommandResult, Conference, ConferenceId, ConferenceParticipant,
     ConferenceStatus, ErrorKind, Listing, Participant, ParticipantAction, ParticipantStatus,

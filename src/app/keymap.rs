@@ -6,7 +6,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
+pub(crate) enum Action {
     Up,
     Down,
     Top,
@@ -63,7 +63,7 @@ impl Scope {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct KeySpec {
+pub(crate) struct KeySpec {
     pub code: KeyCode,
     pub ctrl: bool,
 }
@@ -88,7 +88,7 @@ const fn ctrl(ch: char) -> KeySpec {
 
 /// How one key is written on screen: `j`, `↓`, `Enter`, `S-Tab`, `Space`,
 /// `PgDn`, `Ctrl-C`.
-pub fn key_name(spec: KeySpec) -> String {
+pub(crate) fn key_name(spec: KeySpec) -> String {
     let name = match spec.code {
         KeyCode::Char(' ') => "Space".to_string(),
         KeyCode::Char(ch) if spec.ctrl => ch.to_uppercase().to_string(),
@@ -119,7 +119,7 @@ pub fn key_name(spec: KeySpec) -> String {
 }
 
 /// The label of a set of keys: each key's name, joined with `/` (`?/Esc/q`).
-pub fn label(keys: &[KeySpec]) -> String {
+pub(crate) fn label(keys: &[KeySpec]) -> String {
     keys.iter()
         .map(|spec| key_name(*spec))
         .collect::<Vec<_>>()
@@ -128,7 +128,7 @@ pub fn label(keys: &[KeySpec]) -> String {
 
 /// Whether and how the footer shows a binding (the help shows every one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Footer {
+pub(crate) enum Footer {
     /// Only in the help.
     Hidden,
     /// In the footer, in the binding's words.
@@ -142,7 +142,7 @@ pub enum Footer {
 }
 
 #[derive(Debug, Clone, Copy)]
-pub struct Binding {
+pub(crate) struct Binding {
     pub scope: Scope,
     pub keys: &'static [KeySpec],
     pub action: Action,
@@ -153,12 +153,12 @@ pub struct Binding {
 
 impl Binding {
     /// The keys as every hint writes them: `j/↓`.
-    pub fn label(&self) -> String {
+    pub(crate) fn label(&self) -> String {
         label(self.keys)
     }
 
     /// What a hint says the keys do: the footer's fewer words, if any.
-    pub fn brief(&self) -> &'static str {
+    pub(crate) fn brief(&self) -> &'static str {
         match self.footer {
             Footer::Short(what) => what,
             _ => self.what,
@@ -213,7 +213,7 @@ const PGUP: &[KeySpec] = &[k(K::PageUp)];
 const PGDN: &[KeySpec] = &[k(K::PageDown)];
 
 /// Every binding of the console, in the order of the help and the footer.
-pub const BINDINGS: &[Binding] = &[
+pub(crate) const BINDINGS: &[Binding] = &[
     b(S::Picker, DOWN, A::Down, "next conference"),
     b(S::Picker, UP, A::Up, "previous conference"),
     b(S::Picker, TOP, A::Top, "first"),
@@ -287,7 +287,7 @@ fn matches(spec: &KeySpec, key: &KeyEvent) -> bool {
 }
 
 /// The action of `key` in `scope` (falling back to the global bindings).
-pub fn lookup(scope: Scope, key: &KeyEvent) -> Option<Action> {
+pub(crate) fn lookup(scope: Scope, key: &KeyEvent) -> Option<Action> {
     let find = |s: Scope| {
         BINDINGS
             .iter()
@@ -300,14 +300,14 @@ pub fn lookup(scope: Scope, key: &KeyEvent) -> Option<Action> {
 
 /// The binding that performs `action` in `scope`, as [`lookup`] resolves
 /// keys: the scope's own, else a global one that reaches it.
-pub fn binding(scope: Scope, action: Action) -> Option<&'static Binding> {
+pub(crate) fn binding(scope: Scope, action: Action) -> Option<&'static Binding> {
     let find = |s: Scope| BINDINGS.iter().find(|b| b.scope == s && b.action == action);
     find(scope).or_else(|| find(Scope::Global).filter(|_| scope.reaches_global(action)))
 }
 
 /// A key hint: the keys, as derived from their binding, and what they do.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Hint {
+pub(crate) struct Hint {
     pub keys: String,
     pub what: &'static str,
 }
@@ -315,14 +315,14 @@ pub struct Hint {
 impl Hint {
     /// The same keys in a screen's own words, where the binding's would not
     /// say what the key does there (`r` "retry" on a failure screen).
-    pub fn saying(self, what: &'static str) -> Hint {
+    pub(crate) fn saying(self, what: &'static str) -> Hint {
         Hint { what, ..self }
     }
 }
 
 /// The hint for `action` in `scope`, in the binding's words (the footer's
 /// fewer words, if any); `None` when no key does it there.
-pub fn hint(scope: Scope, action: Action) -> Option<Hint> {
+pub(crate) fn hint(scope: Scope, action: Action) -> Option<Hint> {
     binding(scope, action).map(|b| Hint {
         keys: b.label(),
         what: b.brief(),
@@ -331,7 +331,12 @@ pub fn hint(scope: Scope, action: Action) -> Option<Hint> {
 
 /// One hint for two actions, the first key of each (`j/k move`); the one that
 /// no key does in `scope` is left out, and `None` when neither is bound.
-pub fn pair(scope: Scope, first: Action, second: Action, what: &'static str) -> Option<Hint> {
+pub(crate) fn pair(
+    scope: Scope,
+    first: Action,
+    second: Action,
+    what: &'static str,
+) -> Option<Hint> {
     let keys: Vec<String> = [first, second]
         .into_iter()
         .filter_map(|a| binding(scope, a))
@@ -345,7 +350,7 @@ pub fn pair(scope: Scope, first: Action, second: Action, what: &'static str) -> 
 }
 
 /// The footer hints of a scope, with the global ones that reach it.
-pub fn footer(scope: Scope) -> Vec<Hint> {
+pub(crate) fn footer(scope: Scope) -> Vec<Hint> {
     BINDINGS
         .iter()
         .filter(|b| {
@@ -363,7 +368,7 @@ pub fn footer(scope: Scope) -> Vec<Hint> {
 }
 
 /// Every binding of a scope in the help's words, for the help overlay.
-pub fn section(scope: Scope) -> Vec<Hint> {
+pub(crate) fn section(scope: Scope) -> Vec<Hint> {
     BINDINGS
         .iter()
         .filter(|b| b.scope == scope)

@@ -2,18 +2,18 @@
 //! change it, and `update`, which returns the `Effect`s the runtime should run.
 //! Nothing here does I/O, reads a clock or touches the terminal.
 
-pub mod conference;
-pub mod form;
-pub mod keymap;
+pub(crate) mod conference;
+pub(crate) mod form;
+pub(crate) mod keymap;
 pub mod layout;
-pub mod loading;
-pub mod model;
-pub mod msg;
-pub mod picker;
-pub mod update;
-pub mod writes;
+pub(crate) mod loading;
+pub(crate) mod model;
+pub(crate) mod msg;
+pub(crate) mod picker;
+pub(crate) mod update;
+pub(crate) mod writes;
 
 pub use form::{Field, Form};
-pub use model::{Context, Model, Overlay, Screen};
+pub use model::{Context, Label, Level, Model, Overlay, Screen, TOAST_TTL, short_call_control_id};
 pub use msg::{Effect, Msg};
 pub use update::{init, update};

@@ -34,11 +34,11 @@ pub enum Screen {
 /// How long a success or info toast stays.
 pub const TOAST_TTL: Duration = Duration::from_secs(4);
 /// How long a changed row stays marked.
-pub const CHANGED_TTL: Duration = Duration::from_secs(3);
+pub(crate) const CHANGED_TTL: Duration = Duration::from_secs(3);
 /// Spinner frame length while a request is in flight.
-pub const SPINNER_FRAME: Duration = Duration::from_millis(120);
+pub(crate) const SPINNER_FRAME: Duration = Duration::from_millis(120);
 /// The longest wait between retries of a failing refresh.
-pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
+pub(crate) const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {
@@ -98,9 +98,9 @@ pub enum Label {
 /// Label lookups in flight at once. Only rows on screen are looked up, and
 /// the next ones are chosen when an answer arrives, so rows scrolled past in
 /// the meantime are never asked for.
-pub const LABEL_CONCURRENCY: usize = 4;
+pub(crate) const LABEL_CONCURRENCY: usize = 4;
 /// How long a label lookup that failed for a passing reason waits.
-pub const LABEL_RETRY: Duration = Duration::from_secs(15);
+pub(crate) const LABEL_RETRY: Duration = Duration::from_secs(15);
 
 /// A write in flight for one participant.
 #[derive(Debug, Clone, PartialEq)]
@@ -146,7 +146,7 @@ impl Row {
     }
 }
 
-pub fn parse_time(s: &str) -> Option<OffsetDateTime> {
+pub(crate) fn parse_time(s: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
 }
 

@@ -82,7 +82,7 @@ fn tick(model: &mut Model, now: OffsetDateTime) -> Vec<Effect> {
 }
 
 /// The scope that receives keys now.
-pub fn scope(model: &Model) -> Scope {
+pub(crate) fn scope(model: &Model) -> Scope {
     match &model.overlay {
         Some(Overlay::Help) => Scope::Help,
         Some(Overlay::Confirm(_)) => Scope::Confirm,

@@ -395,7 +395,7 @@ fn not_taken(sent: &UpdateParticipant, cp: &ConferenceParticipant) -> Vec<String
 }
 
 /// `end_conference_on_exit → yes, beep_enabled → on_exit`
-pub fn describe(u: &UpdateParticipant) -> String {
+pub(crate) fn describe(u: &UpdateParticipant) -> String {
     let yes = |b: bool| if b { "yes" } else { "no" };
     let mut parts = Vec::new();
     if let Some(v) = u.end_conference_on_exit {

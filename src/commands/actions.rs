@@ -61,7 +61,11 @@ fn result_text(result: &CommandResult) -> String {
     sanitize_line(&result.result, 80)
 }
 
-pub async fn action(ctx: &Ctx, action: ParticipantAction, args: &ActionArgs) -> Result<(), Error> {
+pub(super) async fn action(
+    ctx: &Ctx,
+    action: ParticipantAction,
+    args: &ActionArgs,
+) -> Result<(), Error> {
     let client = ctx.client()?;
     let resolved = resolve(&client, &args.conference, &args.participants).await?;
     // An empty list would mean "every participant" to the API: never send one.
@@ -100,7 +104,7 @@ pub async fn action(ctx: &Ctx, action: ParticipantAction, args: &ActionArgs) -> 
     Ok(())
 }
 
-pub async fn end(ctx: &Ctx, args: &EndArgs) -> Result<(), Error> {
+pub(super) async fn end(ctx: &Ctx, args: &EndArgs) -> Result<(), Error> {
     if !args.yes {
         return Err(
             usage("ending a conference hangs up every participant: add --yes to confirm").into(),

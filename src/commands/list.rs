@@ -10,7 +10,7 @@ use crate::telnyx::{
     Conference, ConferenceFilter, ConferenceStatus, Participant, ParticipantFilter,
 };
 
-pub async fn conferences(ctx: &Ctx, args: &ConferencesArgs) -> Result<(), Error> {
+pub(super) async fn conferences(ctx: &Ctx, args: &ConferencesArgs) -> Result<(), Error> {
     let filter = ConferenceFilter {
         status: args.status.as_deref().map(ConferenceStatus::parse),
         name: args.name.clone(),
@@ -44,14 +44,14 @@ pub async fn conferences(ctx: &Ctx, args: &ConferencesArgs) -> Result<(), Error>
     Ok(())
 }
 
-pub fn participant_filter(f: &ParticipantFilterArgs) -> ParticipantFilter {
+pub(super) fn participant_filter(f: &ParticipantFilterArgs) -> ParticipantFilter {
     ParticipantFilter {
         muted: f.muted,
         on_hold: f.on_hold,
     }
 }
 
-pub async fn participants(ctx: &Ctx, args: &ParticipantsArgs) -> Result<(), Error> {
+pub(super) async fn participants(ctx: &Ctx, args: &ParticipantsArgs) -> Result<(), Error> {
     let client = ctx.client()?;
     let raw = client
         .list_participants_raw(&args.conference, &participant_filter(&args.filter))

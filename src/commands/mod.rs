@@ -1,10 +1,10 @@
 //! The one-shot, scriptable subcommands.
 
-pub mod actions;
-pub mod list;
-pub mod output;
+mod actions;
+mod list;
+mod output;
 pub mod sim_args;
-pub mod update;
+mod update;
 
 use std::io::{self, IsTerminal};
 use std::sync::Arc;

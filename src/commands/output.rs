@@ -13,25 +13,25 @@ use crate::telnyx::ApiError;
 const MAX_CELL: usize = 48;
 
 /// A plain-text table whose cells are sanitized and aligned by display width.
-pub struct Table {
+pub(super) struct Table {
     header: Vec<&'static str>,
     rows: Vec<Vec<String>>,
 }
 
 impl Table {
-    pub fn new(header: Vec<&'static str>) -> Self {
+    pub(super) fn new(header: Vec<&'static str>) -> Self {
         Table {
             header,
             rows: Vec::new(),
         }
     }
 
-    pub fn row(&mut self, cells: Vec<String>) {
+    pub(super) fn row(&mut self, cells: Vec<String>) {
         self.rows
             .push(cells.iter().map(|c| sanitize_line(c, MAX_CELL)).collect());
     }
 
-    pub fn write(&self, out: &mut dyn Write) -> io::Result<()> {
+    pub(super) fn write(&self, out: &mut dyn Write) -> io::Result<()> {
         let mut widths: Vec<usize> = self.header.iter().map(|h| h.width()).collect();
         for row in &self.rows {
             for (i, cell) in row.iter().enumerate() {
@@ -62,7 +62,11 @@ impl Table {
 }
 
 /// Writes `items` as a JSON array (`json`) or one object per line (`jsonl`).
-pub fn write_json_items(out: &mut dyn Write, format: Format, items: &[Value]) -> io::Result<()> {
+pub(super) fn write_json_items(
+    out: &mut dyn Write,
+    format: Format,
+    items: &[Value],
+) -> io::Result<()> {
     match format {
         Format::Jsonl => {
             for item in items {
@@ -75,12 +79,18 @@ pub fn write_json_items(out: &mut dyn Write, format: Format, items: &[Value]) ->
 }
 
 /// One JSON document on one line, terminal-safe (see [`terminal_safe`]).
-pub fn write_json_line(out: &mut dyn Write, value: &impl serde::Serialize) -> io::Result<()> {
+pub(super) fn write_json_line(
+    out: &mut dyn Write,
+    value: &impl serde::Serialize,
+) -> io::Result<()> {
     writeln!(out, "{}", terminal_safe(serde_json::to_string(value)?))
 }
 
 /// One indented JSON document, terminal-safe (see [`terminal_safe`]).
-pub fn write_json_pretty(out: &mut dyn Write, value: &impl serde::Serialize) -> io::Result<()> {
+pub(super) fn write_json_pretty(
+    out: &mut dyn Write,
+    value: &impl serde::Serialize,
+) -> io::Result<()> {
     writeln!(
         out,
         "{}",
@@ -91,7 +101,7 @@ pub fn write_json_pretty(out: &mut dyn Write, value: &impl serde::Serialize) -> 
 /// serde_json escapes only C0 controls; this also escapes C1 controls, bidi
 /// and other invisible format characters as `\uXXXX`, so JSON printed to a
 /// terminal cannot steer it. The JSON means the same.
-pub fn terminal_safe(json: String) -> String {
+pub(super) fn terminal_safe(json: String) -> String {
     if !json.chars().any(needs_escape) {
         return json;
     }
@@ -114,7 +124,7 @@ fn needs_escape(c: char) -> bool {
 }
 
 /// An error as JSON, for machine-readable failure reports.
-pub fn error_json(e: &ApiError) -> Value {
+pub(super) fn error_json(e: &ApiError) -> Value {
     let first = e.errors.first();
     json!({
         "status": e.status,
@@ -126,7 +136,7 @@ pub fn error_json(e: &ApiError) -> Value {
     })
 }
 
-pub fn yes_no(b: bool) -> String {
+pub(super) fn yes_no(b: bool) -> String {
     if b { "yes" } else { "no" }.to_string()
 }
 

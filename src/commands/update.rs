@@ -28,7 +28,7 @@ const MAX_PAUSE: Duration = Duration::from_secs(60);
 
 /// What a bulk update did, in the order the participants were given.
 #[derive(Debug, Default)]
-pub struct BulkOutcome {
+pub(super) struct BulkOutcome {
     pub updated: Vec<(String, ConferenceParticipant)>,
     pub failed: Vec<(String, ApiError)>,
 }
@@ -37,7 +37,7 @@ pub struct BulkOutcome {
 /// A 429 that outlasts the client's retries pauses every worker until the
 /// server's `Retry-After` and the participant is tried again; nothing is
 /// dropped: each id ends in `updated` or in `failed`.
-pub async fn bulk_update(
+pub(super) async fn bulk_update(
     client: &Client,
     conference_id: &ConferenceId,
     ids: Vec<String>,
@@ -101,7 +101,7 @@ async fn update_one(
     }
 }
 
-pub async fn update(ctx: &Ctx, args: &UpdateArgs) -> Result<(), Error> {
+pub(super) async fn update(ctx: &Ctx, args: &UpdateArgs) -> Result<(), Error> {
     let conf = &args.conference;
     let request = UpdateParticipant {
         end_conference_on_exit: args.end_conference_on_exit,

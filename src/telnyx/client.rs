@@ -25,10 +25,10 @@ use super::types::{
 use crate::sanitize::sanitize_line;
 
 /// The page size used when listing everything (the API's maximum).
-pub const PAGE_SIZE: u32 = 250;
+pub(crate) const PAGE_SIZE: u32 = 250;
 /// A hard bound on pages fetched for one listing (250 x 2,000 = 500,000 items),
 /// so that no server, however broken its paging, can keep a listing going forever.
-pub const MAX_PAGES: u64 = 2_000;
+pub(crate) const MAX_PAGES: u64 = 2_000;
 /// The largest answer read (a page of 250 participants is about 120 KB).
 pub const MAX_BODY: usize = 16 << 20;
 

@@ -186,7 +186,7 @@ fn snippet(body: &[u8]) -> String {
 }
 
 /// The standard reason phrase of a status, for errors without a body.
-pub fn reason(status: u16) -> &'static str {
+pub(crate) fn reason(status: u16) -> &'static str {
     match status {
         400 => "Bad Request",
         401 => "Unauthorized",

@@ -73,7 +73,7 @@ pub enum ParticipantRef {
 
 /// The longest participant reference accepted (a label or an id never comes
 /// near it; a longer value is a mistake, not a participant).
-pub const MAX_REF_LEN: usize = 512;
+pub(crate) const MAX_REF_LEN: usize = 512;
 
 impl ParticipantRef {
     /// Reads a participant given by a user: a UUID (in any of its forms) is

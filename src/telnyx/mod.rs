@@ -1,14 +1,14 @@
 //! The Telnyx Conferences API: typed models, errors, the client and its retries.
 
-pub mod client;
-pub mod error;
-pub mod ids;
-pub mod models;
-pub mod retry;
-pub mod settings;
-pub mod types;
+pub(crate) mod client;
+pub(crate) mod error;
+pub(crate) mod ids;
+pub(crate) mod models;
+pub(crate) mod retry;
+pub(crate) mod settings;
+pub(crate) mod types;
 
-pub use client::Client;
+pub use client::{Client, MAX_BODY};
 pub use error::{ApiError, ErrorKind};
 pub use ids::{ConferenceId, InvalidId, ParticipantRef};
 pub use models::*;

@@ -97,7 +97,7 @@ impl RetryPolicy {
 
 /// The server's requested delay: `retry-after-ms`, then `retry-after` as
 /// seconds or as an HTTP date.
-pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let text = |name: &str| {
         headers
             .get(name)
@@ -120,7 +120,7 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 
 /// The longest server-requested delay taken at its word; anything longer
 /// (or negative, or not a number) is treated as absent.
-pub const MAX_SERVER_DELAY: Duration = Duration::from_secs(3600);
+pub(crate) const MAX_SERVER_DELAY: Duration = Duration::from_secs(3600);
 
 fn sane(secs: f64) -> Option<Duration> {
     Duration::try_from_secs_f64(secs)

@@ -95,7 +95,7 @@ impl ClientConfig {
 }
 
 /// Parses and checks a base URL: http(s) only, plain http only to loopback.
-pub fn parse_base_url(raw: &str) -> Result<Url, ConfigError> {
+pub(crate) fn parse_base_url(raw: &str) -> Result<Url, ConfigError> {
     let url = Url::parse(raw.trim()).map_err(|e| ConfigError::InvalidBaseUrl(format!("{e}")))?;
     if url.cannot_be_a_base() || url.host_str().is_none() {
         return Err(ConfigError::InvalidBaseUrl(

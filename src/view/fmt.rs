@@ -8,13 +8,13 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
 /// The spinner frame at `now` (frames advance with time, not with draws).
-pub fn spinner(now: OffsetDateTime) -> &'static str {
+pub(super) fn spinner(now: OffsetDateTime) -> &'static str {
     let ms = (now.unix_timestamp_nanos() / 1_000_000).rem_euclid(1_200) as usize;
     SPINNER[ms / 120]
 }
 
 /// `12s`, `3m`, `1h05m`, `2d`.
-pub fn short(d: Duration) -> String {
+pub(super) fn short(d: Duration) -> String {
     let s = d.as_secs();
     match s {
         0..=59 => format!("{s}s"),
@@ -25,7 +25,7 @@ pub fn short(d: Duration) -> String {
 }
 
 /// The time from `then` to `now` (zero if `then` is in the future).
-pub fn since(now: OffsetDateTime, then: OffsetDateTime) -> Duration {
+pub(super) fn since(now: OffsetDateTime, then: OffsetDateTime) -> Duration {
     let d = now - then;
     if d.is_negative() {
         Duration::ZERO
@@ -35,7 +35,7 @@ pub fn since(now: OffsetDateTime, then: OffsetDateTime) -> Duration {
 }
 
 /// Whole seconds from `now` until `then`, rounded up.
-pub fn secs_until(now: OffsetDateTime, then: OffsetDateTime) -> u64 {
+pub(super) fn secs_until(now: OffsetDateTime, then: OffsetDateTime) -> u64 {
     let d = then - now;
     if d.is_negative() {
         0
@@ -47,7 +47,7 @@ pub fn secs_until(now: OffsetDateTime, then: OffsetDateTime) -> u64 {
 
 /// Splits `text` into lines at most `width` columns wide, at spaces when
 /// possible.
-pub fn wrap(text: &str, width: usize) -> Vec<String> {
+pub(super) fn wrap(text: &str, width: usize) -> Vec<String> {
     let width = width.max(1);
     let mut lines = Vec::new();
     let mut line = String::new();
@@ -80,7 +80,7 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
 
 /// Splits `text` after its commas into lines at most `width` columns wide
 /// (for JSON, which has no spaces); a piece longer than a line is cut.
-pub fn wrap_after_commas(text: &str, width: usize) -> Vec<String> {
+pub(super) fn wrap_after_commas(text: &str, width: usize) -> Vec<String> {
     let width = width.max(1);
     let mut lines = vec![String::new()];
     for piece in text.split_inclusive(',') {

@@ -12,7 +12,7 @@ use crate::app::keymap;
 use crate::app::model::Model;
 use crate::app::update::scope;
 
-pub fn render(frame: &mut Frame, area: Rect, model: &Model, t: &Theme) {
+pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model, t: &Theme) {
     let keys = hints::line(keymap::footer(scope(model)), t);
     let right = match &model.activity {
         Some((line, _)) => Line::from(Span::styled(format!("↻ {line}"), t.info())),

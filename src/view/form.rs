@@ -31,7 +31,7 @@ fn pad(s: &str, w: usize) -> String {
     format!("{s:<w$}")
 }
 
-pub fn render(frame: &mut Frame, area: Rect, model: &Model, form: &Form, t: &Theme) {
+pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model, form: &Form, t: &Theme) {
     let Some(row) = model
         .conf
         .as_ref()
@@ -138,7 +138,7 @@ fn field_line<'a>(
     ])
 }
 
-pub fn confirm(frame: &mut Frame, area: Rect, model: &Model, form: &Form, t: &Theme) {
+pub(super) fn confirm(frame: &mut Frame, area: Rect, model: &Model, form: &Form, t: &Theme) {
     let label = model.label_by_id(&form.participant_id);
     let rect = popup(area, 64, 7);
     frame.render_widget(Clear, rect);

@@ -15,12 +15,18 @@ use crate::sanitize::sanitize_line;
 use crate::telnyx::ErrorKind;
 
 /// Draws `left` and `right` on one line; the right part wins when space is short.
-pub fn split_line(frame: &mut Frame, area: Rect, left: Line, right: Line) {
+pub(super) fn split_line(frame: &mut Frame, area: Rect, left: Line, right: Line) {
     split_line_max(frame, area, left, right, area.width / 2 + area.width / 4);
 }
 
 /// [`split_line`] with the right part at most `right_max` columns wide.
-pub fn split_line_max(frame: &mut Frame, area: Rect, left: Line, right: Line, right_max: u16) {
+pub(super) fn split_line_max(
+    frame: &mut Frame,
+    area: Rect,
+    left: Line,
+    right: Line,
+    right_max: u16,
+) {
     // one column of air between the two parts
     let right_w = (right.width() as u16 + 1).min(right_max);
     let [l, r] = Layout::horizontal([Constraint::Min(0), Constraint::Length(right_w)]).areas(area);
@@ -29,7 +35,7 @@ pub fn split_line_max(frame: &mut Frame, area: Rect, left: Line, right: Line, ri
 }
 
 /// The right side of the first line: API host and badges.
-pub fn badges<'a>(model: &Model, t: &Theme) -> Line<'a> {
+pub(super) fn badges<'a>(model: &Model, t: &Theme) -> Line<'a> {
     let mut spans = vec![Span::styled(
         format!("api {} ", model.ctx.api_host),
         t.dim(),
@@ -47,7 +53,7 @@ pub fn badges<'a>(model: &Model, t: &Theme) -> Line<'a> {
 
 /// "updated 2s ago", "loading…" or "offline: <reason>, retrying in 4s"; when
 /// no retry is coming, the key of `scope` that retries.
-pub fn freshness(model: &Model, load: &Load, scope: Scope, t: &Theme) -> Line<'static> {
+pub(super) fn freshness(model: &Model, load: &Load, scope: Scope, t: &Theme) -> Line<'static> {
     let now = model.now;
     if let Some((e, retry)) = &load.failure {
         let offline = matches!(
@@ -85,7 +91,7 @@ pub fn freshness(model: &Model, load: &Load, scope: Scope, t: &Theme) -> Line<'s
 }
 
 /// Header of the participant table.
-pub fn conference(frame: &mut Frame, area: Rect, model: &Model, t: &Theme) {
+pub(super) fn conference(frame: &mut Frame, area: Rect, model: &Model, t: &Theme) {
     let Some(conf) = &model.conf else { return };
     let [l1, l2] = Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
 
@@ -146,7 +152,7 @@ pub fn conference(frame: &mut Frame, area: Rect, model: &Model, t: &Theme) {
 }
 
 /// Header of the conference picker.
-pub fn picker(frame: &mut Frame, area: Rect, model: &Model, t: &Theme) {
+pub(super) fn picker(frame: &mut Frame, area: Rect, model: &Model, t: &Theme) {
     let [l1, l2] = Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
     let left = Line::from(vec![
         Span::styled("confmod", t.title()),

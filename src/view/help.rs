@@ -29,7 +29,7 @@ fn section<'a>(
 }
 
 /// The sections that apply to the current screen.
-pub fn sections<'a>(model: &Model, t: &Theme) -> Vec<Section<'a>> {
+pub(super) fn sections<'a>(model: &Model, t: &Theme) -> Vec<Section<'a>> {
     let scopes: &[Scope] = match model.screen {
         Screen::Picker => &[Scope::Picker, Scope::Global],
         Screen::Table => &[Scope::Table, Scope::Form, Scope::Confirm, Scope::Global],
@@ -59,7 +59,7 @@ pub fn sections<'a>(model: &Model, t: &Theme) -> Vec<Section<'a>> {
     out
 }
 
-pub fn render(frame: &mut Frame, area: Rect, model: &Model, t: &Theme) {
+pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model, t: &Theme) {
     let sections = sections(model, t);
     let total: usize = sections.iter().map(Vec::len).sum();
     let one_column = total as u16 + 2 <= area.height;

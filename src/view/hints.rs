@@ -11,7 +11,7 @@ const GAP: &str = "  ";
 
 /// Hints two spaces apart (`Enter save  Esc cancel`); a `None` (an action no
 /// key does here) is left out.
-pub fn spans<H: Into<Option<Hint>>>(
+pub(super) fn spans<H: Into<Option<Hint>>>(
     hints: impl IntoIterator<Item = H>,
     t: &Theme,
 ) -> Vec<Span<'static>> {
@@ -27,12 +27,15 @@ pub fn spans<H: Into<Option<Hint>>>(
 }
 
 /// A line of hints.
-pub fn line<H: Into<Option<Hint>>>(hints: impl IntoIterator<Item = H>, t: &Theme) -> Line<'static> {
+pub(super) fn line<H: Into<Option<Hint>>>(
+    hints: impl IntoIterator<Item = H>,
+    t: &Theme,
+) -> Line<'static> {
     Line::from(spans(hints, t))
 }
 
 /// `lead` then the hints: `retrying in 4s  r retry now  q quit`.
-pub fn after<H: Into<Option<Hint>>>(
+pub(super) fn after<H: Into<Option<Hint>>>(
     lead: Span<'static>,
     hints: impl IntoIterator<Item = H>,
     t: &Theme,

@@ -2,16 +2,16 @@
 //! It reads nothing else (no clock, no terminal queries) and builds only what
 //! is on screen. Every server-supplied string is sanitized before it is drawn.
 
-pub mod fmt;
-pub mod footer;
-pub mod form;
-pub mod header;
-pub mod help;
-pub mod hints;
-pub mod picker;
-pub mod table;
-pub mod theme;
-pub mod toast;
+mod fmt;
+mod footer;
+mod form;
+mod header;
+mod help;
+mod hints;
+mod picker;
+mod table;
+mod theme;
+mod toast;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};

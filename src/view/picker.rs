@@ -13,7 +13,7 @@ use crate::app::layout;
 use crate::app::model::{Model, parse_time};
 use crate::sanitize::sanitize_line;
 
-pub fn render(frame: &mut Frame, area: Rect, model: &Model, t: &Theme) {
+pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model, t: &Theme) {
     let p = &model.picker;
     if p.conferences.is_empty() {
         let lines = match (&p.load.failure, p.load.last_ok) {

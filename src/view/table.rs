@@ -32,7 +32,7 @@ const TITLES: [&str; 9] = [
 
 /// From this width on, the table also shows each call_control_id, and the
 /// label stops growing.
-pub const WIDE: u16 = 130;
+pub(super) const WIDE: u16 = 130;
 const WIDE_LABEL: u16 = 44;
 
 fn columns(width: u16) -> (Vec<Constraint>, Vec<&'static str>) {
@@ -46,7 +46,7 @@ fn columns(width: u16) -> (Vec<Constraint>, Vec<&'static str>) {
     (widths, titles)
 }
 
-pub fn render(frame: &mut Frame, area: Rect, model: &Model, t: &Theme) {
+pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model, t: &Theme) {
     let Some(conf) = &model.conf else { return };
     if !conf.loaded {
         return placeholder(frame, area, model, conf, t);

@@ -16,7 +16,7 @@ use crate::app::model::{Level, Model};
 /// At most this many lines of one toast.
 const MAX_LINES: usize = 4;
 
-pub fn render(frame: &mut Frame, area: Rect, model: &Model, t: &Theme) {
+pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model, t: &Theme) {
     if model.toasts.is_empty() || area.height == 0 {
         return;
     }
