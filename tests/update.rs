@@ -1024,3 +1024,27 @@ fn the_picker_cursor_follows_a_shrinking_list() {
     update(&mut m, conferences_loaded(seq, one));
     assert_eq!(m.picker.selected().map(|c| c.id.as_str()), Some("c1"));
 }
+
+#[test]
+fn the_picker_filter_takes_every_printable_key_as_text() {
+    let mut m = Model::new(ctx(), T0, (120, 40));
+    let Effect::LoadConferences { seq } = init(&mut m, None)[0] else {
+        panic!()
+    };
+    update(
+        &mut m,
+        conferences_loaded(seq, vec![conference(C1, "Q4 All Hands")]),
+    );
+    update(&mut m, ch('/'));
+    let typed = "rq?jkGg/ mo";
+    let effects = send(&mut m, typed.chars().map(ch));
+    assert!(effects.is_empty(), "a key acted while typing: {effects:?}");
+    assert_eq!(m.picker.filter.value(), typed);
+    assert!(m.overlay.is_none() && m.picker.filtering);
+    assert_eq!(m.screen, Screen::Picker);
+    // Esc clears, Ctrl-C still quits from the entry
+    update(&mut m, ch('/'));
+    assert_eq!(update(&mut m, ctrl_c()), vec![Effect::Quit]);
+    update(&mut m, key(KeyCode::Esc));
+    assert!(!m.picker.filtering && m.picker.filter.value().is_empty());
+}

@@ -37,6 +37,9 @@ pub(crate) enum Action {
 pub enum Scope {
     Global,
     Picker,
+    /// Typing the picker's filter: a text entry, where every printable key
+    /// is text and only the keys bound here (and Ctrl-C) act.
+    Filter,
     Table,
     Form,
     Confirm,
@@ -52,13 +55,17 @@ impl Scope {
             Scope::Form => "Edit form",
             Scope::Confirm => "Confirmation",
             Scope::Help => "Help",
+            Scope::Filter => "Conference filter",
         }
     }
 
     /// Overlays take every key: of the global bindings only Ctrl-C gets
     /// through.
     fn reaches_global(self, action: Action) -> bool {
-        !matches!(self, Scope::Help | Scope::Confirm | Scope::Form) || action == Action::ForceQuit
+        !matches!(
+            self,
+            Scope::Help | Scope::Confirm | Scope::Form | Scope::Filter
+        ) || action == Action::ForceQuit
     }
 }
 
@@ -225,6 +232,10 @@ pub(crate) const BINDINGS: &[Binding] = &[
     b(S::Picker, &[k(K::Esc)], A::Back, "clear filter"),
     b(S::Picker, &[c('r')], A::Refresh, "refresh").shown(),
     b(S::Picker, &[c('q')], A::Quit, "quit").shown(),
+    b(S::Filter, &[k(K::Enter)], A::Submit, "keep the filter").short("keep"),
+    b(S::Filter, &[k(K::Esc)], A::Cancel, "clear the filter").short("clear"),
+    b(S::Filter, &[k(K::Down)], A::Down, "next conference").paired(A::Up, "move"),
+    b(S::Filter, &[k(K::Up)], A::Up, "previous conference"),
     b(S::Table, DOWN, A::Down, "next participant").paired(A::Up, "move"),
     b(S::Table, UP, A::Up, "previous participant"),
     b(S::Table, TOP, A::Top, "first"),

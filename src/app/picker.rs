@@ -1,10 +1,10 @@
 //! The conference picker: its list, its filter, and opening a conference.
 
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{Event, KeyEvent};
 use tui_input::backend::crossterm::EventHandler;
 
 use super::conference;
-use super::keymap::Action;
+use super::keymap::{Action, Scope, lookup};
 use super::layout;
 use super::model::{Level, Model, Picker, Screen};
 use super::msg::Effect;
@@ -149,20 +149,18 @@ fn open_selected(model: &mut Model) -> Vec<Effect> {
     }
 }
 
-/// Keys while typing a filter: text goes to the input; Enter keeps the
-/// filter, Esc clears it, arrows move the selection.
+/// Keys while typing a filter: the filter entry's bindings act (Enter keeps
+/// the filter, Esc clears it, arrows move, Ctrl-C quits); every other key is
+/// text.
 pub(crate) fn filter_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
-    if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
-        return vec![Effect::Quit];
-    }
-    match key.code {
-        KeyCode::Esc => {
+    match lookup(Scope::Filter, &key) {
+        Some(Action::ForceQuit) => return vec![Effect::Quit],
+        Some(Action::Cancel) => {
             model.picker.filtering = false;
             model.picker.filter.reset();
         }
-        KeyCode::Enter => model.picker.filtering = false,
-        KeyCode::Down => return action(model, Action::Down),
-        KeyCode::Up => return action(model, Action::Up),
+        Some(Action::Submit) => model.picker.filtering = false,
+        Some(a @ (Action::Down | Action::Up)) => return action(model, a),
         _ => {
             model.picker.filter.handle_event(&Event::Key(key));
         }

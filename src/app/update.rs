@@ -88,6 +88,7 @@ pub(crate) fn scope(model: &Model) -> Scope {
         Some(Overlay::Confirm(_)) => Scope::Confirm,
         Some(Overlay::Form(_)) => Scope::Form,
         None => match model.screen {
+            Screen::Picker if model.picker.filtering => Scope::Filter,
             Screen::Picker => Scope::Picker,
             Screen::Table => Scope::Table,
         },
@@ -99,7 +100,7 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
         return Vec::new();
     }
     let scope = scope(model);
-    if scope == Scope::Picker && model.picker.filtering {
+    if scope == Scope::Filter {
         return picker::filter_key(model, key);
     }
     let Some(action) = lookup(scope, &key) else {

@@ -31,7 +31,7 @@ fn section<'a>(
 /// The sections that apply to the current screen.
 pub(super) fn sections<'a>(model: &Model, t: &Theme) -> Vec<Section<'a>> {
     let scopes: &[Scope] = match model.screen {
-        Screen::Picker => &[Scope::Picker, Scope::Global],
+        Screen::Picker => &[Scope::Picker, Scope::Filter, Scope::Global],
         Screen::Table => &[Scope::Table, Scope::Form, Scope::Confirm, Scope::Global],
     };
     let mut out: Vec<Section> = scopes
