@@ -1048,3 +1048,27 @@ fn the_picker_filter_takes_every_printable_key_as_text() {
     update(&mut m, key(KeyCode::Esc));
     assert!(!m.picker.filtering && m.picker.filter.value().is_empty());
 }
+
+#[test]
+fn a_listing_that_stopped_early_is_marked_until_a_complete_one_arrives() {
+    let mut m = table(3);
+    let seq = poll_seq(&update(&mut m, ch('r')));
+    let cut = Listing {
+        items: people(3),
+        warnings: vec!["the server's paging did not advance: stopped after page 1".into()],
+        ..Listing::default()
+    };
+    update(
+        &mut m,
+        Msg::ParticipantsLoaded {
+            seq,
+            conference_id: conf(),
+            result: Ok(cut),
+        },
+    );
+    let warning = m.conf.as_ref().unwrap().warning.clone();
+    assert!(warning.is_some_and(|w| w.contains("did not advance")));
+    let seq = poll_seq(&update(&mut m, ch('r')));
+    update(&mut m, listed(seq, people(3)));
+    assert_eq!(m.conf.as_ref().unwrap().warning, None);
+}

@@ -143,6 +143,10 @@ pub(super) fn conference(frame: &mut Frame, area: Rect, model: &Model, t: &Theme
             t.error(),
         ));
     }
+    // the listing stopped early: the rows may not be everyone (why: the log)
+    if conf.warning.is_some() {
+        counts.push(Span::styled("  ⚠ incomplete listing", t.error()));
+    }
     split_line(
         frame,
         l2,
