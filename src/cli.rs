@@ -136,7 +136,7 @@ pub enum WriteCommand {
     /// Unmute participants
     Unmute(ActionArgs),
     /// Put participants on hold
-    Hold(ActionArgs),
+    Hold(HoldArgs),
     /// Take participants off hold
     Unhold(ActionArgs),
     /// End a conference for everyone
@@ -247,9 +247,9 @@ pub struct UpdateArgs {
     /// Entry/exit beeps: always, never, on_enter or on_exit
     #[arg(long, value_name = "WHEN", value_parser = parse_beep)]
     pub beep_enabled: Option<BeepEnabled>,
-    /// Updates in flight at once
-    #[arg(long, default_value_t = 8, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=64))]
-    pub concurrency: u32,
+    /// Updates in flight at once [default: concurrency of the config file, else 8]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub concurrency: Option<u32>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -260,6 +260,18 @@ pub struct ActionArgs {
     /// Participant ids, labels or call_control_ids (v3:...)
     #[arg(required = true, value_parser = parse_participant)]
     pub participants: Vec<ParticipantRef>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct HoldArgs {
+    #[command(flatten)]
+    pub who: ActionArgs,
+    /// Play this audio file to them [default: hold_audio_url of the config file]
+    #[arg(long, value_name = "URL", conflicts_with = "media_name")]
+    pub audio_url: Option<String>,
+    /// Play this file of the Telnyx media storage [default: hold_media_name of the config file]
+    #[arg(long, value_name = "NAME")]
+    pub media_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]

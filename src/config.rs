@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use crate::cli::{ConsoleArgs, GlobalArgs};
 pub use crate::error::{UsageError, usage};
-use crate::telnyx::{ApiKey, ClientConfig, DEFAULT_BASE_URL};
+use crate::telnyx::{ApiKey, ClientConfig, DEFAULT_BASE_URL, HoldMusic};
 
 /// The config file. It never holds the key itself, only where to read it.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -21,7 +21,18 @@ pub struct FileConfig {
     pub refresh: Option<f64>,
     pub log_file: Option<PathBuf>,
     pub read_only: Option<bool>,
+    /// Writes in flight at once in bulk changes (the console and `update`).
+    pub concurrency: Option<u32>,
+    /// What participants put on hold hear: an audio file URL ...
+    pub hold_audio_url: Option<String>,
+    /// ... or a file uploaded to Telnyx's media storage (never both).
+    pub hold_media_name: Option<String>,
 }
+
+/// The most writes in flight at once a bulk change may ask for.
+pub const MAX_CONCURRENCY: u32 = 64;
+/// The longest hold music URL or media name accepted.
+const MAX_HOLD_MUSIC: usize = 2048;
 
 /// Everything resolved.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,6 +44,8 @@ pub struct Settings {
     pub refresh: Duration,
     pub log_file: PathBuf,
     pub read_only: bool,
+    pub concurrency: u32,
+    pub hold_music: Option<HoldMusic>,
 }
 
 /// The environment, as a function so tests can pass their own.
@@ -196,6 +209,13 @@ pub fn resolve(
     if max_retries > 10 {
         return Err(usage("max_retries must be at most 10"));
     }
+    let concurrency = file.concurrency.unwrap_or(8);
+    if !(1..=MAX_CONCURRENCY).contains(&concurrency) {
+        return Err(usage(format!(
+            "concurrency must be between 1 and {MAX_CONCURRENCY}"
+        )));
+    }
+    let hold_music = hold_music(file.hold_audio_url, file.hold_media_name)?;
     Ok(Settings {
         base_url,
         // the flag beats TELNYX_API_KEY, which beats the config file's key file
@@ -212,7 +232,35 @@ pub fn resolve(
             .or(file.log_file)
             .unwrap_or_else(|| default_log_path(env)),
         read_only: console.read_only || file.read_only.unwrap_or(false),
+        concurrency,
+        hold_music,
     })
+}
+
+/// Hold music from its two settings: at most one of them (the API refuses
+/// both), each non-empty and of a sane length.
+pub fn hold_music(
+    audio_url: Option<String>,
+    media_name: Option<String>,
+) -> Result<Option<HoldMusic>, UsageError> {
+    let check = |name: &str, value: String| {
+        let value = value.trim().to_string();
+        if value.is_empty() || value.len() > MAX_HOLD_MUSIC || value.chars().any(char::is_control) {
+            Err(usage(format!(
+                "{name} must be a non-empty single line of at most {MAX_HOLD_MUSIC} bytes"
+            )))
+        } else {
+            Ok(value)
+        }
+    };
+    match (audio_url, media_name) {
+        (Some(_), Some(_)) => Err(usage(
+            "hold_audio_url and hold_media_name exclude each other: set one",
+        )),
+        (Some(url), None) => Ok(Some(HoldMusic::AudioUrl(check("hold_audio_url", url)?))),
+        (None, Some(name)) => Ok(Some(HoldMusic::MediaName(check("hold_media_name", name)?))),
+        (None, None) => Ok(None),
+    }
 }
 
 /// The key: from the key file when one is set, else `TELNYX_API_KEY`.
@@ -393,6 +441,42 @@ mod tests {
         };
         let key = api_key(&with_file, &env(&[("TELNYX_API_KEY", "KEY1")])).unwrap();
         assert_eq!(key.expose(), "KEYfromfile");
+    }
+
+    #[test]
+    fn hold_music_is_one_of_two_settings_never_both() {
+        let tmp = temp_dir();
+        let path = tmp.path().join("config.toml");
+        let resolve_with = |text: &str| {
+            std::fs::write(&path, text).unwrap();
+            let global = GlobalArgs {
+                config: Some(path.clone()),
+                ..Default::default()
+            };
+            resolve(&global, &ConsoleArgs::default(), &env(&[]))
+        };
+        let s = resolve_with("hold_media_name = \"lobby_jazz\"\nconcurrency = 4\n").unwrap();
+        assert_eq!(
+            s.hold_music,
+            Some(HoldMusic::MediaName("lobby_jazz".into()))
+        );
+        assert_eq!(s.concurrency, 4);
+        let s = resolve_with("hold_audio_url = \"https://example.com/hold.mp3\"\n").unwrap();
+        assert_eq!(
+            s.hold_music,
+            Some(HoldMusic::AudioUrl("https://example.com/hold.mp3".into()))
+        );
+        assert_eq!(s.concurrency, 8);
+        let both = "hold_audio_url = \"https://x/a.mp3\"\nhold_media_name = \"b\"\n";
+        assert!(
+            resolve_with(both)
+                .unwrap_err()
+                .0
+                .contains("exclude each other")
+        );
+        assert!(resolve_with("hold_media_name = \" \"\n").is_err());
+        assert!(resolve_with("concurrency = 0\n").is_err());
+        assert!(resolve_with("concurrency = 65\n").is_err());
     }
 
     #[test]

@@ -908,3 +908,48 @@ fn an_unexpected_error_is_reported_with_its_cause() {
     has(&r.stderr, &["cannot start the simulator", "in use"]);
     assert!(!r.stderr.contains('\u{1b}'), "no colour in a pipe: {r:#?}");
 }
+
+#[test]
+fn hold_plays_the_music_of_the_flags_or_the_config_file() {
+    use axum::routing::post;
+    use std::sync::{Arc, Mutex};
+    let bodies = Arc::new(Mutex::new(Vec::<Value>::new()));
+    let sink = bodies.clone();
+    let app = axum::Router::new().route(
+        "/v2/conferences/{id}/actions/hold",
+        post(move |axum::Json(body): axum::Json<Value>| {
+            let sink = sink.clone();
+            async move {
+                sink.lock().unwrap().push(body);
+                axum::Json(json!({"data": {"result": "ok"}}))
+            }
+        }),
+    );
+    let api = Scripted::start(app);
+    let dir = temp_dir();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "hold_media_name = \"lobby_jazz\"\n").unwrap();
+    let config = config.display();
+    api.run(&format!("hold {CONF} v3:a --config {config}"))
+        .exit(0);
+    api.run(&format!(
+        "hold {CONF} v3:b --config {config} --audio-url https://example.com/hold.mp3"
+    ))
+    .exit(0);
+    api.run(&format!("hold {CONF} v3:c")).exit(0);
+    let seen = bodies.lock().unwrap().clone();
+    assert_eq!(
+        seen,
+        [
+            json!({"call_control_ids": ["v3:a"], "media_name": "lobby_jazz"}),
+            json!({"call_control_ids": ["v3:b"], "audio_url": "https://example.com/hold.mp3"}),
+            json!({"call_control_ids": ["v3:c"]}),
+        ]
+    );
+    // both at once is refused before anything is sent
+    let r = api.run(&format!(
+        "hold {CONF} v3:d --audio-url https://x/a.mp3 --media-name b"
+    ));
+    r.exit(2);
+    assert_eq!(bodies.lock().unwrap().len(), 3);
+}

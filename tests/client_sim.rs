@@ -13,8 +13,8 @@ use axum::response::{IntoResponse, Response};
 use confmod::sim::{self, Faults, Scenario, ScenarioConference, SimConfig, SimHandle};
 use confmod::telnyx::{
     ApiError, ApiKey, BeepEnabled, CallControlIds, Client, ClientConfig, ConferenceFilter,
-    ConferenceId, ConferenceStatus, ErrorKind, ParticipantAction, ParticipantFilter,
-    ParticipantRef, ParticipantStatus, RetryNotice, RetryPolicy, UpdateParticipant,
+    ConferenceId, ConferenceStatus, ErrorKind, Exchange, ParticipantAction, ParticipantFilter,
+    ParticipantRef, ParticipantStatus, RateLimit, RetryNotice, RetryPolicy, UpdateParticipant,
 };
 use serde_json::json;
 
@@ -230,19 +230,19 @@ async fn actions_reach_the_sim() {
     let one = CallControlIds::one(&p.call_control_id).unwrap();
     let state = || sim.participant(&conf, &p.id).unwrap();
 
-    c.participant_action(&cid(&conf), ParticipantAction::Mute, &one)
+    c.participant_action(&cid(&conf), ParticipantAction::Mute, &one, None)
         .await
         .unwrap();
     assert!(state().muted);
-    c.participant_action(&cid(&conf), ParticipantAction::Unmute, &one)
+    c.participant_action(&cid(&conf), ParticipantAction::Unmute, &one, None)
         .await
         .unwrap();
     assert!(!state().muted);
-    c.participant_action(&cid(&conf), ParticipantAction::Hold, &one)
+    c.participant_action(&cid(&conf), ParticipantAction::Hold, &one, None)
         .await
         .unwrap();
     assert!(state().on_hold);
-    c.participant_action(&cid(&conf), ParticipantAction::Unhold, &one)
+    c.participant_action(&cid(&conf), ParticipantAction::Unhold, &one, None)
         .await
         .unwrap();
     assert!(!state().on_hold);
@@ -298,6 +298,7 @@ async fn every_api_error_has_its_kind() {
             &cid(&conf),
             ParticipantAction::Mute,
             &CallControlIds::one("v3:nobody").unwrap(),
+            None,
         )
         .await,
     );
@@ -346,6 +347,7 @@ async fn every_api_error_has_its_kind() {
             &cid(&conf),
             ParticipantAction::Unmute,
             &CallControlIds::one(&p.call_control_id).unwrap(),
+            None,
         )
         .await,
     );
@@ -548,6 +550,86 @@ async fn a_429_is_retried_after_its_retry_after() {
     assert_eq!(notices[0].error.retry_after, Some(Duration::from_secs(1)));
     assert_eq!(notices[0].delay, Duration::from_secs(1));
     assert_eq!(notices[0].retry, 1);
+}
+
+/// What an observer saw of one attempt.
+#[derive(Debug, Clone, PartialEq)]
+struct Seen {
+    path: String,
+    attempt: u32,
+    status: Option<u16>,
+    rate: Option<RateLimit>,
+    error: Option<ErrorKind>,
+    body: usize,
+}
+
+fn observing(c: Client) -> (Client, Arc<Mutex<Vec<Seen>>>) {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    let c = c.with_observer(Arc::new(move |x: &Exchange<'_>| {
+        sink.lock().unwrap().push(Seen {
+            path: x.path.to_string(),
+            attempt: x.attempt,
+            status: x.status,
+            rate: x.rate,
+            error: x.error.map(|e| e.kind),
+            body: x.response_body.len(),
+        })
+    }));
+    (c, seen)
+}
+
+#[tokio::test]
+async fn the_observer_sees_every_attempt_with_its_rate_limit() {
+    let server = Scripted::start(vec![
+        Canned::new(429, &errors_body("10011", "Too many requests"))
+            .header("retry-after", "0.01")
+            .header("x-ratelimit-limit", "10")
+            .header("x-ratelimit-remaining", "0")
+            .header("x-ratelimit-reset", "0.5"),
+        Canned::new(200, &conference_body()).header("x-ratelimit-limit", "10"),
+    ])
+    .await;
+    let (c, seen) = observing(server.client(2));
+    c.get_conference(&cid(C1)).await.unwrap();
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert_eq!(seen[0].path, format!("/conferences/{C1}"));
+    assert_eq!(
+        (seen[0].attempt, seen[0].status, seen[0].error),
+        (0, Some(429), Some(ErrorKind::RateLimited))
+    );
+    assert_eq!(
+        seen[0].rate,
+        Some(RateLimit {
+            limit: 10,
+            remaining: 0,
+            reset: Duration::from_millis(500)
+        })
+    );
+    // the second answer lacks two of the three headers: no rate read
+    assert_eq!(
+        (seen[1].attempt, seen[1].status, seen[1].error, seen[1].rate),
+        (1, Some(200), None, None)
+    );
+    assert_eq!(seen[1].body, conference_body().len());
+}
+
+#[tokio::test]
+async fn the_sims_rate_limit_reaches_the_observer() {
+    let (sim, c) = start(small()).await;
+    sim.set_rate_limit(Some(50));
+    let (c, seen) = observing(c);
+    let conf = sim.sample_conference();
+    c.list_participants(&cid(&conf), &ParticipantFilter::default())
+        .await
+        .unwrap();
+    let seen = seen.lock().unwrap().clone();
+    let first = seen.first().expect("one attempt at least");
+    assert!(first.path.contains("/participants?"), "{first:?}");
+    let rate = first.rate.expect("the sim's x-ratelimit headers");
+    assert_eq!(rate.limit, 50);
+    assert!(rate.remaining < 50);
 }
 
 #[tokio::test]

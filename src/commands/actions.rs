@@ -11,7 +11,7 @@ use crate::cli::{ActionArgs, EndArgs, Format};
 use crate::error::{Error, usage};
 use crate::sanitize::sanitize_line;
 use crate::telnyx::{
-    ApiError, CallControlIds, Client, CommandResult, ConferenceId, ParticipantAction,
+    ApiError, CallControlIds, Client, CommandResult, ConferenceId, HoldMusic, ParticipantAction,
     ParticipantRef,
 };
 
@@ -66,12 +66,30 @@ pub(super) async fn action(
     action: ParticipantAction,
     args: &ActionArgs,
 ) -> Result<(), Error> {
+    act(ctx, action, args, None).await
+}
+
+/// `hold`, with the hold music of the flags or the config file.
+pub(super) async fn hold(
+    ctx: &Ctx,
+    args: &ActionArgs,
+    music: Option<&HoldMusic>,
+) -> Result<(), Error> {
+    act(ctx, ParticipantAction::Hold, args, music).await
+}
+
+async fn act(
+    ctx: &Ctx,
+    action: ParticipantAction,
+    args: &ActionArgs,
+    music: Option<&HoldMusic>,
+) -> Result<(), Error> {
     let client = ctx.client()?;
     let resolved = resolve(&client, &args.conference, &args.participants).await?;
     // An empty list would mean "every participant" to the API: never send one.
     let ids = CallControlIds::new(resolved).ok_or_else(|| usage("no participant to act on"))?;
     let answer = client
-        .participant_action(&args.conference, action, &ids)
+        .participant_action(&args.conference, action, &ids, music)
         .await?;
 
     let mut out = ctx.stdout();

@@ -91,7 +91,13 @@ pub async fn write(ctx: &Ctx, command: WriteCommand) -> Result<(), Error> {
         WriteCommand::Update(a) => update::update(ctx, &a).await,
         WriteCommand::Mute(a) => actions::action(ctx, ParticipantAction::Mute, &a).await,
         WriteCommand::Unmute(a) => actions::action(ctx, ParticipantAction::Unmute, &a).await,
-        WriteCommand::Hold(a) => actions::action(ctx, ParticipantAction::Hold, &a).await,
+        WriteCommand::Hold(a) => {
+            let music = match (a.audio_url, a.media_name) {
+                (None, None) => ctx.settings.hold_music.clone(),
+                (url, name) => crate::config::hold_music(url, name)?,
+            };
+            actions::hold(ctx, &a.who, music.as_ref()).await
+        }
         WriteCommand::Unhold(a) => actions::action(ctx, ParticipantAction::Unhold, &a).await,
         WriteCommand::End(a) => actions::end(ctx, &a).await,
     }

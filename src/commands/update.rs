@@ -176,7 +176,7 @@ pub(super) async fn update(ctx: &Ctx, args: &UpdateArgs) -> Result<(), Error> {
         conf,
         ids,
         request,
-        args.concurrency as usize,
+        args.concurrency.unwrap_or(ctx.settings.concurrency) as usize,
         |_, ok| {
             if !ok {
                 let n = failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;

@@ -70,7 +70,7 @@ pub(crate) async fn perform(client: &Client, effect: Effect) -> Option<Msg> {
         } => Msg::ActionDone {
             seq,
             result: client
-                .participant_action(&conference_id, action, &call_control_ids)
+                .participant_action(&conference_id, action, &call_control_ids, None)
                 .await,
             conference_id,
             participant_id,

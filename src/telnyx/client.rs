@@ -3,6 +3,7 @@
 
 use std::collections::HashSet;
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, USER_AGENT};
@@ -17,10 +18,11 @@ use super::models::{
     CommandResult, Conference, ConferenceParticipant, ListResponse, Participant, Resource,
     UpdateParticipant,
 };
+use super::pacing::RateLimit;
 use super::retry::{RetryHook, RetryNotice, RetryPolicy, retry_after};
 use super::settings::{ClientConfig, ConfigError, is_loopback, parse_base_url};
 use super::types::{
-    CallControlIds, ConferenceFilter, Listing, ParticipantAction, ParticipantFilter,
+    CallControlIds, ConferenceFilter, HoldMusic, Listing, ParticipantAction, ParticipantFilter,
 };
 use crate::sanitize::sanitize_line;
 
@@ -41,7 +43,32 @@ pub struct Client {
     timeout: Duration,
     policy: RetryPolicy,
     hook: Option<RetryHook>,
+    observer: Option<Observer>,
 }
+
+/// One attempt of a request, as an [`Observer`] sees it: never the key.
+#[derive(Debug, Clone, Copy)]
+pub struct Exchange<'a> {
+    pub method: &'a Method,
+    /// The path below the base URL, with its query.
+    pub path: &'a str,
+    /// 0 for the first attempt, 1 for the first retry, ...
+    pub attempt: u32,
+    /// The HTTP status, when an answer came.
+    pub status: Option<u16>,
+    pub latency: Duration,
+    /// The answer's `x-ratelimit-*` headers, when it had them.
+    pub rate: Option<RateLimit>,
+    /// What the attempt failed with, if it did.
+    pub error: Option<&'a ApiError>,
+    pub request_body: Option<&'a [u8]>,
+    /// At most [`MAX_BODY`] bytes.
+    pub response_body: &'a [u8],
+}
+
+/// Called after every attempt of every request (for pacing, logs and the
+/// console's activity pane).
+pub type Observer = Arc<dyn Fn(&Exchange<'_>) + Send + Sync>;
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -91,12 +118,19 @@ impl Client {
             timeout: config.timeout,
             policy: RetryPolicy::new(config.max_retries),
             hook: None,
+            observer: None,
         })
     }
 
     /// Calls `hook` before every retry (for logs and the console's activity line).
     pub fn with_retry_hook(mut self, hook: RetryHook) -> Self {
         self.hook = Some(hook);
+        self
+    }
+
+    /// Calls `observer` after every attempt of every request.
+    pub fn with_observer(mut self, observer: Observer) -> Self {
+        self.observer = Some(observer);
         self
     }
 
@@ -234,26 +268,42 @@ impl Client {
     }
 
     /// `POST /conferences/{id}/actions/{mute,unmute,hold,unhold}` for the
-    /// given calls; the answer is the server's `result`.
+    /// given calls (a hold may play `music`); the answer is the server's
+    /// `result`.
     pub async fn participant_action(
         &self,
         conference: &ConferenceId,
         action: ParticipantAction,
         ids: &CallControlIds,
+        music: Option<&HoldMusic>,
     ) -> Result<CommandResult, ApiError> {
         #[derive(Serialize)]
         struct Body<'a> {
             call_control_ids: &'a CallControlIds,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            audio_url: Option<&'a str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            media_name: Option<&'a str>,
         }
+        let music = music.filter(|_| action == ParticipantAction::Hold);
+        let body = Body {
+            call_control_ids: ids,
+            audio_url: match music {
+                Some(HoldMusic::AudioUrl(url)) => Some(url),
+                _ => None,
+            },
+            media_name: match music {
+                Some(HoldMusic::MediaName(name)) => Some(name),
+                _ => None,
+            },
+        };
         let id = conference.to_string();
         let r: Resource<CommandResult> = self
             .call(
                 Method::POST,
                 &["conferences", &id, "actions", action.as_str()],
                 &[],
-                Some(&Body {
-                    call_control_ids: ids,
-                }),
+                Some(&body),
             )
             .await?;
         Ok(r.data)
@@ -301,10 +351,15 @@ impl Client {
         Ok(url)
     }
 
+    /// The path below the base, with the query (never carries the key).
     fn display_path(&self, url: &Url) -> String {
         let base = self.base.path().trim_end_matches('/');
         let path = url.path();
-        path.strip_prefix(base).unwrap_or(path).to_string()
+        let path = path.strip_prefix(base).unwrap_or(path);
+        match url.query() {
+            Some(q) => format!("{path}?{q}"),
+            None => path.to_string(),
+        }
     }
 
     /// Every page of a listing, with `page[size]=250`. Ends on the last page,
@@ -400,13 +455,37 @@ impl Client {
                 })?),
                 None => None,
             };
+        let path = self.display_path(&url);
         let mut retry = 0;
         loop {
-            let failure = match self.once(&method, &url, body.as_deref()).await {
-                Ok((status, bytes)) => {
-                    return serde_json::from_slice::<T>(&bytes)
-                        .map_err(|e| ApiError::decode(status, &bytes, &e.to_string()));
-                }
+            let started = std::time::Instant::now();
+            let attempt = self.once(&method, &url, body.as_deref()).await;
+            let outcome = match attempt.failure {
+                None => serde_json::from_slice::<T>(&attempt.bytes).map_err(|e| Failure {
+                    error: ApiError::decode(
+                        attempt.status.unwrap_or(200),
+                        &attempt.bytes,
+                        &e.to_string(),
+                    ),
+                    should_retry: Some(false),
+                }),
+                Some(f) => Err(f),
+            };
+            if let Some(observer) = &self.observer {
+                observer(&Exchange {
+                    method: &method,
+                    path: &path,
+                    attempt: retry,
+                    status: attempt.status,
+                    latency: started.elapsed(),
+                    rate: attempt.rate,
+                    error: outcome.as_ref().err().map(|f| &f.error),
+                    request_body: body.as_deref(),
+                    response_body: &attempt.bytes,
+                });
+            }
+            let failure = match outcome {
+                Ok(value) => return Ok(value),
                 Err(f) => f,
             };
             let wanted = failure
@@ -419,7 +498,7 @@ impl Client {
             let delay = self.policy.delay(retry, failure.error.retry_after);
             let notice = RetryNotice {
                 method: method.clone(),
-                path: self.display_path(&url),
+                path: path.clone(),
                 retry,
                 max_retries: self.policy.max_retries,
                 delay,
@@ -433,12 +512,9 @@ impl Client {
         }
     }
 
-    async fn once(
-        &self,
-        method: &Method,
-        url: &Url,
-        body: Option<&[u8]>,
-    ) -> Result<(u16, Vec<u8>), Failure> {
+    /// One attempt: the status, the rate-limit headers and at most
+    /// [`MAX_BODY`] bytes of the answer, and why it failed if it did.
+    async fn once(&self, method: &Method, url: &Url, body: Option<&[u8]>) -> Attempt {
         let mut req = self
             .http
             .request(method.clone(), url.clone())
@@ -448,26 +524,37 @@ impl Client {
                 .header(CONTENT_TYPE, "application/json")
                 .body(body.to_vec());
         }
-        let mut resp = req.send().await.map_err(|e| self.transport(e))?;
+        let mut attempt = Attempt::default();
+        let mut resp = match req.send().await {
+            Ok(resp) => resp,
+            Err(e) => return attempt.failed(self.transport(e)),
+        };
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
+        attempt.status = Some(status);
+        attempt.rate = RateLimit::from_headers(&headers);
         // read at most MAX_BODY: a broken or hostile server cannot exhaust memory
-        let mut bytes = Vec::new();
-        while let Some(chunk) = resp.chunk().await.map_err(|e| self.transport(e))? {
-            if bytes.len() + chunk.len() > MAX_BODY {
-                return Err(Failure {
-                    error: ApiError::decode(
-                        status,
-                        &bytes,
-                        &format!("the answer is larger than {} MiB", MAX_BODY >> 20),
-                    ),
+        loop {
+            let chunk = match resp.chunk().await {
+                Ok(Some(chunk)) => chunk,
+                Ok(None) => break,
+                Err(e) => return attempt.failed(self.transport(e)),
+            };
+            if attempt.bytes.len() + chunk.len() > MAX_BODY {
+                let error = ApiError::decode(
+                    status,
+                    &attempt.bytes,
+                    &format!("the answer is larger than {} MiB", MAX_BODY >> 20),
+                );
+                return attempt.failed(Failure {
+                    error,
                     should_retry: Some(false),
                 });
             }
-            bytes.extend_from_slice(&chunk);
+            attempt.bytes.extend_from_slice(&chunk);
         }
         if (200..300).contains(&status) {
-            return Ok((status, bytes));
+            return attempt;
         }
         let should_retry = headers
             .get("x-should-retry")
@@ -477,8 +564,9 @@ impl Client {
                 "false" => Some(false),
                 _ => None,
             });
-        Err(Failure {
-            error: ApiError::from_response(status, &bytes, retry_after(&headers)),
+        let error = ApiError::from_response(status, &attempt.bytes, retry_after(&headers));
+        attempt.failed(Failure {
+            error,
             should_retry,
         })
     }
@@ -499,6 +587,22 @@ impl Client {
 struct Failure {
     error: ApiError,
     should_retry: Option<bool>,
+}
+
+/// What one attempt brought back.
+#[derive(Default)]
+struct Attempt {
+    status: Option<u16>,
+    rate: Option<RateLimit>,
+    bytes: Vec<u8>,
+    failure: Option<Failure>,
+}
+
+impl Attempt {
+    fn failed(mut self, failure: Failure) -> Self {
+        self.failure = Some(failure);
+        self
+    }
 }
 
 /// An error and its sources on one line, without the URL's query.

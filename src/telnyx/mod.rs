@@ -4,14 +4,18 @@ pub(crate) mod client;
 pub(crate) mod error;
 pub(crate) mod ids;
 pub(crate) mod models;
+pub(crate) mod pacing;
 pub(crate) mod retry;
 pub(crate) mod settings;
 pub(crate) mod types;
 
-pub use client::{Client, MAX_BODY};
+pub use client::{Client, Exchange, MAX_BODY, Observer};
 pub use error::{ApiError, ErrorKind};
 pub use ids::{ConferenceId, InvalidId, ParticipantRef};
 pub use models::*;
+pub use pacing::{Pacer, RateLimit};
 pub use retry::{RetryHook, RetryNotice, RetryPolicy};
 pub use settings::{ApiKey, ClientConfig, ConfigError, DEFAULT_BASE_URL};
-pub use types::{CallControlIds, ConferenceFilter, Listing, ParticipantAction, ParticipantFilter};
+pub use types::{
+    CallControlIds, ConferenceFilter, HoldMusic, Listing, ParticipantAction, ParticipantFilter,
+};

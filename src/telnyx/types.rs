@@ -42,6 +42,15 @@ impl ParticipantAction {
     }
 }
 
+/// What a participant on hold hears: an audio file by URL, or a file
+/// uploaded to Telnyx's media storage by name. The API takes one or the
+/// other, never both, so this type holds one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HoldMusic {
+    AudioUrl(String),
+    MediaName(String),
+}
+
 /// A non-empty list of `call_control_id`s. The API reads an empty list as
 /// "every participant", so this type cannot hold one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
