@@ -10,8 +10,8 @@ use std::sync::{OnceLock, mpsc};
 use std::time::{Duration, Instant};
 
 use confmod::sim::SimParticipant as Person;
+use confmod::sim::wire::{BeepEnabled, ParticipantStatus};
 use confmod::sim::{self, Faults, Scenario, ScenarioConference, SimConfig, SimHandle};
-use confmod::telnyx::{BeepEnabled, ParticipantStatus};
 use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_confmod");

@@ -13,8 +13,7 @@ use axum::response::{IntoResponse, Response};
 use confmod::sim::{self, Faults, Scenario, ScenarioConference, SimConfig, SimHandle};
 use confmod::telnyx::{
     ApiError, ApiKey, BeepEnabled, CallControlIds, Client, ClientConfig, ConferenceFilter,
-    ConferenceStatus, ErrorKind, ParticipantFilter, ParticipantStatus, RetryNotice, RetryPolicy,
-    UpdateParticipant,
+    ConferenceStatus, ErrorKind, ParticipantFilter, RetryNotice, RetryPolicy, UpdateParticipant,
 };
 use serde_json::json;
 
@@ -193,7 +192,7 @@ async fn participants_are_read_by_id_and_label_and_updated() {
     );
     let state = sim.participant(&conf, &first.id).unwrap();
     assert!(state.end_conference_on_exit);
-    assert_eq!(state.beep_enabled, Some(BeepEnabled::Never));
+    assert_eq!(state.beep_enabled, Some(sim::wire::BeepEnabled::Never));
     assert!(state.updated_at > first.updated_at);
 }
 
@@ -231,7 +230,7 @@ async fn actions_reach_the_sim() {
     assert!(
         sim.participants(&conf)
             .iter()
-            .all(|q| q.status == ParticipantStatus::Left)
+            .all(|q| q.status == sim::wire::ParticipantStatus::Left)
     );
 }
 

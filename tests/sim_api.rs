@@ -4,8 +4,8 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
+use confmod::sim::wire::{BeepEnabled, ParticipantStatus};
 use confmod::sim::{self, Faults, Scenario, ScenarioConference, SimConfig, SimHandle};
-use confmod::telnyx::models::{BeepEnabled, ParticipantStatus};
 use reqwest::Method;
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};

@@ -16,10 +16,9 @@ use std::net::{Ipv4Addr, SocketAddr};
 use crate::app::Context;
 use crate::cli::DemoArgs;
 use crate::commands::CmdError;
-use crate::commands::sim_args::ScenarioFile;
 use crate::config::{self, ProcessEnv, Settings, usage};
 use crate::sanitize::sanitize_line;
-use crate::sim::{self, SimConfig};
+use crate::sim::{self, ScenarioFile, SimConfig};
 use crate::telnyx::{ApiKey, Client, ClientConfig};
 use event_loop::console;
 
@@ -39,9 +38,10 @@ pub fn run_console(settings: &Settings, conference: Option<&str>) -> Result<(), 
 /// `confmod demo`: the console on an embedded simulator.
 pub fn run_demo(settings: &Settings, args: &DemoArgs) -> Result<(), CmdError> {
     let file = match &args.scenario {
-        Some(path) => ScenarioFile::read(path)?,
-        None => ScenarioFile::demo()?,
-    };
+        Some(path) => ScenarioFile::read(path),
+        None => ScenarioFile::demo(),
+    }
+    .map_err(|e| usage(e.to_string()))?;
     let mut scenario = file.scenario();
     if let (Some(n), Some(first)) = (args.participants, scenario.conferences.first_mut()) {
         first.participants = Some(n as usize);

@@ -11,9 +11,9 @@ use std::time::{Duration, Instant};
 
 use tokio::time::MissedTickBehavior;
 
-use super::state::{TimerKind, World};
-use super::{Shared, SimParticipant};
-use crate::telnyx::models::ParticipantStatus;
+use super::Shared;
+use super::state::{SimParticipant, TimerKind, World};
+use super::wire::ParticipantStatus;
 
 const TICK: Duration = Duration::from_millis(100);
 /// A bound on the events of one wake-up, however large the rate.

@@ -1,10 +1,16 @@
-//! The sim's error answers: always a `{"errors": [...]}` body.
+//! The sim's error answers: always a `{"errors": [...]}` body with one
+//! entry: `code` (a string), `title`, `detail`, `source` when a field or a
+//! parameter is to blame, and `meta.url`.
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::telnyx::models::{ErrorEntry, ErrorsBody};
+use super::wire::{ErrorEntry, ErrorMeta, ErrorSource, ErrorsBody};
+
+/// Where an error code is documented (`meta.url` is this and the code). The
+/// host is case-insensitive; the API writes it in lower case.
+const ERROR_DOCS: &str = "https://developers.Telnyx.com/docs/overview/errors/";
 
 #[derive(Debug, Clone)]
 pub(crate) struct SimError {
@@ -15,23 +21,30 @@ pub(crate) struct SimError {
 
 impl SimError {
     pub fn new(status: StatusCode, code: &str, title: &str, detail: &str) -> Self {
-        let mut entry = ErrorEntry::new(code, title, detail);
-        entry.meta = Some(serde_json::json!({
-            "url": format!("https://developers.telnyx.com/docs/overview/errors/{code}")
-        }));
+        let entry = ErrorEntry {
+            code: code.to_string(),
+            title: title.to_string(),
+            detail: detail.to_string(),
+            source: None,
+            meta: Some(ErrorMeta {
+                url: format!("{}{code}", ERROR_DOCS.to_ascii_lowercase()),
+            }),
+        };
         SimError {
             status,
             entry: Box::new(entry),
         }
     }
 
+    /// Blames a member of the body (an RFC 6901 pointer, `""` for the body).
     pub fn pointer(mut self, pointer: &str) -> Self {
-        *self.entry = std::mem::take(&mut *self.entry).with_pointer(pointer);
+        self.entry.source = Some(ErrorSource::Pointer(pointer.to_string()));
         self
     }
 
+    /// Blames a query or path parameter.
     pub fn parameter(mut self, parameter: &str) -> Self {
-        *self.entry = std::mem::take(&mut *self.entry).with_parameter(parameter);
+        self.entry.source = Some(ErrorSource::Parameter(parameter.to_string()));
         self
     }
 
@@ -103,12 +116,12 @@ impl SimError {
         Self::new(StatusCode::BAD_REQUEST, "10015", "Bad Request", detail)
     }
 
-    pub fn invalid_enum(allowed: &str) -> Self {
+    pub fn invalid_enum(allowed: &[&str]) -> Self {
         Self::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "10032",
             "Invalid enumerated value",
-            &format!("The value must be one of: {allowed}."),
+            &format!("The value must be one of: {}.", allowed.join(", ")),
         )
     }
 

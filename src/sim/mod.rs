@@ -1,8 +1,10 @@
-//! A faithful local fake of the Telnyx Conferences API, for demos and tests.
+//! A local fake of the Telnyx Conferences API, for demos and tests, and a
+//! second, independent witness of the spec (`conferences.openapi.yml`).
 //!
 //! [`spawn`] serves it in a tokio task and hands back a [`SimHandle`] that
 //! tests use to inspect and poke the world; [`serve::serve_forever`] runs it
-//! in the foreground for `confmod sim`.
+//! in the foreground for `confmod sim`. It speaks in its own wire shapes
+//! ([`wire`]), written from the spec; it never borrows the client's types.
 
 mod churn;
 mod errors;
@@ -10,28 +12,28 @@ mod gate;
 mod names;
 mod params;
 mod routes;
+mod scenario;
 mod seed;
 pub mod serve;
 mod state;
+pub mod wire;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::telnyx::models::{
-    BeepEnabled, ConferenceParticipant, ConferenceRef, Participant, ParticipantStatus,
-};
-
 pub use routes::router;
+pub use scenario::{Scenario, ScenarioConference, ScenarioError, ScenarioFile};
 pub use serve::serve_forever;
+pub use state::SimParticipant;
 
 use gate::Control;
 use state::World;
+use wire::ParticipantStatus;
 
 /// The largest conference the sim will seed.
 pub const MAX_PARTICIPANTS: usize = 50_000;
@@ -80,83 +82,6 @@ pub struct Faults {
     pub fail_rate: f64,
     /// The fraction of requests never answered.
     pub hang_rate: f64,
-}
-
-/// A scripted world (read from a TOML file such as `assets/demo.toml`).
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct Scenario {
-    /// The conferences, in listing order.
-    pub conferences: Vec<ScenarioConference>,
-    /// Participant labels used (in each conference) before generated ones.
-    pub labels: Vec<String>,
-}
-
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct ScenarioConference {
-    pub name: String,
-    pub participants: Option<usize>,
-    pub completed: bool,
-}
-
-/// A participant as the sim holds it: every field, `label` and the
-/// write-only `beep_enabled` included.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct SimParticipant {
-    pub id: String,
-    pub call_control_id: String,
-    pub call_leg_id: String,
-    pub label: String,
-    pub status: ParticipantStatus,
-    pub muted: bool,
-    pub on_hold: bool,
-    pub end_conference_on_exit: bool,
-    pub soft_end_conference_on_exit: bool,
-    pub beep_enabled: Option<BeepEnabled>,
-    pub whisper_call_control_ids: Vec<String>,
-    pub created_at: String,
-    pub updated_at: String,
-}
-
-impl SimParticipant {
-    /// The list item (`Participant` schema).
-    pub fn to_list_item(&self, conference: ConferenceRef) -> Participant {
-        Participant {
-            record_type: "participant".to_string(),
-            id: self.id.clone(),
-            call_leg_id: self.call_leg_id.clone(),
-            call_control_id: self.call_control_id.clone(),
-            conference,
-            whisper_call_control_ids: self.whisper_call_control_ids.clone(),
-            created_at: self.created_at.clone(),
-            updated_at: self.updated_at.clone(),
-            end_conference_on_exit: self.end_conference_on_exit,
-            soft_end_conference_on_exit: self.soft_end_conference_on_exit,
-            status: self.status.clone(),
-            muted: self.muted,
-            on_hold: self.on_hold,
-        }
-    }
-
-    /// The single resource (`ConferenceParticipant` schema).
-    pub fn to_resource(&self, conference_id: &str) -> ConferenceParticipant {
-        ConferenceParticipant {
-            id: Some(self.id.clone()),
-            call_control_id: Some(self.call_control_id.clone()),
-            call_leg_id: Some(self.call_leg_id.clone()),
-            conference_id: Some(conference_id.to_string()),
-            label: Some(self.label.clone()),
-            status: Some(self.status.clone()),
-            muted: Some(self.muted),
-            on_hold: Some(self.on_hold),
-            end_conference_on_exit: Some(self.end_conference_on_exit),
-            soft_end_conference_on_exit: Some(self.soft_end_conference_on_exit),
-            whisper_call_control_ids: Some(self.whisper_call_control_ids.clone()),
-            created_at: Some(self.created_at.clone()),
-            updated_at: Some(self.updated_at.clone()),
-        }
-    }
 }
 
 /// The sim's shared state: the world, the knobs, the request counter.

@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 
 use super::errors::SimError;
-use crate::telnyx::models::{BeepEnabled, PaginationMeta};
+use super::wire::{BeepEnabled, PaginationMeta};
 
 /// The query string, decoded (`filter[muted]` and `filter%5Bmuted%5D` alike).
 pub(crate) struct Params(Vec<(String, String)>);
@@ -102,10 +102,10 @@ impl Paging {
 
     fn meta(&self, total: u64) -> PaginationMeta {
         PaginationMeta {
-            page_number: Some(self.number),
-            page_size: Some(self.size),
-            total_pages: Some(total.div_ceil(self.size)),
-            total_results: Some(total),
+            page_number: self.number,
+            page_size: self.size,
+            total_pages: total.div_ceil(self.size),
+            total_results: total,
         }
     }
 }
@@ -164,11 +164,10 @@ pub(crate) fn opt_ids(body: &Map<String, Value>) -> Result<Option<Vec<String>>, 
 }
 
 pub(crate) fn beep_enabled(body: &Map<String, Value>) -> Result<Option<BeepEnabled>, SimError> {
-    let invalid =
-        || SimError::invalid_enum("always, never, on_enter, on_exit").pointer("/beep_enabled");
+    let invalid = || SimError::invalid_enum(BeepEnabled::NAMES).pointer("/beep_enabled");
     match body.get("beep_enabled") {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => s.parse().map(Some).map_err(|_| invalid()),
+        Some(Value::String(s)) => BeepEnabled::parse(s).map(Some).ok_or_else(invalid),
         Some(_) => Err(invalid()),
     }
 }

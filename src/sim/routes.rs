@@ -4,24 +4,23 @@ use std::collections::HashSet;
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router, middleware};
+use axum::{Router, middleware};
+use serde::Serialize;
 
+use super::SimState;
 use super::errors::SimError;
 use super::gate::{authorized, gate};
 use super::params::{
     Params, beep_enabled, json_object, opt_bool, opt_ids, opt_string, page, page_slice,
 };
-use super::state::World;
-use super::{SimParticipant, SimState};
-use crate::telnyx::models::{
-    CommandResult, Conference, ConferenceParticipant, ConferenceStatus, ListResponse, Participant,
-    ParticipantStatus, Resource,
-};
+use super::state::{SimParticipant, World};
+use super::wire::{CommandResult, ConferenceStatus, Data, Page, ParticipantStatus};
 
-type Answer<T> = Result<Json<T>, SimError>;
+/// Answers are serialized from borrowed wire shapes while the world is locked.
+type Answer = Result<Response, SimError>;
 
 /// The sim's routes: the API under `/v2`, test inspection under `/_sim`.
 pub fn router(state: SimState) -> Router {
@@ -53,6 +52,21 @@ async fn not_found() -> SimError {
     SimError::route_not_found()
 }
 
+/// A 200 with `value` as JSON.
+fn json<T: Serialize>(value: &T) -> Response {
+    match serde_json::to_vec(value) {
+        Ok(bytes) => (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            bytes,
+        )
+            .into_response(),
+        Err(_) => SimError::server(StatusCode::INTERNAL_SERVER_ERROR).into_response(),
+    }
+}
+
 /// A conference id that must be a UUID, normalized to lower-case hyphenated form.
 fn uuid_param(raw: &str, parameter: &str) -> Result<String, SimError> {
     match uuid::Uuid::try_parse(raw) {
@@ -76,19 +90,17 @@ fn conference_by_id_or_name(world: &World, raw: &str) -> Result<usize, SimError>
         .ok_or_else(SimError::conference_not_found)
 }
 
-async fn list_conferences(
-    State(s): State<SimState>,
-    RawQuery(q): RawQuery,
-) -> Answer<ListResponse<Conference>> {
+async fn list_conferences(State(s): State<SimState>, RawQuery(q): RawQuery) -> Answer {
     let params = Params::parse(q);
     let status = match params.get("filter[status]") {
         None => None,
         Some(raw) => match ConferenceStatus::parse(raw) {
-            ConferenceStatus::Unknown(_) => {
-                return Err(SimError::invalid_enum("init, in_progress, completed")
-                    .parameter("filter[status]"));
+            None => {
+                return Err(
+                    SimError::invalid_enum(ConferenceStatus::NAMES).parameter("filter[status]")
+                );
             }
-            known => Some(known),
+            known => known,
         },
     };
     let name = params.get("filter[name]");
@@ -97,24 +109,21 @@ async fn list_conferences(
     let matching = world
         .confs
         .iter()
-        .filter(|c| status.is_none() || c.data.status == status)
+        .filter(|c| status.is_none_or(|s| c.data.status == s))
         .filter(|c| name.is_none_or(|n| c.data.name == n));
     let (items, meta) = page(matching, &paging);
-    Ok(Json(ListResponse {
-        data: items.into_iter().map(|c| c.data.clone()).collect(),
-        meta: Some(meta),
+    Ok(json(&Page {
+        data: items.into_iter().map(|c| c.data.wire()).collect(),
+        meta,
     }))
 }
 
-async fn get_conference(
-    State(s): State<SimState>,
-    Path(id): Path<String>,
-) -> Answer<Resource<Conference>> {
+async fn get_conference(State(s): State<SimState>, Path(id): Path<String>) -> Answer {
     let id = uuid_param(&id, "id")?;
     let world = s.inner.world();
     let ci = conference(&world, &id)?;
-    Ok(Json(Resource {
-        data: world.confs[ci].data.clone(),
+    Ok(json(&Data {
+        data: world.confs[ci].data.wire(),
     }))
 }
 
@@ -122,7 +131,7 @@ async fn list_participants(
     State(s): State<SimState>,
     Path(id): Path<String>,
     RawQuery(q): RawQuery,
-) -> Answer<ListResponse<Participant>> {
+) -> Answer {
     let id = uuid_param(&id, "conference_id")?;
     let params = Params::parse(q);
     let muted = params.flag("filter[muted]")?;
@@ -143,26 +152,26 @@ async fn list_participants(
         page(matching, &paging)
     };
     let reference = conf.reference();
-    Ok(Json(ListResponse {
+    Ok(json(&Page {
         data: items
             .into_iter()
-            .map(|p| p.to_list_item(reference.clone()))
+            .map(|p: &SimParticipant| p.to_list_item(reference.clone()))
             .collect(),
-        meta: Some(meta),
+        meta,
     }))
 }
 
 async fn get_participant(
     State(s): State<SimState>,
     Path((id, participant)): Path<(String, String)>,
-) -> Answer<Resource<ConferenceParticipant>> {
+) -> Answer {
     let id = uuid_param(&id, "id")?;
     let world = s.inner.world();
     let conf = &world.confs[conference(&world, &id)?];
     let pi = conf
         .find(&participant)
         .ok_or_else(SimError::participant_not_found)?;
-    Ok(Json(Resource {
+    Ok(json(&Data {
         data: conf.participants[pi].to_resource(&id),
     }))
 }
@@ -171,7 +180,7 @@ async fn update_participant(
     State(s): State<SimState>,
     Path((id, participant)): Path<(String, String)>,
     body: Bytes,
-) -> Answer<Resource<ConferenceParticipant>> {
+) -> Answer {
     let id = uuid_param(&id, "id")?;
     let body = json_object(&body)?;
     let end_on_exit = opt_bool(&body, "end_conference_on_exit")?;
@@ -202,7 +211,7 @@ async fn update_participant(
         p.beep_enabled = Some(v);
     }
     p.updated_at = at;
-    Ok(Json(Resource {
+    Ok(json(&Data {
         data: p.to_resource(&id),
     }))
 }
@@ -220,7 +229,7 @@ async fn conference_action(
     State(s): State<SimState>,
     Path((id, action)): Path<(String, String)>,
     body: Bytes,
-) -> Answer<Resource<CommandResult>> {
+) -> Answer {
     let action = match action.as_str() {
         "mute" => Action::Mute,
         "unmute" => Action::Unmute,
@@ -257,10 +266,8 @@ async fn conference_action(
     }
     if action == Action::End {
         world.end_via_api(ci);
-        return Ok(Json(Resource {
-            data: CommandResult {
-                result: "ok".into(),
-            },
+        return Ok(json(&Data {
+            data: CommandResult::OK,
         }));
     }
     let targets = targets(&world.confs[ci].participants, ids.as_deref().unwrap_or(&[]))?;
@@ -277,10 +284,8 @@ async fn conference_action(
             p.updated_at = at.clone();
         }
     }
-    Ok(Json(Resource {
-        data: CommandResult {
-            result: "ok".into(),
-        },
+    Ok(json(&Data {
+        data: CommandResult::OK,
     }))
 }
 
@@ -322,10 +327,9 @@ async fn sim_participant(
     };
     let conf = &world.confs[ci];
     match conf.find(&participant) {
-        Some(pi) => Json(Resource {
-            data: conf.participants[pi].clone(),
-        })
-        .into_response(),
+        Some(pi) => json(&Data {
+            data: &conf.participants[pi],
+        }),
         None => SimError::participant_not_found().into_response(),
     }
 }

@@ -6,10 +6,10 @@ use fastrand::Rng;
 use time::OffsetDateTime;
 use time::macros::format_description;
 
+use super::SimConfig;
 use super::names::{self, LabelGen};
-use super::state::{Conf, World};
-use super::{SimConfig, SimParticipant};
-use crate::telnyx::models::{Conference, ConferenceStatus, EndReason, EndedBy, ParticipantStatus};
+use super::state::{Conf, ConfData, SimParticipant, World};
+use super::wire::{ConferenceStatus, EndReason, ParticipantStatus};
 
 /// RFC 3339 in UTC with milliseconds: `2026-11-30T10:00:02.574Z`.
 pub(crate) fn stamp(t: OffsetDateTime) -> String {
@@ -115,23 +115,22 @@ impl World {
             let age = time::Duration::seconds(6 * 60 + spacing * i as i64 + jitter);
             let created = now - age;
             let ended = created + age / 2;
-            let mut data = Conference {
+            let mut data = ConfData {
                 id: uuid(&mut rng),
                 name,
-                record_type: "conference".to_string(),
                 created_at: stamp(created),
                 expires_at: stamp(created + time::Duration::hours(4)),
-                status: Some(ConferenceStatus::InProgress),
+                status: ConferenceStatus::InProgress,
                 end_reason: None,
                 ended_by: None,
-                connection_id: Some(connection_id.clone()),
-                region: Some("sv1".to_string()),
-                updated_at: Some(stamp(created)),
+                connection_id: connection_id.clone(),
+                region: "sv1".to_string(),
+                updated_at: stamp(created),
             };
             let until = if completed { ended } else { now };
             let span_ms = (until - created).whole_milliseconds().max(0) as i64;
             let mut conf = Conf {
-                data: Conference::default(),
+                data: data.clone(),
                 participants: Vec::with_capacity(count),
                 index: HashMap::with_capacity(count),
                 soft_ended: false,
@@ -169,18 +168,15 @@ impl World {
                 conf.push(p);
             }
             if completed {
-                data.status = Some(ConferenceStatus::Completed);
+                data.status = ConferenceStatus::Completed;
                 data.end_reason = Some(EndReason::AllLeft);
-                data.ended_by = Some(EndedBy {
-                    call_control_id: Some(
-                        conf.participants
-                            .last()
-                            .map(|p| p.call_control_id.clone())
-                            .unwrap_or_else(|| call_control_id(&mut rng)),
-                    ),
-                    call_session_id: Some(uuid(&mut rng)),
-                });
-                data.updated_at = Some(stamp(ended));
+                let last = conf
+                    .participants
+                    .last()
+                    .map(|p| p.call_control_id.clone())
+                    .unwrap_or_else(|| call_control_id(&mut rng));
+                data.ended_by = Some((last, uuid(&mut rng)));
+                data.updated_at = stamp(ended);
             }
             conf.data = data;
             world.by_id.insert(conf.data.id.clone(), world.confs.len());
@@ -211,7 +207,7 @@ mod tests {
     }
 
     #[test]
-    fn ids_look_like_telnyx_ids() {
+    fn ids_look_like_the_apis() {
         let mut rng = Rng::with_seed(3);
         let ccid = call_control_id(&mut rng);
         assert!(ccid.starts_with("v3:") && ccid.len() == 57, "{ccid}");
