@@ -48,6 +48,12 @@ impl SimError {
         self
     }
 
+    /// The same error with another status (RetrieveConference can only say 404).
+    pub fn with_status(mut self, status: StatusCode) -> Self {
+        self.status = status;
+        self
+    }
+
     pub fn unauthorized() -> Self {
         Self::new(
             StatusCode::UNAUTHORIZED,
@@ -112,8 +118,20 @@ impl SimError {
         .parameter(parameter)
     }
 
+    /// 400: a body that is not JSON at all (the one 400 the sim gives).
     pub fn bad_request(detail: &str) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "10015", "Bad Request", detail)
+    }
+
+    /// 422: a value of the wrong type (or `null`), or one its schema refuses
+    /// for another reason than an enum or a range.
+    pub fn invalid_value(detail: &str) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "10015",
+            "Invalid value",
+            detail,
+        )
     }
 
     pub fn invalid_enum(allowed: &[&str]) -> Self {
@@ -125,15 +143,17 @@ impl SimError {
         )
     }
 
-    pub fn out_of_range(detail: &str) -> Self {
+    pub fn out_of_range(min: i64, max: i64) -> Self {
         Self::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "10033",
             "Value outside of range",
-            detail,
+            &format!("The value is outside of allowed range {min} to {max}"),
         )
     }
 
+    /// 422: a required member of the body is absent (or an empty list where
+    /// one is needed).
     pub fn missing(field: &str) -> Self {
         Self::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -142,6 +162,17 @@ impl SimError {
             &format!("The '{field}' parameter is required and cannot be blank."),
         )
         .pointer(&format!("/{field}"))
+    }
+
+    /// 422: no body where the operation requires one.
+    pub fn missing_body() -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "10004",
+            "Missing required parameter",
+            "The request body is required and cannot be blank.",
+        )
+        .pointer("")
     }
 
     pub fn invalid_call_control_id() -> Self {

@@ -5,12 +5,68 @@
 //! tests use to inspect and poke the world; [`serve::serve_forever`] runs it
 //! in the foreground for `confmod sim`. It speaks in its own wire shapes
 //! ([`wire`]), written from the spec; it never borrows the client's types.
+//!
+//! # What it serves
+//!
+//! Under `/v2`: ListConferences, RetrieveConference,
+//! ListConferenceParticipants, RetrieveConferenceParticipant,
+//! UpdateConferenceParticipant, EndConference and the Mute, Unmute, Hold and
+//! Unhold actions. Any other path is a 404 `10005`, another method a 405
+//! (with `Allow`); both carry the errors body, as does every error.
+//!
+//! # What it checks, in order
+//!
+//! 1. Injected faults (`/v2` only): latency, a hang, a 500/502/503 (some with
+//!    an nginx HTML page). A failed request changed nothing.
+//! 2. The rate limit: 429 `10011` with `Retry-After` and `x-ratelimit-*`.
+//! 3. The bearer key, on every operation: 401 `10009`. RetrieveConference's
+//!    responses omit 401, but the spec's global `security: bearerAuth`
+//!    covers it too.
+//! 4. Path parameters. Where the spec says `format: uuid` (EndConference,
+//!    RetrieveConferenceParticipant, UpdateConferenceParticipant) an id that
+//!    is not a UUID is a 422 `10006` (`source.parameter`: `id`). Where it is
+//!    a plain string (ListConferenceParticipants, RetrieveConference, and
+//!    the actions, which also take a conference *name*) it is looked up, and
+//!    a lookup that finds nothing is a 404 `90058`.
+//! 5. Query parameters of the operations that declare them
+//!    (ListConferences, ListConferenceParticipants, RetrieveConference),
+//!    each against its schema (`query.rs`): 422 with `source.parameter`,
+//!    `10032` for a value outside an enum, `10033` for an integer outside
+//!    its range (`page[number]` 1 to `i64::MAX`, the sim's limit;
+//!    `page[size]` and `page[limit]` 1 to 250), `10015` "Invalid value" for
+//!    anything else (not an integer, not a boolean, not a UUID, an object
+//!    where a value belongs, an unknown key under `filter[occurred_at]` or
+//!    `filter[application_name]`). RetrieveConference can only answer 200
+//!    or 404, so its bad `region` is a 404 (still `10032`, parameter
+//!    `region`). Undeclared parameters are ignored.
+//! 6. The body (`body.rs`): not JSON at all is a 400 `10015` (the one 400
+//!    the sim gives); anything else that breaks the request schema is a 422
+//!    with `source.pointer`. Mute, unmute, hold and unhold require a body
+//!    (none: 422 `10004`); PATCH and end take none as `{}`.
+//! 7. The state: unknown conference 404 `90058`, unknown participant 404
+//!    `10007`, an ended conference 422 `90019`, a participant who left
+//!    422 `90018`, a `call_control_id` not in the conference 422 `90015`.
+//!
+//! `region` (query or body) must be one of the spec's regions; the sim has
+//! one region, so a valid one changes nothing. `filter[status]`,
+//! `filter[name]` and `filter[connection_id]` filter the conferences; the
+//! other, call-control-wide filters (`product`, `type`, `failed`, `leg_id`,
+//! `application_session_id`, `from`, `to`, `occurred_at`,
+//! `application_name`, `outbound.outbound_voice_profile_id`) and
+//! `page[after]`/`page[before]` are checked, then ignored. A body's
+//! `Content-Type` is not looked at; members a request schema does not
+//! describe are ignored.
+//!
+//! Outside `/v2`, `GET /_sim/conferences/{id}/participants/{id or label}`
+//! shows everything the sim knows of a participant (`beep_enabled`
+//! included), for tests; it needs the key and is never faulted.
 
+mod body;
 mod churn;
 mod errors;
 mod gate;
 mod names;
-mod params;
+mod query;
 mod routes;
 mod scenario;
 mod seed;
