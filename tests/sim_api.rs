@@ -1,6 +1,6 @@
 //! The sim over raw HTTP: shapes, errors, paging, filters, state changes,
-//! the spec's rules on requests, rate limiting, faults, determinism and
-//! scale.
+//! the spec's rules on requests, size limits, rate limiting, faults,
+//! determinism and scale.
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -1658,6 +1658,83 @@ async fn conference_ids_are_checked_as_the_spec_declares_them() {
         .await;
     assert_eq!(r.json()["data"]["conference_id"], conf.as_str());
     assert_eq!(api.sim.participant(&conf, &p.id).unwrap(), p);
+}
+
+/// Sends `head` and `body` on a fresh connection; the status and the body
+/// of the answer.
+async fn raw_http(addr: std::net::SocketAddr, head: &str, body: &[u8]) -> (u16, Value) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(body).await.unwrap();
+    let mut answer = Vec::new();
+    let read = stream.read_to_end(&mut answer);
+    tokio::time::timeout(Duration::from_secs(30), read)
+        .await
+        .expect("an answer")
+        .unwrap();
+    let text = String::from_utf8_lossy(&answer);
+    let status = text[9..12].parse().unwrap();
+    let (_, body) = text.split_once("\r\n\r\n").unwrap();
+    (
+        status,
+        serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {text}")),
+    )
+}
+
+#[tokio::test]
+async fn oversize_requests_get_413_414_or_431_with_an_errors_body() {
+    let api = Api::start(small()).await;
+    let conf = api.sim.sample_conference();
+    let code = |v: &Value| v["errors"][0]["code"].as_str().unwrap().to_string();
+
+    let long = "x".repeat(sim::URI_LIMIT);
+    let r = api.get(&format!("/conferences?filter[name]={long}")).await;
+    assert_eq!(
+        (r.status, code(&r.json())),
+        (414, "10015".into()),
+        "{}",
+        r.text
+    );
+    let fits = "x".repeat(sim::URI_LIMIT - 100);
+    assert_eq!(
+        api.get(&format!("/conferences?filter[name]={fits}"))
+            .await
+            .status,
+        200
+    );
+
+    let r = api
+        .http
+        .get(api.url("/conferences"))
+        .bearer_auth(api.sim.api_key())
+        .header("x-padding", "p".repeat(sim::HEADERS_LIMIT))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 431);
+    assert_eq!(code(&r.json().await.unwrap()), "10015");
+
+    // declared too large: refused before the body is read
+    let key = api.sim.api_key();
+    let head = |framing: &str| {
+        format!(
+            "POST /v2/conferences/{conf}/actions/mute HTTP/1.1\r\nHost: sim\r\n\
+             Authorization: Bearer {key}\r\nContent-Type: application/json\r\n\
+             {framing}\r\nConnection: close\r\n\r\n"
+        )
+    };
+    let declared = format!("Content-Length: {}", sim::BODY_LIMIT + 1);
+    let (status, body) = raw_http(api.sim.addr(), &head(&declared), b"").await;
+    assert_eq!((status, code(&body)), (413, "10015".into()), "{body}");
+    // chunked past the limit: cut while reading
+    let chunk = format!("{:x}\r\n", sim::BODY_LIMIT + 1);
+    let mut body = chunk.into_bytes();
+    body.extend(std::iter::repeat_n(b' ', sim::BODY_LIMIT + 1));
+    let (status, answer) =
+        raw_http(api.sim.addr(), &head("Transfer-Encoding: chunked"), &body).await;
+    assert_eq!((status, code(&answer)), (413, "10015".into()), "{answer}");
+    assert!(api.sim.participants(&conf).iter().any(|p| !p.muted));
 }
 
 #[tokio::test]

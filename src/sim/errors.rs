@@ -210,6 +210,42 @@ impl SimError {
         Self::new(status, code, title, detail)
     }
 
+    pub fn body_too_large() -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "10015",
+            "Request too large",
+            &format!(
+                "The request body is larger than {} bytes.",
+                super::limits::BODY_LIMIT
+            ),
+        )
+    }
+
+    pub fn uri_too_long() -> Self {
+        Self::new(
+            StatusCode::URI_TOO_LONG,
+            "10015",
+            "URI too long",
+            &format!(
+                "The request URI is longer than {} bytes.",
+                super::limits::URI_LIMIT
+            ),
+        )
+    }
+
+    pub fn headers_too_large() -> Self {
+        Self::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "10015",
+            "Request headers too large",
+            &format!(
+                "The request headers are larger than {} bytes.",
+                super::limits::HEADERS_LIMIT
+            ),
+        )
+    }
+
     /// The body the sim puts on an error answer that had none (a 405 from
     /// the router, a rejected extractor).
     pub fn for_status(status: StatusCode) -> Self {
@@ -221,12 +257,9 @@ impl SimError {
                 "Method not allowed",
                 "The HTTP method is not allowed for this resource.",
             ),
-            413 => Self::new(
-                status,
-                "10015",
-                "Request too large",
-                "The request body is too large.",
-            ),
+            413 => Self::body_too_large(),
+            414 => Self::uri_too_long(),
+            431 => Self::headers_too_large(),
             500..=599 => Self::server(status),
             _ => Self::new(
                 status,

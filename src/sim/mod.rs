@@ -16,19 +16,22 @@
 //!
 //! # What it checks, in order
 //!
-//! 1. Injected faults (`/v2` only): latency, a hang, a 500/502/503 (some with
+//! 1. Size (before anything else, on every path): a path and query over
+//!    [`URI_LIMIT`] bytes is a 414, headers over [`HEADERS_LIMIT`] a 431, a
+//!    body over [`BODY_LIMIT`] a 413 (code `10015` for all three).
+//! 2. Injected faults (`/v2` only): latency, a hang, a 500/502/503 (some with
 //!    an nginx HTML page). A failed request changed nothing.
-//! 2. The rate limit: 429 `10011` with `Retry-After` and `x-ratelimit-*`.
-//! 3. The bearer key, on every operation: 401 `10009`. RetrieveConference's
+//! 3. The rate limit: 429 `10011` with `Retry-After` and `x-ratelimit-*`.
+//! 4. The bearer key, on every operation: 401 `10009`. RetrieveConference's
 //!    responses omit 401, but the spec's global `security: bearerAuth`
 //!    covers it too.
-//! 4. Path parameters. Where the spec says `format: uuid` (EndConference,
+//! 5. Path parameters. Where the spec says `format: uuid` (EndConference,
 //!    RetrieveConferenceParticipant, UpdateConferenceParticipant) an id that
 //!    is not a UUID is a 422 `10006` (`source.parameter`: `id`). Where it is
 //!    a plain string (ListConferenceParticipants, RetrieveConference, and
 //!    the actions, which also take a conference *name*) it is looked up, and
 //!    a lookup that finds nothing is a 404 `90058`.
-//! 5. Query parameters of the operations that declare them
+//! 6. Query parameters of the operations that declare them
 //!    (ListConferences, ListConferenceParticipants, RetrieveConference),
 //!    each against its schema (`query.rs`): 422 with `source.parameter`,
 //!    `10032` for a value outside an enum, `10033` for an integer outside
@@ -39,11 +42,11 @@
 //!    `filter[application_name]`). RetrieveConference can only answer 200
 //!    or 404, so its bad `region` is a 404 (still `10032`, parameter
 //!    `region`). Undeclared parameters are ignored.
-//! 6. The body (`body.rs`): not JSON at all is a 400 `10015` (the one 400
+//! 7. The body (`body.rs`): not JSON at all is a 400 `10015` (the one 400
 //!    the sim gives); anything else that breaks the request schema is a 422
 //!    with `source.pointer`. Mute, unmute, hold and unhold require a body
 //!    (none: 422 `10004`); PATCH and end take none as `{}`.
-//! 7. The state: unknown conference 404 `90058`, unknown participant 404
+//! 8. The state: unknown conference 404 `90058`, unknown participant 404
 //!    `10007`, an ended conference 422 `90019`, a participant who left
 //!    422 `90018`, a `call_control_id` not in the conference 422 `90015`.
 //!
@@ -65,6 +68,7 @@ mod body;
 mod churn;
 mod errors;
 mod gate;
+mod limits;
 mod names;
 mod query;
 mod routes;
@@ -82,6 +86,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+pub use limits::{BODY_LIMIT, HEADERS_LIMIT, URI_LIMIT};
 pub use routes::router;
 pub use scenario::{Scenario, ScenarioConference, ScenarioError, ScenarioFile};
 pub use serve::serve_forever;

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use axum::body::Bytes;
 use axum::extract::path::ErrorKind as PathErrorKind;
 use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -18,6 +18,7 @@ use super::SimState;
 use super::body::{self, Action};
 use super::errors::SimError;
 use super::gate::{authorized, gate};
+use super::limits::{BODY_LIMIT, limits};
 use super::query::{self, Query, is_uuid, page, page_slice};
 use super::state::{SimParticipant, World};
 use super::wire::{CommandResult, ConferenceStatus, Data, Page, ParticipantStatus};
@@ -39,6 +40,7 @@ pub fn router(state: SimState) -> Router {
             post(conference_action),
         )
         .fallback(not_found)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn_with_state(state.clone(), gate));
     Router::new()
         .nest("/v2", v2)
@@ -47,6 +49,7 @@ pub fn router(state: SimState) -> Router {
             get(sim_participant),
         )
         .fallback(not_found)
+        .layer(middleware::from_fn(limits))
         .with_state(state)
 }
 
