@@ -154,6 +154,7 @@ fn config(participants: usize) -> SimConfig {
         name: name.to_string(),
         participants: None,
         completed: i == 3,
+        init: false,
     };
     let conferences = NAMES.iter().enumerate().map(conference).collect();
     let labels = LABELS.iter().map(|l| l.to_string()).collect();

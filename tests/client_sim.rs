@@ -59,6 +59,7 @@ fn small() -> SimConfig {
                 name: name.to_string(),
                 participants: None,
                 completed: i == 3,
+                init: false,
             })
             .collect(),
             labels: vec!["Ava / host".into(), "Dial-in +1 415 555 0134".into()],

@@ -146,6 +146,7 @@ fn labelled(labels: &[&str]) -> SimConfig {
                 name: "Demo bridge".into(),
                 participants: None,
                 completed: false,
+                init: false,
             }],
             labels: labels.iter().map(|s| s.to_string()).collect(),
         }),
@@ -516,7 +517,10 @@ async fn filters_work_with_literal_and_percent_encoded_brackets() {
         .get("/conferences?filter%5Bstatus%5D=in_progress")
         .await
         .json();
-    assert_eq!(in_progress["data"].as_array().unwrap().len(), 3);
+    assert_eq!(in_progress["data"].as_array().unwrap().len(), 2);
+    let init = api.get("/conferences?filter[status]=init").await.json();
+    assert_eq!(init["data"].as_array().unwrap().len(), 1);
+    assert_eq!(init["data"][0]["id"], api.sim.conference_ids()[2].as_str());
     let name = api
         .get("/conferences?filter[name]=All+hands+meeting")
         .await
@@ -1448,7 +1452,7 @@ async fn end_takes_no_body_or_an_object_with_a_string_command_id() {
     }
     let conference = |i: usize| format!("/conferences/{}", ids[i]);
     assert_eq!(status(api.get(&conference(0)).await), "in_progress");
-    // no body, `{}`, a command_id: each ends its conference
+    // no body, `{}`, a command_id: each ends its conference (an init one too)
     let r = api
         .post_without_body(&format!("{}/actions/end", conference(0)))
         .await;
@@ -1459,6 +1463,7 @@ async fn end_takes_no_body_or_an_object_with_a_string_command_id() {
         json!({"command_id": "891510ac-f3e4-11e8-af5b-de00688a4901"}),
     );
     assert_eq!(r.await.status, 200);
+    assert_eq!(status(api.get(&conference(2)).await), "init");
     assert_eq!(api.action(&ids[2], "end", json!({})).await.status, 200);
     for i in 0..3 {
         assert_eq!(status(api.get(&conference(i)).await), "completed", "{i}");
@@ -1768,4 +1773,48 @@ async fn answers_outside_the_operations_carry_an_errors_body() {
     let outside = format!("http://{}/v3/conferences", api.sim.addr());
     let r = api.request(Method::GET, &outside, None, None).await;
     assert_eq!(refusal(&r), is(404, "10005", ""));
+}
+
+#[tokio::test]
+async fn init_conferences_and_whisperers_are_in_every_world() {
+    let demo = sim::ScenarioFile::demo().unwrap();
+    let worlds = [
+        SimConfig::default(),
+        SimConfig {
+            scenario: Some(demo.scenario()),
+            ..SimConfig::default()
+        },
+    ];
+    for config in worlds {
+        let api = Api::start(config).await;
+        let listed = api.get("/conferences").await.json();
+        let first = &listed["data"][0];
+        assert_eq!(first["status"], "in_progress", "the demo opens the first");
+        let init = api.get("/conferences?filter[status]=init").await.json();
+        let init = init["data"].as_array().unwrap().clone();
+        assert!(!init.is_empty(), "{listed}");
+        for c in &init {
+            let path = format!("/conferences/{}/participants", c["id"].as_str().unwrap());
+            let ps = api.get(&path).await.json();
+            let ps = ps["data"].as_array().unwrap();
+            assert!(ps.iter().all(|p| p["status"] == "joining"), "{ps:?}");
+        }
+        for c in listed["data"].as_array().unwrap() {
+            let path = format!(
+                "/conferences/{}/participants?filter[whispering]=true",
+                c["id"].as_str().unwrap()
+            );
+            let whisperers = api.get(&path).await.json();
+            let first = &whisperers["data"][0];
+            let host = api.sim.participants(c["id"].as_str().unwrap())[0]
+                .call_control_id
+                .clone();
+            assert_eq!(
+                first["whisper_call_control_ids"],
+                json!([host]),
+                "{}",
+                c["name"]
+            );
+        }
+    }
 }

@@ -82,12 +82,14 @@ impl World {
         }
         for (ci, ids) in removals {
             // an ended conference keeps its (left) participants listed
-            if self.confs[ci].in_progress() {
+            if self.confs[ci].active() {
                 self.confs[ci].remove(&ids);
             }
         }
     }
 
+    /// One join, leave or mute flip in a conference in progress (an `init`
+    /// conference stays as seeded).
     fn churn_event(&mut self, now: Instant) {
         let live: Vec<usize> = (0..self.confs.len())
             .filter(|&i| self.confs[i].in_progress())

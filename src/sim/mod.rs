@@ -306,7 +306,7 @@ impl SimHandle {
         let Some(&pi) = world.confs[ci].index.get(participant_id) else {
             return false;
         };
-        if !world.confs[ci].in_progress()
+        if !world.confs[ci].active()
             || world.confs[ci].participants[pi].status == ParticipantStatus::Left
         {
             return false;
@@ -320,7 +320,7 @@ impl SimHandle {
     pub fn end_conference(&self, conference_id: &str) -> bool {
         let mut world = self.state.inner.world();
         match world.conf_index(conference_id) {
-            Some(ci) if world.confs[ci].in_progress() => {
+            Some(ci) if world.confs[ci].active() => {
                 world.end_via_api(ci);
                 true
             }

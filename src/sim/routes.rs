@@ -243,7 +243,7 @@ async fn update_participant(
     let mut world = s.inner.world();
     let ci = known_conference(&world, &id)?;
     let conf = &world.confs[ci];
-    if !conf.in_progress() {
+    if !conf.active() {
         return Err(SimError::conference_ended());
     }
     let pi = *conf
@@ -295,7 +295,7 @@ async fn conference_action(
     let ids = body::action(action, &body)?;
     let mut world = s.inner.world();
     let ci = conference_by_id_or_name(&world, &id)?;
-    if !world.confs[ci].in_progress() {
+    if !world.confs[ci].active() {
         return Err(SimError::conference_ended());
     }
     let targets = targets(&world.confs[ci].participants, &ids)?;
@@ -323,7 +323,7 @@ fn end_conference(s: &SimState, id: &str, body: &[u8]) -> Answer {
     body::end(body)?;
     let mut world = s.inner.world();
     let ci = known_conference(&world, &id)?;
-    if !world.confs[ci].in_progress() {
+    if !world.confs[ci].active() {
         return Err(SimError::conference_ended());
     }
     world.end_via_api(ci);

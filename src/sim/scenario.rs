@@ -27,7 +27,8 @@ pub struct Scenario {
 }
 
 /// One conference of a scenario: in progress unless `completed` (everyone
-/// left).
+/// left) or `init` (nobody has finished joining: status `init`, every
+/// participant `joining`).
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ScenarioConference {
@@ -35,6 +36,7 @@ pub struct ScenarioConference {
     /// Participants; the sim's `participants` when absent.
     pub participants: Option<usize>,
     pub completed: bool,
+    pub init: bool,
 }
 
 /// A scenario file: the scenario plus the seed and churn to run it with.
@@ -97,6 +99,12 @@ impl ScenarioFile {
                     name(c)
                 )));
             }
+            if c.init && c.completed {
+                return Err(refuse(format!(
+                    "conference '{}' cannot be both init and completed",
+                    name(c)
+                )));
+            }
         }
         Ok(file)
     }
@@ -132,7 +140,8 @@ mod tests {
         assert!(demo.conferences.len() >= 2);
         let first = &demo.conferences[0];
         assert!(first.participants.unwrap_or(0) >= 30);
-        assert!(!first.completed, "the demo opens the first");
+        assert!(!first.init && !first.completed, "the demo opens the first");
+        assert!(demo.conferences.iter().any(|c| c.init));
         assert!(demo.conferences.iter().any(|c| c.completed));
         assert!(demo.labels.len() >= 30);
         assert!(demo.churn.unwrap_or(0.0) > 0.0);
@@ -145,6 +154,9 @@ mod tests {
         assert!(ScenarioFile::parse("churn = -1.0", "t").is_err());
         let huge = "[[conferences]]\nname = \"x\"\nparticipants = 60000\n";
         assert!(ScenarioFile::parse(huge, "t").is_err());
+        let both = "[[conferences]]\nname = \"x\"\ninit = true\ncompleted = true\n";
+        let err = ScenarioFile::parse(both, "t").unwrap_err();
+        assert!(err.message.contains("both init and completed"), "{err}");
         // a misspelt key is an error, not silently ignored
         let typo = "[[conferences]]\nname = \"x\"\nparticipant = 4\n";
         let err = ScenarioFile::parse(typo, "t").unwrap_err();

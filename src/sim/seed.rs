@@ -67,12 +67,33 @@ pub(crate) fn new_participant(
     }
 }
 
+/// What a seeded conference is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    InProgress,
+    /// Created, nobody has finished joining: every participant `joining`.
+    Init,
+    /// Everyone left.
+    Completed,
+}
+
+/// Whether participant `k` (not the host) of a conference of `count`
+/// whispers to the host: one in 29, and at least one in any conference of
+/// two or more.
+fn whispers(k: usize, count: usize) -> bool {
+    k > 0 && (k % 29 == 7 || k + 1 == count.min(8))
+}
+
 impl World {
+    /// The world of `config`. Without a scenario: `conferences` of
+    /// `participants` each, the fourth of every four completed and the third
+    /// `init`; never the first, which stays in progress with a host that
+    /// soft-ends it on exit (and nobody who ends it on exit).
     pub fn seed(config: &SimConfig) -> World {
         let now = truncate_ms(OffsetDateTime::now_utc());
         let mut rng = Rng::with_seed(config.seed);
         let scenario = config.scenario.as_ref();
-        let plan: Vec<(String, usize, bool)> = match scenario.filter(|s| !s.conferences.is_empty())
+        let plan: Vec<(String, usize, Phase)> = match scenario.filter(|s| !s.conferences.is_empty())
         {
             Some(s) => s
                 .conferences
@@ -84,15 +105,23 @@ impl World {
                     } else {
                         c.name.clone()
                     };
-                    (
-                        name,
-                        c.participants.unwrap_or(config.participants),
-                        c.completed,
-                    )
+                    let phase = match (c.completed, c.init) {
+                        (true, _) => Phase::Completed,
+                        (false, true) => Phase::Init,
+                        (false, false) => Phase::InProgress,
+                    };
+                    (name, c.participants.unwrap_or(config.participants), phase)
                 })
                 .collect(),
             None => (0..config.conferences)
-                .map(|i| (names::conference_name(i), config.participants, i % 4 == 3))
+                .map(|i| {
+                    let phase = match i % 4 {
+                        3 => Phase::Completed,
+                        2 => Phase::Init,
+                        _ => Phase::InProgress,
+                    };
+                    (names::conference_name(i), config.participants, phase)
+                })
                 .collect(),
         };
         let labels: &[String] = scenario.map(|s| s.labels.as_slice()).unwrap_or(&[]);
@@ -110,7 +139,7 @@ impl World {
         };
         // created between 6 minutes and ~4 hours ago, newest first, spread evenly
         let spacing = (230 * 60 / plan.len().max(1) as i64).min(23 * 60);
-        for (i, (name, count, completed)) in plan.into_iter().enumerate() {
+        for (i, (name, count, phase)) in plan.into_iter().enumerate() {
             let jitter = rng.i64(0..(spacing / 2).max(1));
             let age = time::Duration::seconds(6 * 60 + spacing * i as i64 + jitter);
             let created = now - age;
@@ -120,14 +149,21 @@ impl World {
                 name,
                 created_at: stamp(created),
                 expires_at: stamp(created + time::Duration::hours(4)),
-                status: ConferenceStatus::InProgress,
+                status: match phase {
+                    Phase::Init => ConferenceStatus::Init,
+                    _ => ConferenceStatus::InProgress,
+                },
                 end_reason: None,
                 ended_by: None,
                 connection_id: connection_id.clone(),
                 region: "sv1".to_string(),
                 updated_at: stamp(created),
             };
-            let until = if completed { ended } else { now };
+            let until = if phase == Phase::Completed {
+                ended
+            } else {
+                now
+            };
             let span_ms = (until - created).whole_milliseconds().max(0) as i64;
             let mut conf = Conf {
                 data: data.clone(),
@@ -156,18 +192,22 @@ impl World {
                     p.on_hold = (22..27).contains(&roll);
                     p.soft_end_conference_on_exit = (27..30).contains(&roll);
                     p.end_conference_on_exit = i != 0 && (30..32).contains(&roll);
-                    if k % 29 == 7 {
+                    if whispers(k, count) {
                         p.whisper_call_control_ids =
                             vec![conf.participants[0].call_control_id.clone()];
                     }
                 }
-                if completed {
-                    p.status = ParticipantStatus::Left;
-                    p.updated_at = stamp(ended);
+                match phase {
+                    Phase::InProgress => {}
+                    Phase::Init => p.status = ParticipantStatus::Joining,
+                    Phase::Completed => {
+                        p.status = ParticipantStatus::Left;
+                        p.updated_at = stamp(ended);
+                    }
                 }
                 conf.push(p);
             }
-            if completed {
+            if phase == Phase::Completed {
                 data.status = ConferenceStatus::Completed;
                 data.end_reason = Some(EndReason::AllLeft);
                 let last = conf
@@ -223,7 +263,8 @@ mod tests {
             ..SimConfig::default()
         });
         assert!(world.confs[0].in_progress());
-        assert!(!world.confs[3].in_progress() && !world.confs[7].in_progress());
+        assert!(!world.confs[3].active() && !world.confs[7].active());
+        assert!(world.confs[2].active() && !world.confs[2].in_progress());
         assert!(
             world.confs[0]
                 .participants
@@ -238,5 +279,47 @@ mod tests {
             .map(|c| c.data.expires_at.clone())
             .collect();
         assert!(expiries.windows(2).all(|w| w[0] > w[1]), "{expiries:?}");
+    }
+
+    #[test]
+    fn init_conferences_and_whisperers_are_seeded() {
+        let world = World::seed(&SimConfig {
+            conferences: 7,
+            participants: 5,
+            ..SimConfig::default()
+        });
+        let statuses: Vec<_> = world.confs.iter().map(|c| c.data.status).collect();
+        use ConferenceStatus::*;
+        assert_eq!(
+            statuses,
+            [
+                InProgress, InProgress, Init, Completed, InProgress, InProgress, Init
+            ]
+        );
+        for conf in world.confs.iter().filter(|c| c.data.status == Init) {
+            assert!(
+                conf.participants
+                    .iter()
+                    .all(|p| p.status == ParticipantStatus::Joining)
+            );
+            assert_eq!(conf.data.end_reason, None);
+        }
+        for conf in &world.confs {
+            let whisperers: Vec<_> = conf
+                .participants
+                .iter()
+                .filter(|p| !p.whisper_call_control_ids.is_empty())
+                .collect();
+            assert_eq!(whisperers.len(), 1, "{}", conf.data.name);
+            assert_eq!(
+                whisperers[0].whisper_call_control_ids,
+                [conf.participants[0].call_control_id.clone()]
+            );
+        }
+        // one in 29 in a large conference
+        assert!(whispers(1, 2) && !whispers(0, 2));
+        assert!((1..5).all(|k| whispers(k, 5) == (k == 4)));
+        let many = (0..100).filter(|&k| whispers(k, 100)).count();
+        assert_eq!(many, 4);
     }
 }

@@ -128,8 +128,14 @@ pub(crate) struct Conf {
 }
 
 impl Conf {
-    pub fn in_progress(&self) -> bool {
+    /// Not ended: `init` or `in_progress`. Commands are taken.
+    pub fn active(&self) -> bool {
         self.data.status != ConferenceStatus::Completed
+    }
+
+    /// `in_progress`: churn plays here (an `init` conference stays as seeded).
+    pub fn in_progress(&self) -> bool {
+        self.data.status == ConferenceStatus::InProgress
     }
 
     /// `Participant.conference`, borrowing from `self`.
@@ -204,7 +210,7 @@ impl World {
         self.by_id.get(id).copied()
     }
 
-    /// The first conference with that name, preferring one in progress.
+    /// The first conference with that name, preferring one not ended.
     pub fn conf_by_name(&self, name: &str) -> Option<usize> {
         let mut matches = self
             .confs
@@ -212,10 +218,10 @@ impl World {
             .enumerate()
             .filter(|(_, c)| c.data.name == name);
         let first = matches.next()?;
-        if first.1.in_progress() {
+        if first.1.active() {
             return Some(first.0);
         }
-        Some(matches.find(|(_, c)| c.in_progress()).unwrap_or(first).0)
+        Some(matches.find(|(_, c)| c.active()).unwrap_or(first).0)
     }
 
     pub fn sample_conference(&self) -> String {
