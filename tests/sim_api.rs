@@ -1818,3 +1818,28 @@ async fn init_conferences_and_whisperers_are_in_every_world() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_sim_serves_its_key_trimmed_and_refuses_a_bad_one() {
+    let api = Api::start(SimConfig {
+        api_key: "  KEYpadded00 \n".into(),
+        ..small()
+    })
+    .await;
+    assert_eq!(api.sim.api_key(), "KEYpadded00");
+    assert_eq!(api.get("/conferences").await.status, 200);
+    for bad in ["", "  ", "KEY with space", "KEY\u{7f}"] {
+        let config = SimConfig {
+            api_key: bad.into(),
+            ..SimConfig::default()
+        };
+        let err = sim::spawn(config, "127.0.0.1:0".parse().unwrap())
+            .await
+            .err();
+        assert_eq!(
+            err.map(|e| e.kind()),
+            Some(std::io::ErrorKind::InvalidInput),
+            "{bad:?}"
+        );
+    }
+}

@@ -145,6 +145,19 @@ pub struct Faults {
     pub hang_rate: f64,
 }
 
+/// The key as the sim serves it: trimmed, non-empty, visible ASCII (it
+/// travels in a header). The error says what is wrong, never the key.
+pub fn check_api_key(raw: &str) -> Result<&str, &'static str> {
+    let key = raw.trim();
+    if key.is_empty() {
+        Err("the API key is empty")
+    } else if !key.bytes().all(|b| b.is_ascii_graphic()) {
+        Err("the API key holds characters that cannot be sent in a header")
+    } else {
+        Ok(key)
+    }
+}
+
 /// The sim's shared state: the world, the knobs, the request counter.
 /// Cheap to clone.
 #[derive(Clone)]
@@ -169,7 +182,7 @@ impl SimState {
                 world: Mutex::new(World::seed(config)),
                 control: Mutex::new(Control::new(config, Instant::now())),
                 requests: AtomicU64::new(0),
-                api_key: config.api_key.clone(),
+                api_key: config.api_key.trim().to_string(),
                 shutdown,
             }),
         }
@@ -202,7 +215,12 @@ pub struct SimHandle {
 }
 
 /// Binds `addr` (tests pass `127.0.0.1:0`) and serves the sim in a tokio task.
+/// Refuses (`InvalidInput`) a key [`check_api_key`] refuses and more than
+/// [`MAX_PARTICIPANTS`] in a conference.
 pub async fn spawn(config: SimConfig, addr: SocketAddr) -> std::io::Result<SimHandle> {
+    if let Err(why) = check_api_key(&config.api_key) {
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, why));
+    }
     if config.participants > MAX_PARTICIPANTS
         || config
             .scenario
