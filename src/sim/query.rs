@@ -9,7 +9,10 @@
 //! `filter[...]` and `page[...]` (those objects allow any), except under
 //! `filter[occurred_at]` and `filter[application_name]`, which the spec
 //! closes (`additionalProperties: false`). When a key comes twice, each value
-//! is checked and the last one counts.
+//! is checked and the last one counts. An integer is decimal digits with an
+//! optional sign (`20`, not `20.0`); a boolean is `true` or `false`; a UUID
+//! is hyphenated, in either case; `x-format: int64` is not a schema keyword,
+//! so `filter[outbound.outbound_voice_profile_id]` takes any string.
 
 use super::errors::SimError;
 use super::wire::{ConferenceStatus, PaginationMeta, Region};
