@@ -170,12 +170,12 @@ pub struct SimArgs {
     /// Participants per conference
     #[arg(long, default_value_t = 40, value_name = "M", value_parser = clap::value_parser!(u32).range(0..=50_000))]
     pub participants: u32,
-    /// Seed of the scenario (same seed, same ids)
-    #[arg(long, default_value_t = 7)]
-    pub seed: u64,
-    /// Joins, leaves and mute changes per second (0: off)
-    #[arg(long, default_value_t = 0.0, value_name = "R", value_parser = parse_rate)]
-    pub churn: f64,
+    /// Seed of the scenario (same seed, same ids) [default: the scenario file's, else 7]
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Joins, leaves and mute changes per second (0: off) [default: the scenario file's, else 0]
+    #[arg(long, value_name = "R", value_parser = parse_rate)]
+    pub churn: Option<f64>,
     /// Requests per second before answering 429 (token bucket)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub rate_limit: Option<u32>,
@@ -191,7 +191,7 @@ pub struct SimArgs {
     /// Labels with escape sequences, controls, bidi overrides, wide characters, 300-char names
     #[arg(long)]
     pub hostile_labels: bool,
-    /// Conference names and labels from a scenario file (as assets/demo.toml)
+    /// The world from a scenario file (as assets/demo.toml): conferences, labels, seed, churn
     #[arg(long, value_name = "PATH")]
     pub scenario: Option<PathBuf>,
 }

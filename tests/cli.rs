@@ -2,6 +2,8 @@
 //! against a sim served in-process. Every run goes through [`run`], which also
 //! checks that the API key never shows on stdout or stderr.
 
+mod common;
+
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -10,8 +12,8 @@ use std::sync::{OnceLock, mpsc};
 use std::time::{Duration, Instant};
 
 use confmod::sim::SimParticipant as Person;
+use confmod::sim::wire::{BeepEnabled, ParticipantStatus};
 use confmod::sim::{self, Faults, Scenario, ScenarioConference, SimConfig, SimHandle};
-use confmod::telnyx::{BeepEnabled, ParticipantStatus};
 use rustix::process::{Pid, Signal};
 use serde_json::{Value, json};
 
@@ -161,6 +163,7 @@ fn config(participants: usize) -> SimConfig {
         name: name.to_string(),
         participants: None,
         completed: i == 3,
+        init: false,
     };
     let conferences = NAMES.iter().enumerate().map(conference).collect();
     let labels = LABELS.iter().map(|l| l.to_string()).collect();
@@ -718,14 +721,7 @@ fn sim_serves_its_banner_and_stops_on_sigterm() {
         .enable_all()
         .build();
     let (status, body) = rt.unwrap().block_on(async {
-        // reqwest takes its TLS crypto from the process-wide provider
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder()
-            .no_proxy()
-            .timeout(DEADLINE)
-            .build();
-        let request = http
-            .unwrap()
+        let request = common::http_client()
             .get(format!("{base}/conferences"))
             .bearer_auth(&key);
         let resp = request.send().await.unwrap();

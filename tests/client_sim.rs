@@ -1,6 +1,8 @@
 //! `confmod::telnyx::Client` against the in-process sim (every call, every
 //! error kind) and against tiny scripted servers (retries, paging).
 
+mod common;
+
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -14,7 +16,7 @@ use confmod::sim::{self, Faults, Scenario, ScenarioConference, SimConfig, SimHan
 use confmod::telnyx::{
     ApiError, ApiKey, BeepEnabled, CallControlIds, Client, ClientConfig, ConferenceFilter,
     ConferenceId, ConferenceStatus, ErrorKind, Exchange, ParticipantAction, ParticipantFilter,
-    ParticipantRef, ParticipantStatus, RateLimit, RetryNotice, RetryPolicy, UpdateParticipant,
+    ParticipantRef, RateLimit, RetryNotice, RetryPolicy, UpdateParticipant,
 };
 use serde_json::json;
 
@@ -71,6 +73,7 @@ fn small() -> SimConfig {
                 name: name.to_string(),
                 participants: None,
                 completed: i == 3,
+                init: false,
             })
             .collect(),
             labels: vec!["Ava / host".into(), "Dial-in +1 415 555 0134".into()],
@@ -217,7 +220,7 @@ async fn participants_are_read_by_id_and_label_and_updated() {
     );
     let state = sim.participant(&conf, &first.id).unwrap();
     assert!(state.end_conference_on_exit);
-    assert_eq!(state.beep_enabled, Some(BeepEnabled::Never));
+    assert_eq!(state.beep_enabled, Some(sim::wire::BeepEnabled::Never));
     assert!(state.updated_at > first.updated_at);
 }
 
@@ -263,7 +266,7 @@ async fn actions_reach_the_sim() {
     assert!(
         sim.participants(&conf)
             .iter()
-            .all(|q| q.status == ParticipantStatus::Left)
+            .all(|q| q.status == sim::wire::ParticipantStatus::Left)
     );
 }
 
@@ -309,7 +312,7 @@ async fn every_api_error_has_its_kind() {
     assert_eq!(e.errors[0].source_name(), Some("/call_control_ids"));
 
     // the typed client cannot send a bad enum value: send it raw
-    let raw = reqwest::Client::builder().no_proxy().build().unwrap();
+    let raw = common::http_client();
     let resp = raw
         .patch(format!(
             "{}/conferences/{conf}/participants/{}",

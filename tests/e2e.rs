@@ -14,8 +14,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use confmod::app::short_call_control_id;
+use confmod::sim::wire::BeepEnabled;
 use confmod::sim::{self, SimConfig, SimHandle, SimParticipant};
-use confmod::telnyx::BeepEnabled;
 use portable_pty::{Child, CommandBuilder, ExitStatus, MasterPty, PtySize, native_pty_system};
 
 const ROWS: u16 = 40;

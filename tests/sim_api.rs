@@ -1,11 +1,14 @@
 //! The sim over raw HTTP: shapes, errors, paging, filters, state changes,
-//! rate limiting, faults, determinism and scale.
+//! the spec's rules on requests, size limits, rate limiting, faults,
+//! determinism and scale.
+
+mod common;
 
 use std::collections::HashSet;
 use std::time::Duration;
 
+use confmod::sim::wire::{BeepEnabled, ParticipantStatus};
 use confmod::sim::{self, Faults, Scenario, ScenarioConference, SimConfig, SimHandle};
-use confmod::telnyx::{BeepEnabled, ParticipantStatus};
 use reqwest::Method;
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
@@ -47,13 +50,7 @@ impl Api {
         let sim = sim::spawn(config, "127.0.0.1:0".parse().unwrap())
             .await
             .unwrap();
-        // reqwest takes its TLS crypto from the process-wide provider
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder()
-            .no_proxy()
-            .timeout(Duration::from_secs(30))
-            .build()
-            .unwrap();
+        let http = common::http_client();
         Api { sim, http }
     }
 
@@ -110,6 +107,13 @@ impl Api {
         self.send(Method::POST, &path, &body.to_string()).await
     }
 
+    /// A POST with no body at all.
+    async fn post_without_body(&self, path: &str) -> Reply {
+        let key = self.sim.api_key().to_string();
+        self.request(Method::POST, &self.url(path), Some(&key), None)
+            .await
+    }
+
     /// The full participant as `/_sim` shows it.
     async fn inspect(&self, conf: &str, pid: &str) -> Value {
         let url = format!(
@@ -140,6 +144,7 @@ fn labelled(labels: &[&str]) -> SimConfig {
                 name: "Demo bridge".into(),
                 participants: None,
                 completed: false,
+                init: false,
             }],
             labels: labels.iter().map(|s| s.to_string()).collect(),
         }),
@@ -290,24 +295,27 @@ async fn errors_carry_status_code_title_and_source() {
         .await
         .error(404, "10007", "Resource not found");
 
-    // ids that are not UUIDs
-    for (path, param) in [
-        ("/conferences/not-a-uuid".to_string(), "id"),
-        (
-            "/conferences/not-a-uuid/participants".to_string(),
-            "conference_id",
-        ),
-        (format!("/conferences/not-a-uuid/participants/{pid}"), "id"),
-    ] {
-        let e = api.get(&path).await.error(422, "10006", "Invalid ID");
-        assert_eq!(e["source"]["parameter"], param);
-    }
+    // ids that are not UUIDs: a 422 where the spec says `format: uuid`,
+    // else a lookup that finds nothing
+    let e = api
+        .get(&format!("/conferences/not-a-uuid/participants/{pid}"))
+        .await
+        .error(422, "10006", "Invalid ID");
+    assert_eq!(e["source"]["parameter"], "id");
     api.patch("not-a-uuid", &pid, json!({}))
         .await
         .error(422, "10006", "Invalid ID");
     api.action("not-a-uuid", "end", json!({}))
         .await
         .error(422, "10006", "Invalid ID");
+    for path in [
+        "/conferences/not-a-uuid",
+        "/conferences/not-a-uuid/participants",
+    ] {
+        api.get(path)
+            .await
+            .error(404, "90058", "Invalid conference_id");
+    }
 
     // paging out of range, bad filters
     for (query, param) in [
@@ -329,24 +337,28 @@ async fn errors_carry_status_code_title_and_source() {
         "Invalid enumerated value",
     );
     assert_eq!(e["source"]["parameter"], "filter[status]");
-    api.get(&format!(
-        "/conferences/{conf}/participants?filter[muted]=yes"
-    ))
-    .await
-    .error(400, "10015", "Bad Request");
+    let e = api
+        .get(&format!(
+            "/conferences/{conf}/participants?filter[muted]=yes"
+        ))
+        .await
+        .error(422, "10015", "Invalid value");
+    assert_eq!(e["source"]["parameter"], "filter[muted]");
 
     // bodies
     let path = format!("/conferences/{conf}/participants/{pid}");
     api.send(Method::PATCH, &path, "{\"end_conference_on_exit\": tru")
         .await
         .error(400, "10015", "Bad Request");
-    api.send(Method::PATCH, &path, "[true]")
+    let e = api
+        .send(Method::PATCH, &path, "[true]")
         .await
-        .error(400, "10015", "Bad Request");
+        .error(422, "10015", "Invalid value");
+    assert_eq!(e["source"]["pointer"], "");
     let e = api
         .patch(&conf, &pid, json!({"end_conference_on_exit": "yes"}))
         .await
-        .error(400, "10015", "Bad Request");
+        .error(422, "10015", "Invalid value");
     assert_eq!(e["source"]["pointer"], "/end_conference_on_exit");
     let e = api
         .patch(&conf, &pid, json!({"beep_enabled": "loud"}))
@@ -360,7 +372,7 @@ async fn errors_carry_status_code_title_and_source() {
     let e = api
         .action(&conf, "mute", json!({"call_control_ids": "v3:abc"}))
         .await
-        .error(400, "10015", "Bad Request");
+        .error(422, "10015", "Invalid value");
     assert_eq!(e["source"]["pointer"], "/call_control_ids");
 
     // actions
@@ -503,7 +515,10 @@ async fn filters_work_with_literal_and_percent_encoded_brackets() {
         .get("/conferences?filter%5Bstatus%5D=in_progress")
         .await
         .json();
-    assert_eq!(in_progress["data"].as_array().unwrap().len(), 3);
+    assert_eq!(in_progress["data"].as_array().unwrap().len(), 2);
+    let init = api.get("/conferences?filter[status]=init").await.json();
+    assert_eq!(init["data"].as_array().unwrap().len(), 1);
+    assert_eq!(init["data"][0]["id"], api.sim.conference_ids()[2].as_str());
     let name = api
         .get("/conferences?filter[name]=All+hands+meeting")
         .await
@@ -599,11 +614,7 @@ async fn patch_changes_only_what_it_sends_and_bumps_updated_at() {
     );
 
     let r = api
-        .patch(
-            &conf,
-            &before.id,
-            json!({"beep_enabled": "on_exit", "end_conference_on_exit": null}),
-        )
+        .patch(&conf, &before.id, json!({"beep_enabled": "on_exit"}))
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert!(r.json()["data"].get("beep_enabled").is_none());
@@ -681,16 +692,7 @@ async fn actions_change_the_participants_they_name_or_everyone() {
     assert!(api.sim.participants(&conf).iter().all(|p| p.muted));
     assert_eq!(api.action(&conf, "unmute", json!({})).await.status, 200);
     assert!(api.sim.participants(&conf).iter().all(|p| !p.muted));
-    assert_eq!(
-        api.send(
-            Method::POST,
-            &format!("/conferences/{conf}/actions/hold"),
-            ""
-        )
-        .await
-        .status,
-        200
-    );
+    assert_eq!(api.action(&conf, "hold", json!({})).await.status, 200);
     assert!(api.sim.participants(&conf).iter().all(|p| p.on_hold));
     // another conference was not touched
     let other = &api.sim.conference_ids()[1];
@@ -1171,4 +1173,671 @@ async fn more_than_fifty_thousand_participants_are_refused() {
     .err()
     .unwrap();
     assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+}
+
+// ---- the spec's rules on requests -----------------------------------------------
+
+/// `(status, code, source)` of an errors body, `source` as `pointer:...` or
+/// `parameter:...`.
+fn refusal(r: &Reply) -> (u16, String, String) {
+    let body = r.json();
+    let entry = &body["errors"][0];
+    let code = entry["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{}", r.text));
+    assert!(
+        entry["title"].is_string() && entry["detail"].is_string(),
+        "{}",
+        r.text
+    );
+    let source = match (&entry["source"]["pointer"], &entry["source"]["parameter"]) {
+        (Value::String(p), Value::Null) => format!("pointer:{p}"),
+        (Value::Null, Value::String(p)) => format!("parameter:{p}"),
+        (Value::Null, Value::Null) => String::new(),
+        other => panic!("source names one thing: {other:?}"),
+    };
+    (r.status, code.to_string(), source)
+}
+
+fn is(status: u16, code: &str, source: &str) -> (u16, String, String) {
+    (status, code.to_string(), source.to_string())
+}
+
+#[tokio::test]
+async fn participant_actions_need_a_body_whose_list_holds_strings() {
+    let api = Api::start(small()).await;
+    let conf = api.sim.sample_conference();
+    let before = api.sim.participants(&conf);
+    let ccid = before[1].call_control_id.clone();
+    for action in ["mute", "unmute", "hold", "unhold"] {
+        let path = format!("/conferences/{conf}/actions/{action}");
+        let r = api.post_without_body(&path).await;
+        assert_eq!(refusal(&r), is(422, "10004", "pointer:"), "{action}");
+        let detail = r.json()["errors"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(detail.contains("body is required"), "{detail}");
+        for (body, pointer) in [
+            (json!({"call_control_ids": null}), "/call_control_ids"),
+            (json!({"call_control_ids": ccid}), "/call_control_ids"),
+            (
+                json!({"call_control_ids": {"0": ccid}}),
+                "/call_control_ids",
+            ),
+            (
+                json!({"call_control_ids": [ccid, 7]}),
+                "/call_control_ids/1",
+            ),
+            (json!({"call_control_ids": [null]}), "/call_control_ids/0"),
+        ] {
+            let r = api.action(&conf, action, body.clone()).await;
+            let expected = is(422, "10015", &format!("pointer:{pointer}"));
+            assert_eq!(refusal(&r), expected, "{action} {body}");
+        }
+        let r = api.send(Method::POST, &path, "null").await;
+        assert_eq!(refusal(&r), is(422, "10015", "pointer:"), "{action}");
+    }
+    assert_eq!(api.sim.participants(&conf), before, "nothing changed");
+    // `{}` and an empty list still mean everyone (unhold needs its list)
+    assert_eq!(api.action(&conf, "mute", json!({})).await.status, 200);
+    assert!(api.sim.participants(&conf).iter().all(|p| p.muted));
+    let empty = json!({"call_control_ids": []});
+    assert_eq!(api.action(&conf, "hold", empty).await.status, 200);
+    assert!(api.sim.participants(&conf).iter().all(|p| p.on_hold));
+}
+
+#[tokio::test]
+async fn patch_schema_violations_are_422s_naming_the_field() {
+    let api = Api::start(small()).await;
+    let conf = api.sim.sample_conference();
+    let p = api.sim.participants(&conf)[2].clone();
+    let cases = [
+        (
+            json!({"end_conference_on_exit": null}),
+            "10015",
+            "/end_conference_on_exit",
+        ),
+        (
+            json!({"end_conference_on_exit": "true"}),
+            "10015",
+            "/end_conference_on_exit",
+        ),
+        (
+            json!({"end_conference_on_exit": 1}),
+            "10015",
+            "/end_conference_on_exit",
+        ),
+        (
+            json!({"soft_end_conference_on_exit": null}),
+            "10015",
+            "/soft_end_conference_on_exit",
+        ),
+        (
+            json!({"soft_end_conference_on_exit": [true]}),
+            "10015",
+            "/soft_end_conference_on_exit",
+        ),
+        (json!({"beep_enabled": null}), "10032", "/beep_enabled"),
+        (json!({"beep_enabled": "ALWAYS"}), "10032", "/beep_enabled"),
+        (json!({"beep_enabled": true}), "10032", "/beep_enabled"),
+    ];
+    for (body, code, pointer) in cases {
+        let r = api.patch(&conf, &p.id, body.clone()).await;
+        assert_eq!(
+            refusal(&r),
+            is(422, code, &format!("pointer:{pointer}")),
+            "{body}"
+        );
+    }
+    // a valid member beside a bad one changes nothing either
+    let mixed = json!({"beep_enabled": "never", "end_conference_on_exit": "yes"});
+    assert_eq!(api.patch(&conf, &p.id, mixed).await.status, 422);
+    assert_eq!(api.sim.participant(&conf, &p.id).unwrap(), p);
+    // unknown members are ignored; an empty body is no change
+    let path = format!("/conferences/{conf}/participants/{}", p.id);
+    assert_eq!(
+        api.patch(&conf, &p.id, json!({"colour": null}))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(api.send(Method::PATCH, &path, "").await.status, 200);
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_json_is_the_only_400() {
+    let api = Api::start(small()).await;
+    let conf = api.sim.sample_conference();
+    let pid = api.sim.participants(&conf)[1].id.clone();
+    let patch = format!("/conferences/{conf}/participants/{pid}");
+    let mute = format!("/conferences/{conf}/actions/mute");
+    let end = format!("/conferences/{conf}/actions/end");
+    for path in [&patch, &mute, &end] {
+        let method = if path == &patch {
+            Method::PATCH
+        } else {
+            Method::POST
+        };
+        let r = api
+            .send(method.clone(), path, "{\"call_control_ids\": [")
+            .await;
+        assert_eq!(refusal(&r), is(400, "10015", ""), "{path}");
+        assert_eq!(r.json()["errors"][0]["title"], "Bad Request");
+        for not_an_object in ["[]", "\"x\"", "42", "true"] {
+            let r = api.send(method.clone(), path, not_an_object).await;
+            assert_eq!(
+                refusal(&r),
+                is(422, "10015", "pointer:"),
+                "{path} {not_an_object}"
+            );
+        }
+    }
+    assert!(api.sim.participants(&conf).iter().any(|p| !p.muted));
+    assert_eq!(
+        api.get(&format!("/conferences/{conf}")).await.json()["data"]["status"],
+        "in_progress"
+    );
+}
+
+#[tokio::test]
+async fn regions_outside_the_spec_are_refused_and_valid_ones_change_nothing() {
+    let api = Api::start(small()).await;
+    let conf = api.sim.sample_conference();
+    let all = api.sim.participants(&conf);
+    let p = all[1..].iter().find(|p| !p.muted).unwrap().clone();
+    let mars = [
+        ("/conferences?region=Mars".to_string(), 422),
+        (format!("/conferences/{conf}/participants?region=Mars"), 422),
+        // RetrieveConference answers 200 or 404 only
+        (format!("/conferences/{conf}?region=Mars"), 404),
+        (format!("/conferences/{conf}?region=us"), 404),
+    ];
+    for (path, status) in mars {
+        let r = api.get(&path).await;
+        assert_eq!(
+            refusal(&r),
+            is(status, "10032", "parameter:region"),
+            "{path}"
+        );
+    }
+    let body = json!({"call_control_ids": [p.call_control_id], "region": "Mars"});
+    let r = api.action(&conf, "mute", body).await;
+    assert_eq!(refusal(&r), is(422, "10032", "pointer:/region"));
+    assert!(!api.sim.participant(&conf, &p.id).unwrap().muted);
+
+    // one region: a valid one is accepted and changes nothing
+    for path in [
+        "/conferences".to_string(),
+        format!("/conferences/{conf}/participants"),
+        format!("/conferences/{conf}"),
+    ] {
+        let plain = api.get(&path).await.json();
+        for region in ["Australia", "Europe", "Middle%20East", "US"] {
+            let sep = if path.contains('?') { '&' } else { '?' };
+            let with = api.get(&format!("{path}{sep}region={region}")).await;
+            assert_eq!(with.status, 200, "{path} {region}: {}", with.text);
+            assert_eq!(with.json(), plain, "{path} {region}");
+        }
+    }
+    let body = json!({"call_control_ids": [p.call_control_id], "region": "Middle East"});
+    assert_eq!(api.action(&conf, "mute", body).await.status, 200);
+    assert!(api.sim.participant(&conf, &p.id).unwrap().muted);
+}
+
+#[tokio::test]
+async fn hold_takes_audio_url_or_media_name_not_both() {
+    let api = Api::start(small()).await;
+    let conf = api.sim.sample_conference();
+    let p = api.sim.participants(&conf)[1].clone();
+    let ids = json!([p.call_control_id]);
+    let cases = [
+        (
+            json!({"call_control_ids": ids, "audio_url": "http://example.com/a.wav", "media_name": "hold"}),
+            "/media_name",
+        ),
+        (
+            json!({"call_control_ids": ids, "audio_url": 5}),
+            "/audio_url",
+        ),
+        (
+            json!({"call_control_ids": ids, "audio_url": null}),
+            "/audio_url",
+        ),
+        (
+            json!({"call_control_ids": ids, "media_name": ["hold"]}),
+            "/media_name",
+        ),
+    ];
+    for (body, pointer) in cases {
+        let r = api.action(&conf, "hold", body.clone()).await;
+        assert_eq!(
+            refusal(&r),
+            is(422, "10015", &format!("pointer:{pointer}")),
+            "{body}"
+        );
+    }
+    assert!(!api.sim.participant(&conf, &p.id).unwrap().on_hold);
+    for extra in [
+        json!({"audio_url": "http://example.com/a.wav"}),
+        json!({"media_name": "hold"}),
+    ] {
+        let mut body = extra;
+        body["call_control_ids"] = ids.clone();
+        assert_eq!(api.action(&conf, "hold", body).await.status, 200);
+        assert!(api.sim.participant(&conf, &p.id).unwrap().on_hold);
+        let off = json!({"call_control_ids": ids});
+        assert_eq!(api.action(&conf, "unhold", off).await.status, 200);
+    }
+}
+
+#[tokio::test]
+async fn end_takes_no_body_or_an_object_with_a_string_command_id() {
+    let api = Api::start(small()).await;
+    let ids = api.sim.conference_ids();
+    let status = |r: Reply| r.json()["data"]["status"].clone();
+    for (body, pointer) in [
+        (json!({"command_id": null}), "/command_id"),
+        (json!({"command_id": 7}), "/command_id"),
+        (json!([]), ""),
+    ] {
+        let r = api.action(&ids[0], "end", body.clone()).await;
+        assert_eq!(
+            refusal(&r),
+            is(422, "10015", &format!("pointer:{pointer}")),
+            "{body}"
+        );
+    }
+    let conference = |i: usize| format!("/conferences/{}", ids[i]);
+    assert_eq!(status(api.get(&conference(0)).await), "in_progress");
+    // no body, `{}`, a command_id: each ends its conference (an init one too)
+    let r = api
+        .post_without_body(&format!("{}/actions/end", conference(0)))
+        .await;
+    assert_eq!(r.json(), json!({"data": {"result": "ok"}}));
+    let r = api.action(
+        &ids[1],
+        "end",
+        json!({"command_id": "891510ac-f3e4-11e8-af5b-de00688a4901"}),
+    );
+    assert_eq!(r.await.status, 200);
+    assert_eq!(status(api.get(&conference(2)).await), "init");
+    assert_eq!(api.action(&ids[2], "end", json!({})).await.status, 200);
+    for i in 0..3 {
+        assert_eq!(status(api.get(&conference(i)).await), "completed", "{i}");
+    }
+}
+
+#[tokio::test]
+async fn query_errors_are_422s_naming_the_parameter() {
+    let api = Api::start(small()).await;
+    let conf = api.sim.sample_conference();
+    // an integer above 2^63 is an integer, outside the range
+    for huge in ["9223372036854775808", "99999999999999999999999"] {
+        let r = api.get(&format!("/conferences?page[number]={huge}")).await;
+        assert_eq!(refusal(&r), is(422, "10033", "parameter:page[number]"));
+        assert_eq!(
+            r.json()["errors"][0]["detail"],
+            "The value is outside of allowed range 1 to 9223372036854775807"
+        );
+    }
+    let last = api
+        .get("/conferences?page[number]=9223372036854775807")
+        .await;
+    assert_eq!(last.status, 200, "{}", last.text);
+    assert_eq!(last.json()["data"], json!([]));
+
+    let conferences = [
+        ("page[number]=0", "10033", "page[number]"),
+        ("page[number]=1.0", "10015", "page[number]"),
+        ("page[size]=abc", "10015", "page[size]"),
+        ("page[size]=251", "10033", "page[size]"),
+        ("page[limit]=0", "10033", "page[limit]"),
+        ("page[limit]=x", "10015", "page[limit]"),
+        ("page=2", "10015", "page"),
+        ("filter[status]=paused", "10032", "filter[status]"),
+        ("filter[status][eq]=init", "10015", "filter[status]"),
+        ("filter[product]=sms", "10032", "filter[product]"),
+        ("filter[type]=event", "10032", "filter[type]"),
+        ("filter[failed]=maybe", "10015", "filter[failed]"),
+        ("filter[leg_id]=123", "10015", "filter[leg_id]"),
+        (
+            "filter[application_session_id]=x",
+            "10015",
+            "filter[application_session_id]",
+        ),
+        (
+            "filter[occurred_at]=2019-03-29",
+            "10015",
+            "filter[occurred_at]",
+        ),
+        (
+            "filter[occurred_at][since]=2019",
+            "10015",
+            "filter[occurred_at][since]",
+        ),
+        (
+            "filter[application_name][starts]=abc",
+            "10015",
+            "filter[application_name][starts]",
+        ),
+        ("filter=all", "10015", "filter"),
+        ("region=mars", "10032", "region"),
+    ];
+    for (query, code, parameter) in conferences {
+        let r = api.get(&format!("/conferences?{query}")).await;
+        assert_eq!(
+            refusal(&r),
+            is(422, code, &format!("parameter:{parameter}")),
+            "{query}"
+        );
+    }
+    let participants = [
+        ("filter[muted]=1", "10015", "filter[muted]"),
+        ("filter[on_hold]=TRUE", "10015", "filter[on_hold]"),
+        ("filter[whispering]=no", "10015", "filter[whispering]"),
+        ("page[size]=251", "10033", "page[size]"),
+        ("page%5Bnumber%5D=-3", "10033", "page[number]"),
+    ];
+    for (query, code, parameter) in participants {
+        let r = api
+            .get(&format!("/conferences/{conf}/participants?{query}"))
+            .await;
+        assert_eq!(
+            refusal(&r),
+            is(422, code, &format!("parameter:{parameter}")),
+            "{query}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn declared_query_parameters_are_applied_or_checked_and_ignored() {
+    let api = Api::start(small()).await;
+    let conf = api.sim.sample_conference();
+    let ids = |r: Reply| -> Vec<String> {
+        assert_eq!(r.status, 200, "{}", r.text);
+        r.json()["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let all = api.sim.conference_ids();
+    // page[limit] is the size when page[size] is absent
+    let limited = api
+        .get("/conferences?page[limit]=3&page[number]=2")
+        .await
+        .json();
+    assert_eq!(limited["meta"]["page_size"], 3);
+    assert_eq!(limited["data"][0]["id"], all[3].as_str());
+    let sized = api
+        .get("/conferences?page[limit]=3&page[size]=2")
+        .await
+        .json();
+    assert_eq!(sized["meta"]["page_size"], 2);
+    // filter[connection_id] filters
+    let connection = api.get("/conferences").await.json()["data"][0]["connection_id"].clone();
+    let connection = connection.as_str().unwrap();
+    let path = format!("/conferences?filter[connection_id]={connection}");
+    assert_eq!(ids(api.get(&path).await), all);
+    assert_eq!(
+        ids(api.get("/conferences?filter[connection_id]=1").await),
+        Vec::<String>::new()
+    );
+    // the call-control-wide filters, cursors and unknown parameters are
+    // checked (where declared) and ignored
+    let ignored = [
+        "filter[product]=texml&filter[type]=webhook&filter[failed]=true",
+        "filter[from]=%2B12025550142&filter[to]=%2B12025550143",
+        "filter[leg_id]=3FA85F64-5717-4562-B3FC-2C963F66AFA6",
+        "filter[application_session_id]=428c31b6-abf3-3bc1-b7f4-5013ef9657c1",
+        "filter[occurred_at][gte]=2019-03-29T11:10:00Z&filter[occurred_at][lt]=2030-01-01",
+        "filter[application_name][contains]=abc",
+        "filter[outbound.outbound_voice_profile_id]=1293384261075731499",
+        "page[after]=abc&page[before]=def",
+        "colour=blue&filter[colour]=red&page[colour]=1&filter[status",
+    ];
+    for query in ignored {
+        assert_eq!(
+            ids(api.get(&format!("/conferences?{query}")).await),
+            all,
+            "{query}"
+        );
+    }
+    let everyone = api.sim.participants(&conf).len();
+    let path = format!("/conferences/{conf}/participants?page[limit]=250&page[after]=x&sort=name");
+    let listed = api.get(&path).await.json();
+    assert_eq!(listed["data"].as_array().unwrap().len(), everyone);
+    // operations without query parameters ignore any
+    let pid = api.sim.participants(&conf)[0].id.clone();
+    let path = format!("/conferences/{conf}/participants/{pid}?region=Mars&page[size]=0");
+    assert_eq!(api.get(&path).await.status, 200);
+}
+
+#[tokio::test]
+async fn conference_ids_are_checked_as_the_spec_declares_them() {
+    let api = Api::start(small()).await;
+    let conf = api.sim.sample_conference();
+    let p = api.sim.participants(&conf)[1].clone();
+    // format: uuid -> 422 10006
+    let uuid_routes = [
+        api.get(&format!("/conferences/not-a-uuid/participants/{}", p.id))
+            .await,
+        api.patch("not-a-uuid", &p.id, json!({})).await,
+        api.action("not-a-uuid", "end", json!({})).await,
+        api.get(&format!("/conferences/%FF/participants/{}", p.id))
+            .await,
+    ];
+    for r in &uuid_routes {
+        assert_eq!(refusal(r), is(422, "10006", "parameter:id"));
+    }
+    // a plain string -> a lookup that finds nothing
+    let mut plain = vec![
+        api.get("/conferences/not-a-uuid").await,
+        api.get("/conferences/not-a-uuid/participants").await,
+        api.get("/conferences/%FF").await,
+        api.get("/conferences/%FF/participants").await,
+    ];
+    for action in ["mute", "unmute", "hold", "unhold"] {
+        let body = json!({"call_control_ids": [p.call_control_id]});
+        plain.push(api.action("not-a-uuid", action, body.clone()).await);
+        plain.push(api.action("%FF", action, body).await);
+    }
+    for r in &plain {
+        assert_eq!(refusal(r), is(404, "90058", ""));
+    }
+    // a participant path that does not decode names no participant
+    let r = api
+        .get(&format!("/conferences/{conf}/participants/%FF"))
+        .await;
+    assert_eq!(refusal(&r), is(404, "10007", ""));
+    // UUIDs in upper case are the same conference
+    let upper = conf.to_uppercase();
+    assert_eq!(api.get(&format!("/conferences/{upper}")).await.status, 200);
+    let r = api
+        .get(&format!("/conferences/{upper}/participants/{}", p.id))
+        .await;
+    assert_eq!(r.json()["data"]["conference_id"], conf.as_str());
+    assert_eq!(api.sim.participant(&conf, &p.id).unwrap(), p);
+}
+
+/// Sends `head` and `body` on a fresh connection; the status and the body
+/// of the answer.
+async fn raw_http(addr: std::net::SocketAddr, head: &str, body: &[u8]) -> (u16, Value) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(body).await.unwrap();
+    let mut answer = Vec::new();
+    let read = stream.read_to_end(&mut answer);
+    tokio::time::timeout(Duration::from_secs(30), read)
+        .await
+        .expect("an answer")
+        .unwrap();
+    let text = String::from_utf8_lossy(&answer);
+    let status = text[9..12].parse().unwrap();
+    let (_, body) = text.split_once("\r\n\r\n").unwrap();
+    (
+        status,
+        serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {text}")),
+    )
+}
+
+#[tokio::test]
+async fn oversize_requests_get_413_414_or_431_with_an_errors_body() {
+    let api = Api::start(small()).await;
+    let conf = api.sim.sample_conference();
+    let code = |v: &Value| v["errors"][0]["code"].as_str().unwrap().to_string();
+
+    let long = "x".repeat(sim::URI_LIMIT);
+    let r = api.get(&format!("/conferences?filter[name]={long}")).await;
+    assert_eq!(
+        (r.status, code(&r.json())),
+        (414, "10015".into()),
+        "{}",
+        r.text
+    );
+    let fits = "x".repeat(sim::URI_LIMIT - 100);
+    assert_eq!(
+        api.get(&format!("/conferences?filter[name]={fits}"))
+            .await
+            .status,
+        200
+    );
+
+    let r = api
+        .http
+        .get(api.url("/conferences"))
+        .bearer_auth(api.sim.api_key())
+        .header("x-padding", "p".repeat(sim::HEADERS_LIMIT))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 431);
+    assert_eq!(code(&r.json().await.unwrap()), "10015");
+
+    // declared too large: refused before the body is read
+    let key = api.sim.api_key();
+    let head = |framing: &str| {
+        format!(
+            "POST /v2/conferences/{conf}/actions/mute HTTP/1.1\r\nHost: sim\r\n\
+             Authorization: Bearer {key}\r\nContent-Type: application/json\r\n\
+             {framing}\r\nConnection: close\r\n\r\n"
+        )
+    };
+    let declared = format!("Content-Length: {}", sim::BODY_LIMIT + 1);
+    let (status, body) = raw_http(api.sim.addr(), &head(&declared), b"").await;
+    assert_eq!((status, code(&body)), (413, "10015".into()), "{body}");
+    // chunked past the limit: cut while reading
+    let chunk = format!("{:x}\r\n", sim::BODY_LIMIT + 1);
+    let mut body = chunk.into_bytes();
+    body.extend(std::iter::repeat_n(b' ', sim::BODY_LIMIT + 1));
+    let (status, answer) =
+        raw_http(api.sim.addr(), &head("Transfer-Encoding: chunked"), &body).await;
+    assert_eq!((status, code(&answer)), (413, "10015".into()), "{answer}");
+    assert!(api.sim.participants(&conf).iter().any(|p| !p.muted));
+}
+
+#[tokio::test]
+async fn answers_outside_the_operations_carry_an_errors_body() {
+    let api = Api::start(small()).await;
+    let conf = api.sim.sample_conference();
+    for (method, path, allow) in [
+        (Method::DELETE, format!("/conferences/{conf}"), "GET"),
+        (Method::POST, "/conferences".to_string(), "GET"),
+        (
+            Method::GET,
+            format!("/conferences/{conf}/actions/mute"),
+            "POST",
+        ),
+    ] {
+        let r = api.send(method.clone(), &path, "{}").await;
+        assert_eq!(refusal(&r), is(405, "10015", ""), "{method} {path}");
+        assert!(
+            r.header("allow").unwrap().contains(allow),
+            "{method} {path}"
+        );
+        assert!(
+            r.header("content-type")
+                .unwrap()
+                .starts_with("application/json")
+        );
+    }
+    for path in ["/calls", "/conferences/x/y/z"] {
+        assert_eq!(refusal(&api.get(path).await), is(404, "10005", ""));
+    }
+    let outside = format!("http://{}/v3/conferences", api.sim.addr());
+    let r = api.request(Method::GET, &outside, None, None).await;
+    assert_eq!(refusal(&r), is(404, "10005", ""));
+}
+
+#[tokio::test]
+async fn init_conferences_and_whisperers_are_in_every_world() {
+    let demo = sim::ScenarioFile::demo().unwrap();
+    let worlds = [
+        SimConfig::default(),
+        SimConfig {
+            scenario: Some(demo.scenario()),
+            ..SimConfig::default()
+        },
+    ];
+    for config in worlds {
+        let api = Api::start(config).await;
+        let listed = api.get("/conferences").await.json();
+        let first = &listed["data"][0];
+        assert_eq!(first["status"], "in_progress", "the demo opens the first");
+        let init = api.get("/conferences?filter[status]=init").await.json();
+        let init = init["data"].as_array().unwrap().clone();
+        assert!(!init.is_empty(), "{listed}");
+        for c in &init {
+            let path = format!("/conferences/{}/participants", c["id"].as_str().unwrap());
+            let ps = api.get(&path).await.json();
+            let ps = ps["data"].as_array().unwrap();
+            assert!(ps.iter().all(|p| p["status"] == "joining"), "{ps:?}");
+        }
+        for c in listed["data"].as_array().unwrap() {
+            let path = format!(
+                "/conferences/{}/participants?filter[whispering]=true",
+                c["id"].as_str().unwrap()
+            );
+            let whisperers = api.get(&path).await.json();
+            let first = &whisperers["data"][0];
+            let host = api.sim.participants(c["id"].as_str().unwrap())[0]
+                .call_control_id
+                .clone();
+            assert_eq!(
+                first["whisper_call_control_ids"],
+                json!([host]),
+                "{}",
+                c["name"]
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_sim_serves_its_key_trimmed_and_refuses_a_bad_one() {
+    let api = Api::start(SimConfig {
+        api_key: "  KEYpadded00 \n".into(),
+        ..small()
+    })
+    .await;
+    assert_eq!(api.sim.api_key(), "KEYpadded00");
+    assert_eq!(api.get("/conferences").await.status, 200);
+    for bad in ["", "  ", "KEY with space", "KEY\u{7f}"] {
+        let config = SimConfig {
+            api_key: bad.into(),
+            ..SimConfig::default()
+        };
+        let err = sim::spawn(config, "127.0.0.1:0".parse().unwrap())
+            .await
+            .err();
+        assert_eq!(
+            err.map(|e| e.kind()),
+            Some(std::io::ErrorKind::InvalidInput),
+            "{bad:?}"
+        );
+    }
 }

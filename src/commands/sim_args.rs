@@ -1,92 +1,43 @@
-//! From `confmod sim` / `confmod demo` flags and scenario files to a `SimConfig`.
+//! From `confmod sim` flags to a `SimConfig`.
 
-use std::path::Path;
 use std::time::Duration;
-
-use serde::Deserialize;
 
 use crate::cli::SimArgs;
 use crate::config::{UsageError, usage};
-use crate::sim::{Faults, Scenario, ScenarioConference, SimConfig};
+use crate::sim::{self, Faults, ScenarioError, ScenarioFile, SimConfig};
 
-/// The built-in demo scenario (`assets/demo.toml`), compiled in so that
-/// `confmod demo` works from any directory.
-pub const DEMO_SCENARIO: &str = include_str!("../../assets/demo.toml");
-
-/// A scenario file: the sim's scenario plus the demo's seed and churn.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ScenarioFile {
-    pub seed: Option<u64>,
-    pub churn: Option<f64>,
-    #[serde(default)]
-    pub conferences: Vec<ScenarioConference>,
-    #[serde(default)]
-    pub labels: Vec<String>,
-}
-
-impl ScenarioFile {
-    pub fn parse(text: &str, origin: &str) -> Result<Self, UsageError> {
-        let file: ScenarioFile = toml::from_str(text).map_err(|e| {
-            usage(format!(
-                "scenario {origin}: {}",
-                crate::config::toml_error(text, &e)
-            ))
-        })?;
-        if let Some(c) = file
-            .churn
-            .filter(|c| !(0.0..=1000.0).contains(c) || !c.is_finite())
-        {
-            return Err(usage(format!(
-                "scenario {origin}: churn {c} is not between 0 and 1000"
-            )));
-        }
-        if let Some(c) = file
-            .conferences
-            .iter()
-            .find(|c| c.participants.is_some_and(|n| n > 50_000))
-        {
-            return Err(usage(format!(
-                "scenario {origin}: conference '{}' has more than 50,000 participants",
-                crate::sanitize::sanitize_line(&c.name, 60)
-            )));
-        }
-        Ok(file)
-    }
-
-    pub fn read(path: &Path) -> Result<Self, UsageError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| usage(format!("cannot read scenario {}: {e}", path.display())))?;
-        Self::parse(&text, &path.display().to_string())
-    }
-
-    pub fn demo() -> Result<Self, UsageError> {
-        Self::parse(DEMO_SCENARIO, "assets/demo.toml")
-    }
-
-    pub fn scenario(&self) -> Scenario {
-        Scenario {
-            conferences: self.conferences.clone(),
-            labels: self.labels.clone(),
-        }
+impl From<ScenarioError> for UsageError {
+    fn from(e: ScenarioError) -> Self {
+        usage(e.to_string())
     }
 }
 
+/// Flags win over the scenario file (`seed`, `churn`), which wins over the
+/// defaults.
 pub fn config_from_args(args: &SimArgs) -> Result<SimConfig, UsageError> {
     let defaults = SimConfig::default();
-    let scenario = match &args.scenario {
-        Some(path) => Some(ScenarioFile::read(path)?.scenario()),
+    let file = match &args.scenario {
+        Some(path) => Some(ScenarioFile::read(path)?),
         None => None,
     };
-    if let Some(key) = &args.api_key {
-        crate::telnyx::ApiKey::new(key).map_err(|e| usage(format!("--api-key: {e}")))?;
-    }
+    let api_key = match &args.api_key {
+        Some(raw) => sim::check_api_key(raw)
+            .map_err(|why| usage(format!("--api-key: {why}")))?
+            .to_string(),
+        None => defaults.api_key,
+    };
     Ok(SimConfig {
-        seed: args.seed,
+        seed: args
+            .seed
+            .or(file.as_ref().and_then(|f| f.seed))
+            .unwrap_or(defaults.seed),
         conferences: args.conferences as usize,
         participants: args.participants as usize,
-        api_key: args.api_key.clone().unwrap_or(defaults.api_key),
-        churn: args.churn,
+        api_key,
+        churn: args
+            .churn
+            .or(file.as_ref().and_then(|f| f.churn))
+            .unwrap_or(defaults.churn),
         rate_limit: args.rate_limit,
         faults: Faults {
             latency: Duration::from_millis(args.latency_ms),
@@ -94,33 +45,74 @@ pub fn config_from_args(args: &SimArgs) -> Result<SimConfig, UsageError> {
             hang_rate: args.hang_rate,
         },
         hostile_labels: args.hostile_labels,
-        scenario,
+        scenario: file.as_ref().map(ScenarioFile::scenario),
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
 
-    #[test]
-    fn the_built_in_demo_scenario_parses() {
-        let demo = ScenarioFile::demo().unwrap();
-        assert!(demo.conferences.len() >= 2);
-        assert!(demo.conferences[0].participants.unwrap_or(0) >= 30);
-        assert!(demo.labels.len() >= 30);
-        assert!(demo.churn.unwrap_or(0.0) > 0.0);
+    fn config(args: &[&str]) -> Result<SimConfig, UsageError> {
+        let cli = Cli::try_parse_from([&["confmod", "sim"], args].concat()).unwrap();
+        let Some(Command::Sim(sim)) = cli.command else {
+            panic!("not the sim command");
+        };
+        config_from_args(&sim)
+    }
+
+    fn scenario_file(name: &str, text: &str) -> String {
+        let dir = std::env::temp_dir().join(format!("confmod-sim-args-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_str().unwrap().to_string()
     }
 
     #[test]
-    fn bad_scenarios_are_usage_errors() {
-        assert!(ScenarioFile::parse("seed = \"x\"", "t").is_err());
-        assert!(ScenarioFile::parse("colour = 1", "t").is_err());
-        assert!(ScenarioFile::parse("churn = -1.0", "t").is_err());
-        let huge = "[[conferences]]\nname = \"x\"\nparticipants = 60000\n";
-        assert!(ScenarioFile::parse(huge, "t").is_err());
-        // a misspelt key is an error, not silently ignored
-        let typo = "[[conferences]]\nname = \"x\"\nparticipant = 4\n";
-        let err = ScenarioFile::parse(typo, "t").unwrap_err();
-        assert!(err.0.contains("line 3"), "{err}");
+    fn flags_beat_the_scenario_file_which_beats_the_defaults() {
+        let defaults = config(&[]).unwrap();
+        assert_eq!((defaults.seed, defaults.churn), (7, 0.0));
+        assert!(defaults.scenario.is_none());
+
+        let file = scenario_file(
+            "seeded.toml",
+            "seed = 99\nchurn = 2.5\n[[conferences]]\nname = \"Standup\"\n",
+        );
+        let from_file = config(&["--scenario", &file]).unwrap();
+        assert_eq!((from_file.seed, from_file.churn), (99, 2.5));
+        assert_eq!(from_file.scenario.unwrap().conferences[0].name, "Standup");
+
+        let flags = config(&["--scenario", &file, "--seed", "3", "--churn", "0"]).unwrap();
+        assert_eq!((flags.seed, flags.churn), (3, 0.0));
+
+        let bare = scenario_file("bare.toml", "labels = [\"Ava\"]\n");
+        let bare = config(&["--scenario", &bare]).unwrap();
+        assert_eq!((bare.seed, bare.churn), (7, 0.0));
+
+        let bad = scenario_file("bad.toml", "seed = \"x\"\n");
+        let err = config(&["--scenario", &bad]).unwrap_err();
+        assert!(
+            err.0.starts_with("scenario ") && err.0.contains("line 1"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_key_is_served_trimmed_and_checked() {
+        assert_eq!(
+            config(&["--api-key", " KEYspaced0 "]).unwrap().api_key,
+            "KEYspaced0"
+        );
+        assert_eq!(config(&[]).unwrap().api_key, "KEYsimulator0000");
+        let err = config(&["--api-key", "   "]).unwrap_err();
+        assert_eq!(err.0, "--api-key: the API key is empty");
+        for bad in ["KEY with space", "KEY\u{e9}"] {
+            let err = config(&["--api-key", bad]).unwrap_err();
+            assert!(err.0.starts_with("--api-key: "), "{err}");
+            assert!(!err.0.contains("KEY"), "the key is never echoed: {err}");
+        }
     }
 }

@@ -15,11 +15,10 @@ use std::net::{Ipv4Addr, SocketAddr};
 
 use crate::app::Context;
 use crate::cli::DemoArgs;
-use crate::commands::sim_args::ScenarioFile;
 use crate::config::{self, ProcessEnv, Settings};
 use crate::error::{Error, usage};
 use crate::sanitize::sanitize_line;
-use crate::sim::{self, SimConfig};
+use crate::sim::{self, ScenarioFile, SimConfig};
 use crate::telnyx::{ApiKey, Client, ClientConfig, ConferenceId};
 use event_loop::console;
 
@@ -40,9 +39,10 @@ pub async fn run_console(
 /// `confmod demo`: the console on an embedded simulator.
 pub async fn run_demo(settings: &Settings, args: &DemoArgs) -> Result<(), Error> {
     let file = match &args.scenario {
-        Some(path) => ScenarioFile::read(path)?,
-        None => ScenarioFile::demo()?,
-    };
+        Some(path) => ScenarioFile::read(path),
+        None => ScenarioFile::demo(),
+    }
+    .map_err(|e| usage(e.to_string()))?;
     let mut scenario = file.scenario();
     if let (Some(n), Some(first)) = (args.participants, scenario.conferences.first_mut()) {
         first.participants = Some(n as usize);

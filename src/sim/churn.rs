@@ -11,9 +11,9 @@ use std::time::{Duration, Instant};
 
 use tokio::time::MissedTickBehavior;
 
-use super::state::{TimerKind, World};
-use super::{Shared, SimParticipant};
-use crate::telnyx::models::ParticipantStatus;
+use super::Shared;
+use super::state::{SimParticipant, TimerKind, World};
+use super::wire::ParticipantStatus;
 
 const TICK: Duration = Duration::from_millis(100);
 /// A bound on the events of one wake-up, however large the rate.
@@ -82,12 +82,14 @@ impl World {
         }
         for (ci, ids) in removals {
             // an ended conference keeps its (left) participants listed
-            if self.confs[ci].in_progress() {
+            if self.confs[ci].active() {
                 self.confs[ci].remove(&ids);
             }
         }
     }
 
+    /// One join, leave or mute flip in a conference in progress (an `init`
+    /// conference stays as seeded).
     fn churn_event(&mut self, now: Instant) {
         let live: Vec<usize> = (0..self.confs.len())
             .filter(|&i| self.confs[i].in_progress())

@@ -1,10 +1,16 @@
-//! The sim's error answers: always a `{"errors": [...]}` body.
+//! The sim's error answers: always a `{"errors": [...]}` body with one
+//! entry: `code` (a string), `title`, `detail`, `source` when a field or a
+//! parameter is to blame, and `meta.url`.
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::telnyx::models::{ErrorEntry, ErrorsBody};
+use super::wire::{ErrorEntry, ErrorMeta, ErrorSource, ErrorsBody};
+
+/// Where an error code is documented (`meta.url` is this and the code). The
+/// host is case-insensitive; the API writes it in lower case.
+const ERROR_DOCS: &str = "https://developers.Telnyx.com/docs/overview/errors/";
 
 #[derive(Debug, Clone)]
 pub(crate) struct SimError {
@@ -15,23 +21,36 @@ pub(crate) struct SimError {
 
 impl SimError {
     pub fn new(status: StatusCode, code: &str, title: &str, detail: &str) -> Self {
-        let mut entry = ErrorEntry::new(code, title, detail);
-        entry.meta = Some(serde_json::json!({
-            "url": format!("https://developers.telnyx.com/docs/overview/errors/{code}")
-        }));
+        let entry = ErrorEntry {
+            code: code.to_string(),
+            title: title.to_string(),
+            detail: detail.to_string(),
+            source: None,
+            meta: Some(ErrorMeta {
+                url: format!("{}{code}", ERROR_DOCS.to_ascii_lowercase()),
+            }),
+        };
         SimError {
             status,
             entry: Box::new(entry),
         }
     }
 
+    /// Blames a member of the body (an RFC 6901 pointer, `""` for the body).
     pub fn pointer(mut self, pointer: &str) -> Self {
-        *self.entry = std::mem::take(&mut *self.entry).with_pointer(pointer);
+        self.entry.source = Some(ErrorSource::Pointer(pointer.to_string()));
         self
     }
 
+    /// Blames a query or path parameter.
     pub fn parameter(mut self, parameter: &str) -> Self {
-        *self.entry = std::mem::take(&mut *self.entry).with_parameter(parameter);
+        self.entry.source = Some(ErrorSource::Parameter(parameter.to_string()));
+        self
+    }
+
+    /// The same error with another status (RetrieveConference can only say 404).
+    pub fn with_status(mut self, status: StatusCode) -> Self {
+        self.status = status;
         self
     }
 
@@ -99,28 +118,42 @@ impl SimError {
         .parameter(parameter)
     }
 
+    /// 400: a body that is not JSON at all (the one 400 the sim gives).
     pub fn bad_request(detail: &str) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "10015", "Bad Request", detail)
     }
 
-    pub fn invalid_enum(allowed: &str) -> Self {
+    /// 422: a value of the wrong type (or `null`), or one its schema refuses
+    /// for another reason than an enum or a range.
+    pub fn invalid_value(detail: &str) -> Self {
         Self::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "10032",
-            "Invalid enumerated value",
-            &format!("The value must be one of: {allowed}."),
-        )
-    }
-
-    pub fn out_of_range(detail: &str) -> Self {
-        Self::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "10033",
-            "Value outside of range",
+            "10015",
+            "Invalid value",
             detail,
         )
     }
 
+    pub fn invalid_enum(allowed: &[&str]) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "10032",
+            "Invalid enumerated value",
+            &format!("The value must be one of: {}.", allowed.join(", ")),
+        )
+    }
+
+    pub fn out_of_range(min: i64, max: i64) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "10033",
+            "Value outside of range",
+            &format!("The value is outside of allowed range {min} to {max}"),
+        )
+    }
+
+    /// 422: a required member of the body is absent (or an empty list where
+    /// one is needed).
     pub fn missing(field: &str) -> Self {
         Self::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -129,6 +162,17 @@ impl SimError {
             &format!("The '{field}' parameter is required and cannot be blank."),
         )
         .pointer(&format!("/{field}"))
+    }
+
+    /// 422: no body where the operation requires one.
+    pub fn missing_body() -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "10004",
+            "Missing required parameter",
+            "The request body is required and cannot be blank.",
+        )
+        .pointer("")
     }
 
     pub fn invalid_call_control_id() -> Self {
@@ -166,6 +210,42 @@ impl SimError {
         Self::new(status, code, title, detail)
     }
 
+    pub fn body_too_large() -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "10015",
+            "Request too large",
+            &format!(
+                "The request body is larger than {} bytes.",
+                super::limits::BODY_LIMIT
+            ),
+        )
+    }
+
+    pub fn uri_too_long() -> Self {
+        Self::new(
+            StatusCode::URI_TOO_LONG,
+            "10015",
+            "URI too long",
+            &format!(
+                "The request URI is longer than {} bytes.",
+                super::limits::URI_LIMIT
+            ),
+        )
+    }
+
+    pub fn headers_too_large() -> Self {
+        Self::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "10015",
+            "Request headers too large",
+            &format!(
+                "The request headers are larger than {} bytes.",
+                super::limits::HEADERS_LIMIT
+            ),
+        )
+    }
+
     /// The body the sim puts on an error answer that had none (a 405 from
     /// the router, a rejected extractor).
     pub fn for_status(status: StatusCode) -> Self {
@@ -177,12 +257,9 @@ impl SimError {
                 "Method not allowed",
                 "The HTTP method is not allowed for this resource.",
             ),
-            413 => Self::new(
-                status,
-                "10015",
-                "Request too large",
-                "The request body is too large.",
-            ),
+            413 => Self::body_too_large(),
+            414 => Self::uri_too_long(),
+            431 => Self::headers_too_large(),
             500..=599 => Self::server(status),
             _ => Self::new(
                 status,

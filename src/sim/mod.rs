@@ -1,37 +1,100 @@
-//! A faithful local fake of the Telnyx Conferences API, for demos and tests.
+//! A local fake of the Telnyx Conferences API, for demos and tests, and a
+//! second, independent witness of the spec (`conferences.openapi.yml`).
 //!
 //! [`spawn`] serves it in a tokio task and hands back a [`SimHandle`] that
 //! tests use to inspect and poke the world; [`serve::serve_forever`] runs it
-//! in the foreground for `confmod sim`.
+//! in the foreground for `confmod sim`. It speaks in its own wire shapes
+//! ([`wire`]), written from the spec; it never borrows the client's types.
+//!
+//! # What it serves
+//!
+//! Under `/v2`: ListConferences, RetrieveConference,
+//! ListConferenceParticipants, RetrieveConferenceParticipant,
+//! UpdateConferenceParticipant, EndConference and the Mute, Unmute, Hold and
+//! Unhold actions. Any other path is a 404 `10005`, another method a 405
+//! (with `Allow`); both carry the errors body, as does every error.
+//!
+//! # What it checks, in order
+//!
+//! 1. Size (before anything else, on every path): a path and query over
+//!    [`URI_LIMIT`] bytes is a 414, headers over [`HEADERS_LIMIT`] a 431, a
+//!    body over [`BODY_LIMIT`] a 413 (code `10015` for all three).
+//! 2. Injected faults (`/v2` only): latency, a hang, a 500/502/503 (some with
+//!    an nginx HTML page). A failed request changed nothing.
+//! 3. The rate limit: 429 `10011` with `Retry-After` and `x-ratelimit-*`.
+//! 4. The bearer key, on every operation: 401 `10009`. RetrieveConference's
+//!    responses omit 401, but the spec's global `security: bearerAuth`
+//!    covers it too.
+//! 5. Path parameters. Where the spec says `format: uuid` (EndConference,
+//!    RetrieveConferenceParticipant, UpdateConferenceParticipant) an id that
+//!    is not a UUID is a 422 `10006` (`source.parameter`: `id`). Where it is
+//!    a plain string (ListConferenceParticipants, RetrieveConference, and
+//!    the actions, which also take a conference *name*) it is looked up, and
+//!    a lookup that finds nothing is a 404 `90058`.
+//! 6. Query parameters of the operations that declare them
+//!    (ListConferences, ListConferenceParticipants, RetrieveConference),
+//!    each against its schema (`query.rs`): 422 with `source.parameter`,
+//!    `10032` for a value outside an enum, `10033` for an integer outside
+//!    its range (`page[number]` 1 to `i64::MAX`, the sim's limit;
+//!    `page[size]` and `page[limit]` 1 to 250), `10015` "Invalid value" for
+//!    anything else (not an integer, not a boolean, not a UUID, an object
+//!    where a value belongs, an unknown key under `filter[occurred_at]` or
+//!    `filter[application_name]`). RetrieveConference can only answer 200
+//!    or 404, so its bad `region` is a 404 (still `10032`, parameter
+//!    `region`). Undeclared parameters are ignored.
+//! 7. The body (`body.rs`): not JSON at all is a 400 `10015` (the one 400
+//!    the sim gives); anything else that breaks the request schema is a 422
+//!    with `source.pointer`. Mute, unmute, hold and unhold require a body
+//!    (none: 422 `10004`); PATCH and end take none as `{}`.
+//! 8. The state: unknown conference 404 `90058`, unknown participant 404
+//!    `10007`, an ended conference 422 `90019`, a participant who left
+//!    422 `90018`, a `call_control_id` not in the conference 422 `90015`.
+//!
+//! `region` (query or body) must be one of the spec's regions; the sim has
+//! one region, so a valid one changes nothing. `filter[status]`,
+//! `filter[name]` and `filter[connection_id]` filter the conferences; the
+//! other, call-control-wide filters (`product`, `type`, `failed`, `leg_id`,
+//! `application_session_id`, `from`, `to`, `occurred_at`,
+//! `application_name`, `outbound.outbound_voice_profile_id`) and
+//! `page[after]`/`page[before]` are checked, then ignored. A body's
+//! `Content-Type` is not looked at; members a request schema does not
+//! describe are ignored.
+//!
+//! Outside `/v2`, `GET /_sim/conferences/{id}/participants/{id or label}`
+//! shows everything the sim knows of a participant (`beep_enabled`
+//! included), for tests; it needs the key and is never faulted.
 
+mod body;
 mod churn;
 mod errors;
 mod gate;
+mod limits;
 mod names;
-mod params;
+mod query;
 mod routes;
+mod scenario;
 mod seed;
 pub mod serve;
 mod state;
+pub mod wire;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::telnyx::models::{
-    BeepEnabled, ConferenceParticipant, ConferenceRef, Participant, ParticipantStatus,
-};
-
+pub use limits::{BODY_LIMIT, HEADERS_LIMIT, URI_LIMIT};
 pub use routes::router;
+pub use scenario::{Scenario, ScenarioConference, ScenarioError, ScenarioFile};
 pub use serve::serve_forever;
+pub use state::SimParticipant;
 
 use gate::Control;
 use state::World;
+use wire::ParticipantStatus;
 
 /// The largest conference the sim will seed.
 pub const MAX_PARTICIPANTS: usize = 50_000;
@@ -82,80 +145,16 @@ pub struct Faults {
     pub hang_rate: f64,
 }
 
-/// A scripted world (read from a TOML file such as `assets/demo.toml`).
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct Scenario {
-    /// The conferences, in listing order.
-    pub conferences: Vec<ScenarioConference>,
-    /// Participant labels used (in each conference) before generated ones.
-    pub labels: Vec<String>,
-}
-
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct ScenarioConference {
-    pub name: String,
-    pub participants: Option<usize>,
-    pub completed: bool,
-}
-
-/// A participant as the sim holds it: every field, `label` and the
-/// write-only `beep_enabled` included.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct SimParticipant {
-    pub id: String,
-    pub call_control_id: String,
-    pub call_leg_id: String,
-    pub label: String,
-    pub status: ParticipantStatus,
-    pub muted: bool,
-    pub on_hold: bool,
-    pub end_conference_on_exit: bool,
-    pub soft_end_conference_on_exit: bool,
-    pub beep_enabled: Option<BeepEnabled>,
-    pub whisper_call_control_ids: Vec<String>,
-    pub created_at: String,
-    pub updated_at: String,
-}
-
-impl SimParticipant {
-    /// The list item (`Participant` schema).
-    pub fn to_list_item(&self, conference: ConferenceRef) -> Participant {
-        Participant {
-            record_type: "participant".to_string(),
-            id: self.id.clone(),
-            call_leg_id: self.call_leg_id.clone(),
-            call_control_id: self.call_control_id.clone(),
-            conference,
-            whisper_call_control_ids: self.whisper_call_control_ids.clone(),
-            created_at: self.created_at.clone(),
-            updated_at: self.updated_at.clone(),
-            end_conference_on_exit: self.end_conference_on_exit,
-            soft_end_conference_on_exit: self.soft_end_conference_on_exit,
-            status: self.status.clone(),
-            muted: self.muted,
-            on_hold: self.on_hold,
-        }
-    }
-
-    /// The single resource (`ConferenceParticipant` schema).
-    pub fn to_resource(&self, conference_id: &str) -> ConferenceParticipant {
-        ConferenceParticipant {
-            id: Some(self.id.clone()),
-            call_control_id: Some(self.call_control_id.clone()),
-            call_leg_id: Some(self.call_leg_id.clone()),
-            conference_id: Some(conference_id.to_string()),
-            label: Some(self.label.clone()),
-            status: Some(self.status.clone()),
-            muted: Some(self.muted),
-            on_hold: Some(self.on_hold),
-            end_conference_on_exit: Some(self.end_conference_on_exit),
-            soft_end_conference_on_exit: Some(self.soft_end_conference_on_exit),
-            whisper_call_control_ids: Some(self.whisper_call_control_ids.clone()),
-            created_at: Some(self.created_at.clone()),
-            updated_at: Some(self.updated_at.clone()),
-        }
+/// The key as the sim serves it: trimmed, non-empty, visible ASCII (it
+/// travels in a header). The error says what is wrong, never the key.
+pub fn check_api_key(raw: &str) -> Result<&str, &'static str> {
+    let key = raw.trim();
+    if key.is_empty() {
+        Err("the API key is empty")
+    } else if !key.bytes().all(|b| b.is_ascii_graphic()) {
+        Err("the API key holds characters that cannot be sent in a header")
+    } else {
+        Ok(key)
     }
 }
 
@@ -183,7 +182,7 @@ impl SimState {
                 world: Mutex::new(World::seed(config)),
                 control: Mutex::new(Control::new(config, Instant::now())),
                 requests: AtomicU64::new(0),
-                api_key: config.api_key.clone(),
+                api_key: config.api_key.trim().to_string(),
                 shutdown,
             }),
         }
@@ -216,7 +215,12 @@ pub struct SimHandle {
 }
 
 /// Binds `addr` (tests pass `127.0.0.1:0`) and serves the sim in a tokio task.
+/// Refuses (`InvalidInput`) a key [`check_api_key`] refuses and more than
+/// [`MAX_PARTICIPANTS`] in a conference.
 pub async fn spawn(config: SimConfig, addr: SocketAddr) -> std::io::Result<SimHandle> {
+    if let Err(why) = check_api_key(&config.api_key) {
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, why));
+    }
     if config.participants > MAX_PARTICIPANTS
         || config
             .scenario
@@ -320,7 +324,7 @@ impl SimHandle {
         let Some(&pi) = world.confs[ci].index.get(participant_id) else {
             return false;
         };
-        if !world.confs[ci].in_progress()
+        if !world.confs[ci].active()
             || world.confs[ci].participants[pi].status == ParticipantStatus::Left
         {
             return false;
@@ -334,7 +338,7 @@ impl SimHandle {
     pub fn end_conference(&self, conference_id: &str) -> bool {
         let mut world = self.state.inner.world();
         match world.conf_index(conference_id) {
-            Some(ci) if world.confs[ci].in_progress() => {
+            Some(ci) if world.confs[ci].active() => {
                 world.end_via_api(ci);
                 true
             }

@@ -6,10 +6,10 @@ use fastrand::Rng;
 use time::OffsetDateTime;
 use time::macros::format_description;
 
+use super::SimConfig;
 use super::names::{self, LabelGen};
-use super::state::{Conf, World};
-use super::{SimConfig, SimParticipant};
-use crate::telnyx::models::{Conference, ConferenceStatus, EndReason, EndedBy, ParticipantStatus};
+use super::state::{Conf, ConfData, SimParticipant, World};
+use super::wire::{ConferenceStatus, EndReason, ParticipantStatus};
 
 /// RFC 3339 in UTC with milliseconds: `2026-11-30T10:00:02.574Z`.
 pub(crate) fn stamp(t: OffsetDateTime) -> String {
@@ -67,12 +67,33 @@ pub(crate) fn new_participant(
     }
 }
 
+/// What a seeded conference is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    InProgress,
+    /// Created, nobody has finished joining: every participant `joining`.
+    Init,
+    /// Everyone left.
+    Completed,
+}
+
+/// Whether participant `k` (not the host) of a conference of `count`
+/// whispers to the host: one in 29, and at least one in any conference of
+/// two or more.
+fn whispers(k: usize, count: usize) -> bool {
+    k > 0 && (k % 29 == 7 || k + 1 == count.min(8))
+}
+
 impl World {
+    /// The world of `config`. Without a scenario: `conferences` of
+    /// `participants` each, the fourth of every four completed and the third
+    /// `init`; never the first, which stays in progress with a host that
+    /// soft-ends it on exit (and nobody who ends it on exit).
     pub fn seed(config: &SimConfig) -> World {
         let now = truncate_ms(OffsetDateTime::now_utc());
         let mut rng = Rng::with_seed(config.seed);
         let scenario = config.scenario.as_ref();
-        let plan: Vec<(String, usize, bool)> = match scenario.filter(|s| !s.conferences.is_empty())
+        let plan: Vec<(String, usize, Phase)> = match scenario.filter(|s| !s.conferences.is_empty())
         {
             Some(s) => s
                 .conferences
@@ -84,15 +105,23 @@ impl World {
                     } else {
                         c.name.clone()
                     };
-                    (
-                        name,
-                        c.participants.unwrap_or(config.participants),
-                        c.completed,
-                    )
+                    let phase = match (c.completed, c.init) {
+                        (true, _) => Phase::Completed,
+                        (false, true) => Phase::Init,
+                        (false, false) => Phase::InProgress,
+                    };
+                    (name, c.participants.unwrap_or(config.participants), phase)
                 })
                 .collect(),
             None => (0..config.conferences)
-                .map(|i| (names::conference_name(i), config.participants, i % 4 == 3))
+                .map(|i| {
+                    let phase = match i % 4 {
+                        3 => Phase::Completed,
+                        2 => Phase::Init,
+                        _ => Phase::InProgress,
+                    };
+                    (names::conference_name(i), config.participants, phase)
+                })
                 .collect(),
         };
         let labels: &[String] = scenario.map(|s| s.labels.as_slice()).unwrap_or(&[]);
@@ -110,28 +139,34 @@ impl World {
         };
         // created between 6 minutes and ~4 hours ago, newest first, spread evenly
         let spacing = (230 * 60 / plan.len().max(1) as i64).min(23 * 60);
-        for (i, (name, count, completed)) in plan.into_iter().enumerate() {
+        for (i, (name, count, phase)) in plan.into_iter().enumerate() {
             let jitter = rng.i64(0..(spacing / 2).max(1));
             let age = time::Duration::seconds(6 * 60 + spacing * i as i64 + jitter);
             let created = now - age;
             let ended = created + age / 2;
-            let mut data = Conference {
+            let mut data = ConfData {
                 id: uuid(&mut rng),
                 name,
-                record_type: "conference".to_string(),
                 created_at: stamp(created),
                 expires_at: stamp(created + time::Duration::hours(4)),
-                status: Some(ConferenceStatus::InProgress),
+                status: match phase {
+                    Phase::Init => ConferenceStatus::Init,
+                    _ => ConferenceStatus::InProgress,
+                },
                 end_reason: None,
                 ended_by: None,
-                connection_id: Some(connection_id.clone()),
-                region: Some("sv1".to_string()),
-                updated_at: Some(stamp(created)),
+                connection_id: connection_id.clone(),
+                region: "sv1".to_string(),
+                updated_at: stamp(created),
             };
-            let until = if completed { ended } else { now };
+            let until = if phase == Phase::Completed {
+                ended
+            } else {
+                now
+            };
             let span_ms = (until - created).whole_milliseconds().max(0) as i64;
             let mut conf = Conf {
-                data: Conference::default(),
+                data: data.clone(),
                 participants: Vec::with_capacity(count),
                 index: HashMap::with_capacity(count),
                 soft_ended: false,
@@ -157,30 +192,31 @@ impl World {
                     p.on_hold = (22..27).contains(&roll);
                     p.soft_end_conference_on_exit = (27..30).contains(&roll);
                     p.end_conference_on_exit = i != 0 && (30..32).contains(&roll);
-                    if k % 29 == 7 {
+                    if whispers(k, count) {
                         p.whisper_call_control_ids =
                             vec![conf.participants[0].call_control_id.clone()];
                     }
                 }
-                if completed {
-                    p.status = ParticipantStatus::Left;
-                    p.updated_at = stamp(ended);
+                match phase {
+                    Phase::InProgress => {}
+                    Phase::Init => p.status = ParticipantStatus::Joining,
+                    Phase::Completed => {
+                        p.status = ParticipantStatus::Left;
+                        p.updated_at = stamp(ended);
+                    }
                 }
                 conf.push(p);
             }
-            if completed {
-                data.status = Some(ConferenceStatus::Completed);
+            if phase == Phase::Completed {
+                data.status = ConferenceStatus::Completed;
                 data.end_reason = Some(EndReason::AllLeft);
-                data.ended_by = Some(EndedBy {
-                    call_control_id: Some(
-                        conf.participants
-                            .last()
-                            .map(|p| p.call_control_id.clone())
-                            .unwrap_or_else(|| call_control_id(&mut rng)),
-                    ),
-                    call_session_id: Some(uuid(&mut rng)),
-                });
-                data.updated_at = Some(stamp(ended));
+                let last = conf
+                    .participants
+                    .last()
+                    .map(|p| p.call_control_id.clone())
+                    .unwrap_or_else(|| call_control_id(&mut rng));
+                data.ended_by = Some((last, uuid(&mut rng)));
+                data.updated_at = stamp(ended);
             }
             conf.data = data;
             world.by_id.insert(conf.data.id.clone(), world.confs.len());
@@ -211,7 +247,7 @@ mod tests {
     }
 
     #[test]
-    fn ids_look_like_telnyx_ids() {
+    fn ids_look_like_the_apis() {
         let mut rng = Rng::with_seed(3);
         let ccid = call_control_id(&mut rng);
         assert!(ccid.starts_with("v3:") && ccid.len() == 57, "{ccid}");
@@ -227,7 +263,8 @@ mod tests {
             ..SimConfig::default()
         });
         assert!(world.confs[0].in_progress());
-        assert!(!world.confs[3].in_progress() && !world.confs[7].in_progress());
+        assert!(!world.confs[3].active() && !world.confs[7].active());
+        assert!(world.confs[2].active() && !world.confs[2].in_progress());
         assert!(
             world.confs[0]
                 .participants
@@ -242,5 +279,47 @@ mod tests {
             .map(|c| c.data.expires_at.clone())
             .collect();
         assert!(expiries.windows(2).all(|w| w[0] > w[1]), "{expiries:?}");
+    }
+
+    #[test]
+    fn init_conferences_and_whisperers_are_seeded() {
+        let world = World::seed(&SimConfig {
+            conferences: 7,
+            participants: 5,
+            ..SimConfig::default()
+        });
+        let statuses: Vec<_> = world.confs.iter().map(|c| c.data.status).collect();
+        use ConferenceStatus::*;
+        assert_eq!(
+            statuses,
+            [
+                InProgress, InProgress, Init, Completed, InProgress, InProgress, Init
+            ]
+        );
+        for conf in world.confs.iter().filter(|c| c.data.status == Init) {
+            assert!(
+                conf.participants
+                    .iter()
+                    .all(|p| p.status == ParticipantStatus::Joining)
+            );
+            assert_eq!(conf.data.end_reason, None);
+        }
+        for conf in &world.confs {
+            let whisperers: Vec<_> = conf
+                .participants
+                .iter()
+                .filter(|p| !p.whisper_call_control_ids.is_empty())
+                .collect();
+            assert_eq!(whisperers.len(), 1, "{}", conf.data.name);
+            assert_eq!(
+                whisperers[0].whisper_call_control_ids,
+                [conf.participants[0].call_control_id.clone()]
+            );
+        }
+        // one in 29 in a large conference
+        assert!(whispers(1, 2) && !whispers(0, 2));
+        assert!((1..5).all(|k| whispers(k, 5) == (k == 4)));
+        let many = (0..100).filter(|&k| whispers(k, 100)).count();
+        assert_eq!(many, 4);
     }
 }

@@ -1,24 +1,123 @@
 //! The sim's world: conferences and participants, and how they change.
 
+use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::time::{Duration, Instant};
 
 use fastrand::Rng;
+use serde::Serialize;
 use time::OffsetDateTime;
 
-use super::SimParticipant;
 use super::names;
 use super::seed::{call_control_id, new_participant, stamp, truncate_ms, uuid};
-use crate::telnyx::models::{
-    Conference, ConferenceRef, ConferenceStatus, EndReason, EndedBy, ParticipantStatus,
+use super::wire::{
+    self, ConferenceParticipant, ConferenceRecordType, ConferenceRef, ConferenceStatus, EndReason,
+    ParticipantRecordType, ParticipantStatus,
 };
 
 /// How long a participant who left stays in the list (with churn on).
 pub(crate) const LINGER: Duration = Duration::from_secs(10);
 
+/// A participant as the sim holds it: every field, `label` and the
+/// write-only `beep_enabled` included.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SimParticipant {
+    pub id: String,
+    pub call_control_id: String,
+    pub call_leg_id: String,
+    pub label: String,
+    pub status: ParticipantStatus,
+    pub muted: bool,
+    pub on_hold: bool,
+    pub end_conference_on_exit: bool,
+    pub soft_end_conference_on_exit: bool,
+    pub beep_enabled: Option<wire::BeepEnabled>,
+    pub whisper_call_control_ids: Vec<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl SimParticipant {
+    /// The list item (`Participant` schema), borrowing from `self`.
+    pub fn to_list_item<'a>(&'a self, conference: ConferenceRef<'a>) -> wire::Participant<'a> {
+        wire::Participant {
+            record_type: ParticipantRecordType::Participant,
+            id: Cow::Borrowed(&self.id),
+            call_leg_id: Cow::Borrowed(&self.call_leg_id),
+            call_control_id: Cow::Borrowed(&self.call_control_id),
+            conference,
+            whisper_call_control_ids: Cow::Borrowed(&self.whisper_call_control_ids),
+            created_at: Cow::Borrowed(&self.created_at),
+            updated_at: Cow::Borrowed(&self.updated_at),
+            end_conference_on_exit: self.end_conference_on_exit,
+            soft_end_conference_on_exit: self.soft_end_conference_on_exit,
+            status: self.status,
+            muted: self.muted,
+            on_hold: self.on_hold,
+        }
+    }
+
+    /// The single resource (`ConferenceParticipant` schema), borrowing from `self`.
+    pub fn to_resource<'a>(&'a self, conference_id: &'a str) -> ConferenceParticipant<'a> {
+        ConferenceParticipant {
+            id: Cow::Borrowed(&self.id),
+            call_control_id: Cow::Borrowed(&self.call_control_id),
+            call_leg_id: Cow::Borrowed(&self.call_leg_id),
+            conference_id: Cow::Borrowed(conference_id),
+            label: Cow::Borrowed(&self.label),
+            status: self.status,
+            muted: self.muted,
+            on_hold: self.on_hold,
+            end_conference_on_exit: self.end_conference_on_exit,
+            soft_end_conference_on_exit: self.soft_end_conference_on_exit,
+            whisper_call_control_ids: Cow::Borrowed(&self.whisper_call_control_ids),
+            created_at: Cow::Borrowed(&self.created_at),
+            updated_at: Cow::Borrowed(&self.updated_at),
+        }
+    }
+}
+
+/// A conference as the sim holds it.
+#[derive(Clone, Debug)]
+pub(crate) struct ConfData {
+    pub id: String,
+    pub name: String,
+    pub created_at: String,
+    pub expires_at: String,
+    pub status: ConferenceStatus,
+    pub end_reason: Option<EndReason>,
+    /// (call_control_id, call_session_id)
+    pub ended_by: Option<(String, String)>,
+    pub connection_id: String,
+    pub region: String,
+    pub updated_at: String,
+}
+
+impl ConfData {
+    /// The `Conference` schema, borrowing from `self`.
+    pub fn wire(&self) -> wire::Conference<'_> {
+        wire::Conference {
+            id: Cow::Borrowed(&self.id),
+            name: Cow::Borrowed(&self.name),
+            record_type: ConferenceRecordType::Conference,
+            created_at: Cow::Borrowed(&self.created_at),
+            expires_at: Cow::Borrowed(&self.expires_at),
+            status: self.status,
+            end_reason: self.end_reason,
+            ended_by: self.ended_by.as_ref().map(|(ccid, session)| wire::EndedBy {
+                call_control_id: Cow::Borrowed(ccid),
+                call_session_id: Cow::Borrowed(session),
+            }),
+            connection_id: Cow::Borrowed(&self.connection_id),
+            region: Cow::Borrowed(&self.region),
+            updated_at: Cow::Borrowed(&self.updated_at),
+        }
+    }
+}
+
 pub(crate) struct Conf {
-    pub data: Conference,
+    pub data: ConfData,
     pub participants: Vec<SimParticipant>,
     /// Participant id -> position in `participants`.
     pub index: HashMap<String, usize>,
@@ -29,14 +128,21 @@ pub(crate) struct Conf {
 }
 
 impl Conf {
-    pub fn in_progress(&self) -> bool {
-        self.data.status != Some(ConferenceStatus::Completed)
+    /// Not ended: `init` or `in_progress`. Commands are taken.
+    pub fn active(&self) -> bool {
+        self.data.status != ConferenceStatus::Completed
     }
 
-    pub fn reference(&self) -> ConferenceRef {
+    /// `in_progress`: churn plays here (an `init` conference stays as seeded).
+    pub fn in_progress(&self) -> bool {
+        self.data.status == ConferenceStatus::InProgress
+    }
+
+    /// `Participant.conference`, borrowing from `self`.
+    pub fn reference(&self) -> ConferenceRef<'_> {
         ConferenceRef {
-            id: self.data.id.clone(),
-            name: self.data.name.clone(),
+            id: Cow::Borrowed(&self.data.id),
+            name: Cow::Borrowed(&self.data.name),
         }
     }
 
@@ -104,7 +210,7 @@ impl World {
         self.by_id.get(id).copied()
     }
 
-    /// The first conference with that name, preferring one in progress.
+    /// The first conference with that name, preferring one not ended.
     pub fn conf_by_name(&self, name: &str) -> Option<usize> {
         let mut matches = self
             .confs
@@ -112,10 +218,10 @@ impl World {
             .enumerate()
             .filter(|(_, c)| c.data.name == name);
         let first = matches.next()?;
-        if first.1.in_progress() {
+        if first.1.active() {
             return Some(first.0);
         }
-        Some(matches.find(|(_, c)| c.in_progress()).unwrap_or(first).0)
+        Some(matches.find(|(_, c)| c.active()).unwrap_or(first).0)
     }
 
     pub fn sample_conference(&self) -> String {
@@ -184,13 +290,10 @@ impl World {
         let ccid = by.unwrap_or_else(|| call_control_id(&mut self.rng));
         let session = uuid(&mut self.rng);
         let conf = &mut self.confs[ci];
-        conf.data.status = Some(ConferenceStatus::Completed);
+        conf.data.status = ConferenceStatus::Completed;
         conf.data.end_reason = Some(reason);
-        conf.data.ended_by = Some(EndedBy {
-            call_control_id: Some(ccid),
-            call_session_id: Some(session),
-        });
-        conf.data.updated_at = Some(at.clone());
+        conf.data.ended_by = Some((ccid, session));
+        conf.data.updated_at = at.clone();
         for p in &mut conf.participants {
             if p.status != ParticipantStatus::Left {
                 p.status = ParticipantStatus::Left;

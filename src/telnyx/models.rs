@@ -422,32 +422,6 @@ pub struct ErrorEntry {
 }
 
 impl ErrorEntry {
-    pub fn new(code: &str, title: &str, detail: &str) -> Self {
-        ErrorEntry {
-            code: code.to_string(),
-            title: title.to_string(),
-            detail: Some(detail.to_string()),
-            source: None,
-            meta: None,
-        }
-    }
-
-    pub fn with_pointer(mut self, pointer: &str) -> Self {
-        self.source = Some(ErrorSource {
-            pointer: Some(pointer.to_string()),
-            parameter: None,
-        });
-        self
-    }
-
-    pub fn with_parameter(mut self, parameter: &str) -> Self {
-        self.source = Some(ErrorSource {
-            pointer: None,
-            parameter: Some(parameter.to_string()),
-        });
-        self
-    }
-
     /// `source.pointer`, or `source.parameter` when there is no pointer.
     pub fn source_name(&self) -> Option<&str> {
         let source = self.source.as_ref()?;

@@ -1,0 +1,44 @@
+//! Size limits on requests, each answered with the API's errors body: 414
+//! for a long URI, 431 for large headers, 413 for a large body (declared by
+//! `Content-Length` here; a chunked one is cut by the body extractor's limit,
+//! which answers 413 too). They come before everything else, faults and
+//! authentication included, like a proxy in front of the API.
+
+use axum::extract::Request;
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::errors::SimError;
+
+/// The largest request body read, in bytes (enough for about 17,000
+/// `call_control_ids`).
+pub const BODY_LIMIT: usize = 1 << 20;
+/// The longest path and query, in bytes.
+pub const URI_LIMIT: usize = 8 * 1024;
+/// The most header bytes (names, values and their separators).
+pub const HEADERS_LIMIT: usize = 16 * 1024;
+
+pub(crate) async fn limits(req: Request, next: Next) -> Response {
+    let uri = req.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
+    if uri > URI_LIMIT {
+        return SimError::uri_too_long().into_response();
+    }
+    let headers: usize = req
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 4)
+        .sum();
+    if headers > HEADERS_LIMIT {
+        return SimError::headers_too_large().into_response();
+    }
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > BODY_LIMIT as u64) {
+        return SimError::body_too_large().into_response();
+    }
+    next.run(req).await
+}
