@@ -13,7 +13,6 @@ pub mod config;
 pub mod error;
 pub mod runtime;
 mod sanitize;
-#[allow(unreachable_pub)]
 pub mod sim;
 pub mod telnyx;
 pub mod view;

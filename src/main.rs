@@ -45,7 +45,7 @@ fn run(cli: Cli) -> Result<(), Error> {
     };
     match command {
         Command::Sim(args) => {
-            let config = commands::sim_args::config_from_args(&args)?;
+            let config = config::sim_config(&args)?;
             tokio()?
                 .block_on(sim::serve_forever(config, args.port))
                 .map_err(Error::Sim)

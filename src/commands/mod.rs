@@ -3,7 +3,6 @@
 mod actions;
 mod list;
 mod output;
-pub mod sim_args;
 mod update;
 
 use std::io::{self, IsTerminal};

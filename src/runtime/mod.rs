@@ -18,7 +18,7 @@ use crate::cli::DemoArgs;
 use crate::config::{self, ProcessEnv, Settings};
 use crate::error::{Error, usage};
 use crate::sanitize::sanitize_line;
-use crate::sim::{self, ScenarioFile, SimConfig};
+use crate::sim;
 use crate::telnyx::{ApiKey, Client, ClientConfig, ConferenceId};
 use event_loop::console;
 
@@ -38,27 +38,7 @@ pub async fn run_console(
 
 /// `confmod demo`: the console on an embedded simulator.
 pub async fn run_demo(settings: &Settings, args: &DemoArgs) -> Result<(), Error> {
-    let file = match &args.scenario {
-        Some(path) => ScenarioFile::read(path),
-        None => ScenarioFile::demo(),
-    }
-    .map_err(|e| usage(e.to_string()))?;
-    let mut scenario = file.scenario();
-    if let (Some(n), Some(first)) = (args.participants, scenario.conferences.first_mut()) {
-        first.participants = Some(n as usize);
-    }
-    let defaults = SimConfig::default();
-    let sim_config = SimConfig {
-        seed: file.seed.unwrap_or(defaults.seed),
-        conferences: scenario.conferences.len().max(1),
-        participants: args
-            .participants
-            .map(|n| n as usize)
-            .unwrap_or(defaults.participants),
-        churn: args.churn.or(file.churn).unwrap_or(1.0),
-        scenario: Some(scenario),
-        ..defaults
-    };
+    let sim_config = config::demo_config(args)?;
     require_terminal()?;
     let sim = sim::spawn(sim_config, SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
         .await

@@ -20,7 +20,7 @@ pub(crate) struct SimError {
 }
 
 impl SimError {
-    pub fn new(status: StatusCode, code: &str, title: &str, detail: &str) -> Self {
+    pub(super) fn new(status: StatusCode, code: &str, title: &str, detail: &str) -> Self {
         let entry = ErrorEntry {
             code: code.to_string(),
             title: title.to_string(),
@@ -37,24 +37,24 @@ impl SimError {
     }
 
     /// Blames a member of the body (an RFC 6901 pointer, `""` for the body).
-    pub fn pointer(mut self, pointer: &str) -> Self {
+    pub(super) fn pointer(mut self, pointer: &str) -> Self {
         self.entry.source = Some(ErrorSource::Pointer(pointer.to_string()));
         self
     }
 
     /// Blames a query or path parameter.
-    pub fn parameter(mut self, parameter: &str) -> Self {
+    pub(super) fn parameter(mut self, parameter: &str) -> Self {
         self.entry.source = Some(ErrorSource::Parameter(parameter.to_string()));
         self
     }
 
     /// The same error with another status (RetrieveConference can only say 404).
-    pub fn with_status(mut self, status: StatusCode) -> Self {
+    pub(super) fn with_status(mut self, status: StatusCode) -> Self {
         self.status = status;
         self
     }
 
-    pub fn unauthorized() -> Self {
+    pub(super) fn unauthorized() -> Self {
         Self::new(
             StatusCode::UNAUTHORIZED,
             "10009",
@@ -63,7 +63,7 @@ impl SimError {
         )
     }
 
-    pub fn conference_not_found() -> Self {
+    pub(super) fn conference_not_found() -> Self {
         Self::new(
             StatusCode::NOT_FOUND,
             "90058",
@@ -72,7 +72,7 @@ impl SimError {
         )
     }
 
-    pub fn participant_not_found() -> Self {
+    pub(super) fn participant_not_found() -> Self {
         Self::new(
             StatusCode::NOT_FOUND,
             "10007",
@@ -81,7 +81,7 @@ impl SimError {
         )
     }
 
-    pub fn route_not_found() -> Self {
+    pub(super) fn route_not_found() -> Self {
         Self::new(
             StatusCode::NOT_FOUND,
             "10005",
@@ -90,7 +90,7 @@ impl SimError {
         )
     }
 
-    pub fn conference_ended() -> Self {
+    pub(super) fn conference_ended() -> Self {
         Self::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "90019",
@@ -99,7 +99,7 @@ impl SimError {
         )
     }
 
-    pub fn call_ended() -> Self {
+    pub(super) fn call_ended() -> Self {
         Self::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "90018",
@@ -108,7 +108,7 @@ impl SimError {
         )
     }
 
-    pub fn invalid_id(parameter: &str) -> Self {
+    pub(super) fn invalid_id(parameter: &str) -> Self {
         Self::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "10006",
@@ -119,13 +119,13 @@ impl SimError {
     }
 
     /// 400: a body that is not JSON at all (the one 400 the sim gives).
-    pub fn bad_request(detail: &str) -> Self {
+    pub(super) fn bad_request(detail: &str) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "10015", "Bad Request", detail)
     }
 
     /// 422: a value of the wrong type (or `null`), or one its schema refuses
     /// for another reason than an enum or a range.
-    pub fn invalid_value(detail: &str) -> Self {
+    pub(super) fn invalid_value(detail: &str) -> Self {
         Self::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "10015",
@@ -134,7 +134,7 @@ impl SimError {
         )
     }
 
-    pub fn invalid_enum(allowed: &[&str]) -> Self {
+    pub(super) fn invalid_enum(allowed: &[&str]) -> Self {
         Self::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "10032",
@@ -143,7 +143,7 @@ impl SimError {
         )
     }
 
-    pub fn out_of_range(min: i64, max: i64) -> Self {
+    pub(super) fn out_of_range(min: i64, max: i64) -> Self {
         Self::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "10033",
@@ -154,7 +154,7 @@ impl SimError {
 
     /// 422: a required member of the body is absent (or an empty list where
     /// one is needed).
-    pub fn missing(field: &str) -> Self {
+    pub(super) fn missing(field: &str) -> Self {
         Self::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "10004",
@@ -165,7 +165,7 @@ impl SimError {
     }
 
     /// 422: no body where the operation requires one.
-    pub fn missing_body() -> Self {
+    pub(super) fn missing_body() -> Self {
         Self::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "10004",
@@ -175,7 +175,7 @@ impl SimError {
         .pointer("")
     }
 
-    pub fn invalid_call_control_id() -> Self {
+    pub(super) fn invalid_call_control_id() -> Self {
         Self::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "90015",
@@ -185,7 +185,7 @@ impl SimError {
         .pointer("/call_control_ids")
     }
 
-    pub fn too_many_requests() -> Self {
+    pub(super) fn too_many_requests() -> Self {
         Self::new(
             StatusCode::TOO_MANY_REQUESTS,
             "10011",
@@ -194,7 +194,7 @@ impl SimError {
         )
     }
 
-    pub fn server(status: StatusCode) -> Self {
+    pub(super) fn server(status: StatusCode) -> Self {
         let (code, title, detail) = match status {
             StatusCode::SERVICE_UNAVAILABLE => (
                 "10002",
@@ -210,7 +210,7 @@ impl SimError {
         Self::new(status, code, title, detail)
     }
 
-    pub fn body_too_large() -> Self {
+    pub(super) fn body_too_large() -> Self {
         Self::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "10015",
@@ -222,7 +222,7 @@ impl SimError {
         )
     }
 
-    pub fn uri_too_long() -> Self {
+    pub(super) fn uri_too_long() -> Self {
         Self::new(
             StatusCode::URI_TOO_LONG,
             "10015",
@@ -234,7 +234,7 @@ impl SimError {
         )
     }
 
-    pub fn headers_too_large() -> Self {
+    pub(super) fn headers_too_large() -> Self {
         Self::new(
             StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             "10015",
@@ -248,7 +248,7 @@ impl SimError {
 
     /// The body the sim puts on an error answer that had none (a 405 from
     /// the router, a rejected extractor).
-    pub fn for_status(status: StatusCode) -> Self {
+    pub(super) fn for_status(status: StatusCode) -> Self {
         match status.as_u16() {
             404 => Self::route_not_found(),
             405 => Self::new(

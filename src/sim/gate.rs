@@ -32,7 +32,7 @@ pub(crate) struct RateState {
 }
 
 impl Bucket {
-    pub fn new(limit: u32, now: Instant) -> Self {
+    pub(super) fn new(limit: u32, now: Instant) -> Self {
         let limit = limit.max(1);
         Bucket {
             limit,
@@ -50,7 +50,7 @@ impl Bucket {
     }
 
     /// Takes a token when there is one.
-    pub fn take(&mut self, now: Instant) -> RateState {
+    pub(super) fn take(&mut self, now: Instant) -> RateState {
         self.refill(now);
         let rate = f64::from(self.limit);
         let retry_after = if self.tokens >= 1.0 {
@@ -84,7 +84,7 @@ enum Fault {
 }
 
 impl Control {
-    pub fn new(config: &SimConfig, now: Instant) -> Self {
+    pub(crate) fn new(config: &SimConfig, now: Instant) -> Self {
         Control {
             faults: config.faults,
             bucket: config.rate_limit.map(|n| Bucket::new(n, now)),
@@ -92,7 +92,7 @@ impl Control {
         }
     }
 
-    pub fn set_rate_limit(&mut self, per_second: Option<u32>, now: Instant) {
+    pub(crate) fn set_rate_limit(&mut self, per_second: Option<u32>, now: Instant) {
         self.bucket = per_second.map(|n| Bucket::new(n, now));
     }
 

@@ -89,7 +89,7 @@ impl World {
     /// `participants` each, the fourth of every four completed and the third
     /// `init`; never the first, which stays in progress with a host that
     /// soft-ends it on exit (and nobody who ends it on exit).
-    pub fn seed(config: &SimConfig) -> World {
+    pub(crate) fn seed(config: &SimConfig) -> World {
         let now = truncate_ms(OffsetDateTime::now_utc());
         let mut rng = Rng::with_seed(config.seed);
         let scenario = config.scenario.as_ref();

@@ -96,7 +96,7 @@ pub(crate) struct ConfData {
 
 impl ConfData {
     /// The `Conference` schema, borrowing from `self`.
-    pub fn wire(&self) -> wire::Conference<'_> {
+    pub(crate) fn wire(&self) -> wire::Conference<'_> {
         wire::Conference {
             id: Cow::Borrowed(&self.id),
             name: Cow::Borrowed(&self.name),
@@ -129,17 +129,17 @@ pub(crate) struct Conf {
 
 impl Conf {
     /// Not ended: `init` or `in_progress`. Commands are taken.
-    pub fn active(&self) -> bool {
+    pub(crate) fn active(&self) -> bool {
         self.data.status != ConferenceStatus::Completed
     }
 
     /// `in_progress`: churn plays here (an `init` conference stays as seeded).
-    pub fn in_progress(&self) -> bool {
+    pub(crate) fn in_progress(&self) -> bool {
         self.data.status == ConferenceStatus::InProgress
     }
 
     /// `Participant.conference`, borrowing from `self`.
-    pub fn reference(&self) -> ConferenceRef<'_> {
+    pub(crate) fn reference(&self) -> ConferenceRef<'_> {
         ConferenceRef {
             id: Cow::Borrowed(&self.data.id),
             name: Cow::Borrowed(&self.data.name),
@@ -147,7 +147,7 @@ impl Conf {
     }
 
     /// A participant by id, else by label (the first with that label).
-    pub fn find(&self, id_or_label: &str) -> Option<usize> {
+    pub(crate) fn find(&self, id_or_label: &str) -> Option<usize> {
         self.index.get(id_or_label).copied().or_else(|| {
             self.participants
                 .iter()
@@ -161,7 +161,7 @@ impl Conf {
     }
 
     /// Drops the participants whose ids are listed, keeping the order.
-    pub fn remove(&mut self, ids: &[String]) {
+    pub(crate) fn remove(&mut self, ids: &[String]) {
         let before = self.participants.len();
         self.participants.retain(|p| !ids.contains(&p.id));
         if self.participants.len() != before {
@@ -206,12 +206,12 @@ pub(crate) struct World {
 }
 
 impl World {
-    pub fn conf_index(&self, id: &str) -> Option<usize> {
+    pub(crate) fn conf_index(&self, id: &str) -> Option<usize> {
         self.by_id.get(id).copied()
     }
 
     /// The first conference with that name, preferring one not ended.
-    pub fn conf_by_name(&self, name: &str) -> Option<usize> {
+    pub(crate) fn conf_by_name(&self, name: &str) -> Option<usize> {
         let mut matches = self
             .confs
             .iter()
@@ -224,7 +224,7 @@ impl World {
         Some(matches.find(|(_, c)| c.active()).unwrap_or(first).0)
     }
 
-    pub fn sample_conference(&self) -> String {
+    pub(crate) fn sample_conference(&self) -> String {
         self.confs
             .iter()
             .find(|c| c.in_progress())
@@ -234,14 +234,20 @@ impl World {
     }
 
     /// Now, strictly later than every stamp handed out before.
-    pub fn stamp_now(&mut self) -> String {
+    pub(crate) fn stamp_now(&mut self) -> String {
         let now = truncate_ms(OffsetDateTime::now_utc());
         let floor = self.last_stamp + time::Duration::milliseconds(1);
         self.last_stamp = now.max(floor);
         stamp(self.last_stamp)
     }
 
-    pub fn schedule(&mut self, due: Instant, kind: TimerKind, conf: usize, participant: String) {
+    pub(crate) fn schedule(
+        &mut self,
+        due: Instant,
+        kind: TimerKind,
+        conf: usize,
+        participant: String,
+    ) {
         self.seq += 1;
         self.timers.push(Reverse(Timer {
             due,
@@ -253,7 +259,7 @@ impl World {
     }
 
     /// Participant `pi` of conference `ci` leaves, with the on-exit effects.
-    pub fn leave(&mut self, ci: usize, pi: usize, now: Instant) {
+    pub(crate) fn leave(&mut self, ci: usize, pi: usize, now: Instant) {
         let at = self.stamp_now();
         let conf = &mut self.confs[ci];
         let p = &mut conf.participants[pi];
@@ -280,12 +286,12 @@ impl World {
         }
     }
 
-    pub fn end_via_api(&mut self, ci: usize) {
+    pub(crate) fn end_via_api(&mut self, ci: usize) {
         self.end(ci, EndReason::EndedViaApi, None);
     }
 
     /// The conference completes; everyone still in it leaves.
-    pub fn end(&mut self, ci: usize, reason: EndReason, by: Option<String>) {
+    pub(crate) fn end(&mut self, ci: usize, reason: EndReason, by: Option<String>) {
         let at = self.stamp_now();
         let ccid = by.unwrap_or_else(|| call_control_id(&mut self.rng));
         let session = uuid(&mut self.rng);
@@ -303,7 +309,7 @@ impl World {
     }
 
     /// A new participant dials in (status joining, joined 1-2 s later).
-    pub fn join(&mut self, ci: usize, now: Instant) {
+    pub(crate) fn join(&mut self, ci: usize, now: Instant) {
         let at = self.stamp_now();
         self.seq += 1;
         let conf = &self.confs[ci];

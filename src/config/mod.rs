@@ -8,7 +8,10 @@ use serde::Deserialize;
 
 use crate::cli::{ConsoleArgs, GlobalArgs};
 pub use crate::error::{UsageError, usage};
+
+mod sim;
 use crate::telnyx::{ApiKey, ClientConfig, DEFAULT_BASE_URL, HoldMusic};
+pub use sim::{demo_config, sim_config};
 
 /// The config file. It never holds the key itself, only where to read it.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]

@@ -1,9 +1,10 @@
-//! From `confmod sim` flags to a `SimConfig`.
+//! From the flags of `confmod sim` and `confmod demo` (and their scenario
+//! files) to a `SimConfig`.
 
 use std::time::Duration;
 
-use crate::cli::SimArgs;
-use crate::config::{UsageError, usage};
+use crate::cli::{DemoArgs, SimArgs};
+use crate::error::{UsageError, usage};
 use crate::sim::{self, Faults, ScenarioError, ScenarioFile, SimConfig};
 
 impl From<ScenarioError> for UsageError {
@@ -14,7 +15,7 @@ impl From<ScenarioError> for UsageError {
 
 /// Flags win over the scenario file (`seed`, `churn`), which wins over the
 /// defaults.
-pub fn config_from_args(args: &SimArgs) -> Result<SimConfig, UsageError> {
+pub fn sim_config(args: &SimArgs) -> Result<SimConfig, UsageError> {
     let defaults = SimConfig::default();
     let file = match &args.scenario {
         Some(path) => Some(ScenarioFile::read(path)?),
@@ -49,6 +50,32 @@ pub fn config_from_args(args: &SimArgs) -> Result<SimConfig, UsageError> {
     })
 }
 
+/// `confmod demo`: the built-in scenario (or `--scenario`), its first
+/// conference resized by `--participants`, churn from the flag, the file, or
+/// one event a second.
+pub fn demo_config(args: &DemoArgs) -> Result<SimConfig, UsageError> {
+    let file = match &args.scenario {
+        Some(path) => ScenarioFile::read(path)?,
+        None => ScenarioFile::demo()?,
+    };
+    let mut scenario = file.scenario();
+    if let (Some(n), Some(first)) = (args.participants, scenario.conferences.first_mut()) {
+        first.participants = Some(n as usize);
+    }
+    let defaults = SimConfig::default();
+    Ok(SimConfig {
+        seed: file.seed.unwrap_or(defaults.seed),
+        conferences: scenario.conferences.len().max(1),
+        participants: args
+            .participants
+            .map(|n| n as usize)
+            .unwrap_or(defaults.participants),
+        churn: args.churn.or(file.churn).unwrap_or(1.0),
+        scenario: Some(scenario),
+        ..defaults
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -60,13 +87,11 @@ mod tests {
         let Some(Command::Sim(sim)) = cli.command else {
             panic!("not the sim command");
         };
-        config_from_args(&sim)
+        sim_config(&sim)
     }
 
-    fn scenario_file(name: &str, text: &str) -> String {
-        let dir = std::env::temp_dir().join(format!("confmod-sim-args-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join(name);
+    fn scenario_file(dir: &tempfile::TempDir, name: &str, text: &str) -> String {
+        let path = dir.path().join(name);
         std::fs::write(&path, text).unwrap();
         path.to_str().unwrap().to_string()
     }
@@ -77,7 +102,9 @@ mod tests {
         assert_eq!((defaults.seed, defaults.churn), (7, 0.0));
         assert!(defaults.scenario.is_none());
 
+        let dir = tempfile::tempdir().unwrap();
         let file = scenario_file(
+            &dir,
             "seeded.toml",
             "seed = 99\nchurn = 2.5\n[[conferences]]\nname = \"Standup\"\n",
         );
@@ -88,11 +115,11 @@ mod tests {
         let flags = config(&["--scenario", &file, "--seed", "3", "--churn", "0"]).unwrap();
         assert_eq!((flags.seed, flags.churn), (3, 0.0));
 
-        let bare = scenario_file("bare.toml", "labels = [\"Ava\"]\n");
+        let bare = scenario_file(&dir, "bare.toml", "labels = [\"Ava\"]\n");
         let bare = config(&["--scenario", &bare]).unwrap();
         assert_eq!((bare.seed, bare.churn), (7, 0.0));
 
-        let bad = scenario_file("bad.toml", "seed = \"x\"\n");
+        let bad = scenario_file(&dir, "bad.toml", "seed = \"x\"\n");
         let err = config(&["--scenario", &bad]).unwrap_err();
         assert!(
             err.0.starts_with("scenario ") && err.0.contains("line 1"),
