@@ -1,5 +1,9 @@
 //! Command-line interface: subcommands and flags (clap).
 
+// clap prints these doc comments as `--help`, where a URL in angle brackets
+// would show its brackets
+#![allow(rustdoc::bare_urls)]
+
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};

@@ -273,7 +273,7 @@ pub struct Model {
     pub beeps: HashMap<String, BeepEnabled>,
     /// Writes in flight, by participant id: the latest one only.
     pub pending: HashMap<String, Pending>,
-    /// Label lookups in flight (at most [`LABEL_CONCURRENCY`]).
+    /// Label lookups in flight (at most `LABEL_CONCURRENCY`).
     pub labels_in_flight: usize,
     pub overlay: Option<Overlay>,
     pub toasts: Vec<Toast>,

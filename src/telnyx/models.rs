@@ -3,8 +3,9 @@
 //! Decoding is tolerant: unknown fields are ignored, missing or `null` fields
 //! take their defaults, and an enum value the spec does not know decodes to an
 //! `Unknown` variant that keeps the raw string instead of failing the page.
-//! Serialization is exact: the sim uses these same types to answer, so what it
-//! writes is the spec's shape.
+//! Serialization gives the spec's shape back (the contract test holds every
+//! model to the spec's examples); the sim has its own shapes (`sim::wire`), so
+//! a field misspelt here cannot hide behind the same misspelling there.
 
 use std::fmt;
 use std::str::FromStr;

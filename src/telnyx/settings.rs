@@ -31,7 +31,7 @@ impl ApiKey {
         Ok(ApiKey(key.to_string()))
     }
 
-    /// The key itself, for the Authorization header (and the sim's check).
+    /// The key itself, for the Authorization header.
     pub fn expose(&self) -> &str {
         &self.0
     }
