@@ -38,6 +38,8 @@ fn model(n: usize) -> Model {
         read_only: false,
         no_color: false,
         refresh: Duration::from_secs(2),
+        concurrency: 8,
+        hold_music: None,
     };
     let mut m = Model::new(ctx, datetime!(2026-11-30 10:00:00 UTC), (200, 60));
     let seq = init(&mut m, Some(conf()))

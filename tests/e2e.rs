@@ -591,8 +591,12 @@ fn demo_shows_participants_and_help() {
         s.contains("DEMO") && s.lines().skip(3).any(|l| l.contains("joined"))
     });
     tui.send(b"?");
-    tui.until("the help overlay", |s| {
-        s.contains("Help") && s.contains("request in flight")
+    tui.until("the help overlay, scrollable", |s| {
+        s.contains("Help") && s.contains("next participant") && s.contains("↓ more")
+    });
+    tui.send(b"G");
+    tui.until("the end of the help: the symbols", |s| {
+        s.contains("Help") && s.contains("request in flight") && !s.contains("↓ more")
     });
     tui.send(ESC);
     tui.until("the help closed", |s| {
@@ -644,7 +648,7 @@ fn hostile_labels_never_reach_the_terminal() {
         }
         let lines: Vec<&str> = screen.lines().collect();
         assert!(lines[0].starts_with("confmod"), "header:\n{screen}");
-        assert!(lines[2].contains("LABEL"), "column titles:\n{screen}");
+        assert!(lines[3].contains("LABEL"), "column titles:\n{screen}");
     }
 
     let raw = tui.raw();

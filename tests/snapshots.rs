@@ -38,6 +38,8 @@ fn ctx(demo: bool) -> Context {
         read_only: false,
         no_color: true,
         refresh: Duration::from_secs(2),
+        concurrency: 8,
+        hold_music: None,
     }
 }
 

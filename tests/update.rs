@@ -40,6 +40,8 @@ fn ctx() -> Context {
         read_only: false,
         no_color: true,
         refresh: Duration::from_secs(2),
+        concurrency: 8,
+        hold_music: None,
     }
 }
 
@@ -381,7 +383,7 @@ fn changed_and_new_rows_are_marked_at_refresh_time() {
     let conf = m.conf.as_ref().unwrap();
     let marks: Vec<bool> = conf.rows.iter().map(|r| r.changed_at == Some(t1)).collect();
     assert_eq!(marks, vec![false, true, true, true]);
-    assert_eq!(conf.counts(), (0, 3, 1));
+    assert_eq!(conf.counts, (0, 3, 1));
 }
 
 #[test]
@@ -449,7 +451,7 @@ fn the_form_sends_only_the_changed_fields() {
     let mut m = table(3);
     send(&mut m, [ch('j'), key(KeyCode::Enter)]);
     assert!(
-        matches!(&m.overlay, Some(Overlay::Form(f)) if f.participant_id == "p1" && f.focus == Field::EndOnExit)
+        matches!(&m.overlay, Some(Overlay::Form(f)) if f.targets == ["p1"] && f.focus == Field::EndOnExit)
     );
     let effects = send(
         &mut m,
@@ -719,7 +721,7 @@ fn mute_and_hold_address_one_call_control_id() {
         seq,
         action,
         call_control_ids,
-        participant_id,
+        participant_ids,
         ..
     }) = effects.first()
     else {
@@ -734,7 +736,7 @@ fn mute_and_hold_address_one_call_control_id() {
         Msg::ActionDone {
             seq: *seq,
             conference_id: conf(),
-            participant_id: participant_id.clone(),
+            participant_ids: participant_ids.clone(),
             action: ParticipantAction::Mute,
             result: Ok(ok()),
         },
@@ -962,7 +964,7 @@ fn no_patch_while_a_mute_is_in_flight_for_the_same_participant() {
         Msg::ActionDone {
             seq,
             conference_id: conf(),
-            participant_id: "p0".into(),
+            participant_ids: vec!["p0".into()],
             action: ParticipantAction::Mute,
             result: Ok(ok()),
         },

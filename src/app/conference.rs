@@ -2,8 +2,8 @@
 
 use std::collections::HashSet;
 
+use super::find;
 use super::keymap::Action;
-use super::layout;
 use super::loading::poll;
 use super::model::{
     ConferenceView, Ended, LABEL_CONCURRENCY, LABEL_RETRY, Label, Model, Row, Screen,
@@ -78,7 +78,6 @@ pub(crate) fn participants_loaded(
 ) -> Vec<Effect> {
     let now = model.now;
     let refresh = model.ctx.refresh;
-    let height = model.size.1;
     let Some(conf) = model.conf_mut(conference_id) else {
         return Vec::new();
     };
@@ -92,7 +91,7 @@ pub(crate) fn participants_loaded(
             merge(conf, listing.items, seq, now);
             conf.loaded = true;
             conf.load.succeeded(now, Some(now + refresh));
-            rescroll(conf, height);
+            find::recompute(model);
         }
         Err(e) => conf.load.failed(e, now),
     }
@@ -100,13 +99,15 @@ pub(crate) fn participants_loaded(
 }
 
 /// Replaces the rows with a fresh listing (server order), keeping rows whose
-/// values come from a write answered after this listing was asked for,
-/// marking rows that changed, and keeping the selection on the same
-/// participant.
+/// values come from a write answered after this listing was asked for, and
+/// marking rows that changed.
 ///
 /// A row the listing misses is kept for one more refresh: offset paging
 /// skips an item whenever an earlier one leaves between two page requests,
 /// and a participant must not blink out (and back in, marked new) for that.
+/// A row missed twice goes, unless it is the selected one: that one stays,
+/// marked gone, until the operator moves, so the cursor never lands on
+/// someone else by itself.
 pub(crate) fn merge(
     conf: &mut ConferenceView,
     items: Vec<Participant>,
@@ -129,6 +130,7 @@ pub(crate) fn merge(
         match old.remove(p.id.as_str()).and_then(|i| previous[i].take()) {
             Some(mut row) => {
                 row.missed = false;
+                row.gone = false;
                 if row.seq <= seq {
                     if differs(&row.p, &p) {
                         row.changed_at = Some(now);
@@ -144,17 +146,22 @@ pub(crate) fn merge(
             None => rows.push(Row::new(p, seq, mark_new.then_some(now))),
         }
     }
-    // rows this listing missed for the first time stay, near where they were
+    // rows this listing missed stay, near where they were: for one more
+    // refresh, or while they are selected
     for (i, slot) in previous.into_iter().enumerate() {
-        if let Some(mut row) = slot
-            && !row.missed
-        {
+        let Some(mut row) = slot else { continue };
+        let selected = conf.selected_id.as_deref() == Some(row.p.id.as_str());
+        if !row.missed {
             row.missed = true;
-            rows.insert(i.min(rows.len()), row);
+        } else if selected {
+            row.gone = true;
+        } else {
+            continue;
         }
+        rows.insert(i.min(rows.len()), row);
     }
     conf.rows = rows;
-    reindex(conf);
+    conf.index = find::index_of(&conf.rows);
 }
 
 fn differs(a: &Participant, b: &Participant) -> bool {
@@ -165,45 +172,19 @@ fn differs(a: &Participant, b: &Participant) -> bool {
         || a.soft_end_conference_on_exit != b.soft_end_conference_on_exit
 }
 
-/// Rebuilds the id index and puts the cursor back on the selected participant
-/// (or, when they are gone, on the row now at the same place).
-fn reindex(conf: &mut ConferenceView) {
-    conf.index = conf
-        .rows
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.p.id.clone(), i))
-        .collect();
-    let found = conf
-        .selected_id
-        .as_ref()
-        .and_then(|id| conf.index.get(id))
-        .copied();
-    conf.cursor = found.unwrap_or_else(|| conf.cursor.min(conf.rows.len().saturating_sub(1)));
-    conf.selected_id = conf.rows.get(conf.cursor).map(|r| r.p.id.clone());
-}
-
-fn rescroll(conf: &mut ConferenceView, height: u16) {
-    conf.offset = layout::scroll(
-        conf.offset,
-        conf.cursor,
-        layout::table_rows(height),
-        conf.rows.len(),
-    );
-}
-
-/// After the window moved: keep the cursor in view and ask for the labels of
-/// the rows on screen that have none yet (never for all rows at once).
+/// After the selection or the window moved: keep the cursor in view and ask
+/// for the labels of the rows on screen that have none yet.
 pub(crate) fn after_move(model: &mut Model) -> Vec<Effect> {
-    let height = model.size.1;
+    let rows = model.table_rows();
     if let Some(conf) = model.conf.as_mut() {
-        rescroll(conf, height);
+        conf.offset = super::layout::scroll(conf.offset, conf.cursor, rows, conf.shown.len());
     }
     want_labels(model)
 }
 
-/// Asks for the labels of rows on screen that have none, as many as the
-/// lookups in flight allow.
+/// Asks for labels that are missing, as many as the lookups in flight
+/// allow: the rows on screen first; then, while a search is on (labels are
+/// what people search by, and the list carries none), every other row.
 fn want_labels(model: &mut Model) -> Vec<Effect> {
     let Some(conf) = model.conf.as_ref() else {
         return Vec::new();
@@ -212,17 +193,29 @@ fn want_labels(model: &mut Model) -> Vec<Effect> {
         return Vec::new();
     }
     let budget = LABEL_CONCURRENCY.saturating_sub(model.labels_in_flight);
+    if budget == 0 {
+        return Vec::new();
+    }
     let now = model.now;
-    let wanted: Vec<String> = conf.rows[conf.window(model.size.1)]
+    let missing = |r: &&Row| match model.labels.get(&r.p.id) {
+        None => true,
+        Some(Label::RetryAt(at)) => *at <= now,
+        Some(_) => false,
+    };
+    let on_screen = conf.shown[conf.window(model.table_rows())]
         .iter()
-        .filter(|r| match model.labels.get(&r.p.id) {
-            None => true,
-            Some(Label::RetryAt(at)) => *at <= now,
-            Some(_) => false,
-        })
-        .take(budget)
-        .map(|r| r.p.id.clone())
-        .collect();
+        .map(|&i| &conf.rows[i]);
+    let searching = !conf.find.needle().is_empty();
+    let rest = conf.rows.iter().filter(|_| searching);
+    let mut wanted: Vec<String> = Vec::with_capacity(budget);
+    for r in on_screen.chain(rest).filter(|r| !r.gone).filter(missing) {
+        if wanted.len() == budget {
+            break;
+        }
+        if !wanted.contains(&r.p.id) {
+            wanted.push(r.p.id.clone());
+        }
+    }
     let conference_id = conf.id;
     model.labels_in_flight += wanted.len();
     wanted
@@ -250,7 +243,12 @@ pub(crate) fn label_loaded(
         Err(_) => Label::Failed,
     };
     model.labels.insert(participant_id.to_string(), label);
-    // the next rows on screen that still need one
+    // a search (or an order by label) may now take this row in or out
+    let find = model.conf.as_ref().map(|c| &c.find);
+    if find.is_some_and(|f| !f.needle().is_empty() || f.sort == super::model::Sort::Label) {
+        find::recompute(model);
+    }
+    // the next rows that still need one
     want_labels(model)
 }
 
@@ -258,10 +256,9 @@ pub(crate) fn label_loaded(
 
 /// Moves the selection for a movement action; `None` for any other action.
 pub(crate) fn navigate(model: &mut Model, action: Action) -> Option<Vec<Effect>> {
-    let height = model.size.1;
-    let conf = model.conf.as_mut()?;
-    let last = conf.rows.len().saturating_sub(1);
-    let page = layout::table_rows(height).max(1);
+    let page = model.table_rows().max(1);
+    let conf = model.conf.as_ref()?;
+    let last = conf.shown.len().saturating_sub(1);
     let cursor = match action {
         Action::Down => (conf.cursor + 1).min(last),
         Action::Up => conf.cursor.saturating_sub(1),
@@ -271,9 +268,20 @@ pub(crate) fn navigate(model: &mut Model, action: Action) -> Option<Vec<Effect>>
         Action::PageUp => conf.cursor.saturating_sub(page),
         _ => return None,
     };
-    conf.cursor = cursor;
-    conf.selected_id = conf.rows.get(cursor).map(|r| r.p.id.clone());
-    Some(after_move(model))
+    Some(select(model, cursor))
+}
+
+/// Selects the row at `at` in `shown`: the operator moved, so a row kept
+/// only because it was selected goes now.
+pub(crate) fn select(model: &mut Model, at: usize) -> Vec<Effect> {
+    let Some(conf) = model.conf.as_mut() else {
+        return Vec::new();
+    };
+    let previous = conf.selected_id.clone();
+    conf.cursor = at.min(conf.shown.len().saturating_sub(1));
+    conf.selected_id = conf.selected().map(|r| r.p.id.clone());
+    find::moved_from(model, previous);
+    after_move(model)
 }
 
 /// `r`: refresh now, and forget a failure's countdown.

@@ -1,5 +1,5 @@
-//! The edit form of one participant: three fields, their pending values, and
-//! the PATCH they make.
+//! The edit form of one participant, or of many (the marked): three fields,
+//! their pending values, and the PATCH they make of each participant.
 
 use crate::telnyx::{BeepEnabled, Participant, UpdateParticipant};
 
@@ -38,7 +38,8 @@ impl Field {
 /// value (which a refresh may change while the form is open).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Form {
-    pub participant_id: String,
+    /// The participants edited, by id: one, or the marked (a bulk edit).
+    pub targets: Vec<String>,
     pub end_on_exit: Option<bool>,
     pub soft_end: Option<bool>,
     /// `None`: leave beep_enabled as it is (the API never tells its value).
@@ -49,9 +50,9 @@ pub struct Form {
 }
 
 impl Form {
-    pub fn new(participant_id: &str) -> Self {
+    pub fn new(targets: Vec<String>) -> Self {
         Form {
-            participant_id: participant_id.to_string(),
+            targets,
             end_on_exit: None,
             soft_end: None,
             beep: None,
@@ -60,26 +61,44 @@ impl Form {
         }
     }
 
-    /// Space on the focused field: flips a boolean (relative to what is shown),
-    /// or moves beep_enabled to its next value.
-    pub fn toggle(&mut self, server: &Participant) {
+    /// The one participant edited, unless this is a bulk edit.
+    pub fn single(&self) -> Option<&str> {
+        match self.targets.as_slice() {
+            [one] => Some(one),
+            _ => None,
+        }
+    }
+
+    /// Space on the focused field: flips a boolean (relative to `current`,
+    /// the value every target shares; `None` when they differ: then it
+    /// cycles unchanged, yes, no), or moves beep_enabled to its next value.
+    pub fn toggle(&mut self, current: Option<bool>) {
+        let toggled = |pending: Option<bool>| match current {
+            Some(server) => flip(pending, server),
+            None => match pending {
+                None => Some(true),
+                Some(true) => Some(false),
+                Some(false) => None,
+            },
+        };
         match self.focus {
-            Field::EndOnExit => {
-                self.end_on_exit = flip(self.end_on_exit, server.end_conference_on_exit)
-            }
-            Field::SoftEnd => {
-                self.soft_end = flip(self.soft_end, server.soft_end_conference_on_exit)
-            }
+            Field::EndOnExit => self.end_on_exit = toggled(self.end_on_exit),
+            Field::SoftEnd => self.soft_end = toggled(self.soft_end),
             Field::Beep => self.cycle_beep(true),
         }
     }
 
     /// Left/Right: cycles beep_enabled through unchanged, always, never,
-    /// on_enter, on_exit; sets a boolean to no (Left) or yes (Right).
-    pub fn step(&mut self, forward: bool, server: &Participant) {
+    /// on_enter, on_exit; sets a boolean to no (Left) or yes (Right) (which
+    /// is no change when every target already has it).
+    pub fn step(&mut self, forward: bool, current: Option<bool>) {
+        let chosen = |value: bool| match current {
+            Some(server) => set(value, server),
+            None => Some(value),
+        };
         match self.focus {
-            Field::EndOnExit => self.end_on_exit = set(forward, server.end_conference_on_exit),
-            Field::SoftEnd => self.soft_end = set(forward, server.soft_end_conference_on_exit),
+            Field::EndOnExit => self.end_on_exit = chosen(forward),
+            Field::SoftEnd => self.soft_end = chosen(forward),
             Field::Beep => self.cycle_beep(forward),
         }
     }
@@ -96,8 +115,14 @@ impl Form {
         };
     }
 
-    /// The PATCH body: only the fields whose pending value differs from the
-    /// server's current one (and beep_enabled when one was chosen).
+    /// Whether any field has a pending value.
+    pub fn is_untouched(&self) -> bool {
+        self.end_on_exit.is_none() && self.soft_end.is_none() && self.beep.is_none()
+    }
+
+    /// The PATCH body for one participant: only the fields whose pending
+    /// value differs from its current one (and beep_enabled when one was
+    /// chosen).
     pub fn changes(&self, server: &Participant) -> UpdateParticipant {
         UpdateParticipant {
             end_conference_on_exit: self
@@ -141,24 +166,23 @@ mod tests {
     #[test]
     fn toggling_twice_is_no_change() {
         let s = server(false, true);
-        let mut f = Form::new("p");
+        let mut f = Form::new(vec!["p".into()]);
         f.focus = Field::SoftEnd;
-        f.toggle(&s);
+        f.toggle(Some(true));
         assert_eq!(f.soft_end, Some(false));
         assert_eq!(f.changes(&s).soft_end_conference_on_exit, Some(false));
-        f.toggle(&s);
+        f.toggle(Some(true));
         assert_eq!(f.soft_end, None);
         assert!(f.changes(&s).is_empty());
     }
 
     #[test]
     fn beep_cycles_through_unchanged() {
-        let s = server(false, false);
-        let mut f = Form::new("p");
+        let mut f = Form::new(vec!["p".into()]);
         f.focus = Field::Beep;
         let mut seen = vec![f.beep];
         for _ in 0..5 {
-            f.toggle(&s);
+            f.toggle(Some(false));
             seen.push(f.beep);
         }
         use BeepEnabled::*;
@@ -173,20 +197,40 @@ mod tests {
                 None
             ]
         );
-        f.step(false, &s);
+        f.step(false, None);
         assert_eq!(f.beep, Some(OnExit));
     }
 
     #[test]
     fn a_pending_value_the_server_reached_meanwhile_is_no_change() {
-        let mut f = Form::new("p");
-        f.toggle(&server(false, false)); // end_on_exit: pending yes
+        let mut f = Form::new(vec!["p".into()]);
+        f.toggle(Some(false)); // end_on_exit: pending yes
         assert_eq!(
             f.changes(&server(false, false)).end_conference_on_exit,
             Some(true)
         );
         // a refresh shows the server already at yes: nothing to send
         assert!(f.changes(&server(true, false)).is_empty());
+    }
+
+    #[test]
+    fn a_mixed_field_cycles_unchanged_yes_no_and_each_target_gets_its_change() {
+        let mut f = Form::new(vec!["a".into(), "b".into()]);
+        let mut seen = vec![f.end_on_exit];
+        for _ in 0..3 {
+            f.toggle(None);
+            seen.push(f.end_on_exit);
+        }
+        assert_eq!(seen, vec![None, Some(true), Some(false), None]);
+        f.step(true, None);
+        assert_eq!(f.end_on_exit, Some(true));
+        // a target that already has the value gets no change of it
+        assert!(f.changes(&server(true, false)).is_empty());
+        assert_eq!(
+            f.changes(&server(false, false)).end_conference_on_exit,
+            Some(true)
+        );
+        assert_eq!(f.single(), None);
     }
 
     #[test]

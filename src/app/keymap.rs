@@ -30,6 +30,47 @@ pub(crate) enum Action {
     Submit,
     Confirm,
     Cancel,
+    /// Open the table's search line.
+    Search,
+    /// Quick filters of the table.
+    ShowAll,
+    ShowMuted,
+    ShowUnmuted,
+    ShowOnHold,
+    ShowJoining,
+    ShowLeft,
+    ShowMarked,
+    /// Cycle the table's order.
+    Sort,
+    NextUnmuted,
+    NextJoining,
+    Mark,
+    MarkAll,
+    ClearMarks,
+    MuteAllBut,
+    UnmuteAll,
+    EndConference,
+    RetryFailed,
+    Undo,
+    CopyId,
+    CopyCallControlId,
+}
+
+impl Action {
+    /// Whether the action changes the conference (read-only mode has none).
+    pub(crate) fn writes(self) -> bool {
+        matches!(
+            self,
+            Action::Open
+                | Action::ToggleMute
+                | Action::ToggleHold
+                | Action::MuteAllBut
+                | Action::UnmuteAll
+                | Action::EndConference
+                | Action::RetryFailed
+                | Action::Undo
+        )
+    }
 }
 
 /// Where a binding applies.
@@ -41,12 +82,22 @@ pub enum Scope {
     /// is text and only the keys bound here (and Ctrl-C) act.
     Filter,
     Table,
+    /// Typing the table's search: a text entry, like `Filter`.
+    Search,
     Form,
     Confirm,
+    /// Typing the confirmation of something that cannot be undone: a text
+    /// entry, like `Filter`.
+    TypeToConfirm,
     Help,
 }
 
 impl Scope {
+    /// Whether every printable key is text in this scope.
+    pub fn is_text_entry(self) -> bool {
+        matches!(self, Scope::Filter | Scope::Search | Scope::TypeToConfirm)
+    }
+
     pub fn title(self) -> &'static str {
         match self {
             Scope::Global => "Anywhere",
@@ -56,6 +107,8 @@ impl Scope {
             Scope::Confirm => "Confirmation",
             Scope::Help => "Help",
             Scope::Filter => "Conference filter",
+            Scope::Search => "Search",
+            Scope::TypeToConfirm => "Typed confirmation",
         }
     }
 
@@ -64,8 +117,9 @@ impl Scope {
     fn reaches_global(self, action: Action) -> bool {
         !matches!(
             self,
-            Scope::Help | Scope::Confirm | Scope::Form | Scope::Filter
-        ) || action == Action::ForceQuit
+            Scope::Help | Scope::Confirm | Scope::Form | Scope::TypeToConfirm
+        ) && !self.is_text_entry()
+            || action == Action::ForceQuit
     }
 }
 
@@ -242,18 +296,93 @@ pub(crate) const BINDINGS: &[Binding] = &[
     b(S::Table, BOTTOM, A::Bottom, "last"),
     b(S::Table, PGDN, A::PageDown, "page down"),
     b(S::Table, PGUP, A::PageUp, "page up"),
-    b(S::Table, &[k(K::Enter)], A::Open, "edit").shown(),
-    b(S::Table, &[c('m')], A::ToggleMute, "mute / unmute").short("mute"),
-    b(S::Table, &[c('o')], A::ToggleHold, "hold / unhold").short("hold"),
-    b(S::Table, &[c('r')], A::Refresh, "refresh").shown(),
+    b(
+        S::Table,
+        &[c('/')],
+        A::Search,
+        "search label, id, call_control_id",
+    )
+    .short("search"),
+    b(S::Table, &[c('n')], A::NextUnmuted, "next unmuted"),
+    b(S::Table, &[c('J')], A::NextJoining, "next joining"),
+    b(
+        S::Table,
+        &[c('s')],
+        A::Sort,
+        "sort: joined, label, status, muted first",
+    ),
+    b(S::Table, &[c('1')], A::ShowMuted, "show the muted"),
+    b(S::Table, &[c('2')], A::ShowUnmuted, "show the unmuted"),
+    b(S::Table, &[c('3')], A::ShowOnHold, "show those on hold"),
+    b(S::Table, &[c('4')], A::ShowJoining, "show those joining"),
+    b(S::Table, &[c('5')], A::ShowLeft, "show those who left"),
+    b(S::Table, &[c('6')], A::ShowMarked, "show the marked"),
+    b(S::Table, &[c('0')], A::ShowAll, "show everyone"),
+    b(S::Table, &[c(' ')], A::Mark, "mark / unmark").short("mark"),
+    b(S::Table, &[c('a')], A::MarkAll, "mark everyone shown"),
+    b(S::Table, &[c('A')], A::ClearMarks, "clear the marks").short("unmark all"),
+    b(
+        S::Table,
+        &[k(K::Enter)],
+        A::Open,
+        "edit (the marked, if any)",
+    )
+    .short("edit"),
+    b(
+        S::Table,
+        &[c('m')],
+        A::ToggleMute,
+        "mute / unmute (the marked, if any)",
+    )
+    .short("mute"),
+    b(
+        S::Table,
+        &[c('o')],
+        A::ToggleHold,
+        "hold / unhold (the marked, if any)",
+    )
+    .short("hold"),
+    b(
+        S::Table,
+        &[c('M')],
+        A::MuteAllBut,
+        "mute all but the marked (or the selected)",
+    ),
+    b(S::Table, &[c('U')], A::UnmuteAll, "unmute everyone"),
+    b(S::Table, &[c('E')], A::EndConference, "end the conference"),
+    b(
+        S::Table,
+        &[c('R')],
+        A::RetryFailed,
+        "retry the failed of the last bulk change",
+    )
+    .short("retry failed"),
+    b(
+        S::Table,
+        &[c('u')],
+        A::Undo,
+        "undo the last change made here",
+    )
+    .short("undo"),
+    b(S::Table, &[c('y')], A::CopyId, "copy the participant id"),
+    b(
+        S::Table,
+        &[c('Y')],
+        A::CopyCallControlId,
+        "copy the call_control_id",
+    ),
+    b(S::Table, &[c('r')], A::Refresh, "refresh"),
     b(
         S::Table,
         &[k(K::Esc)],
         A::Back,
-        "dismiss errors / conferences",
-    )
-    .short("back"),
+        "clear marks / dismiss errors / clear search / conferences",
+    ),
     b(S::Table, &[c('q')], A::Quit, "quit").shown(),
+    b(S::Search, &[k(K::Enter)], A::Submit, "keep the search").short("keep"),
+    b(S::Search, &[k(K::Esc)], A::Cancel, "clear the search").short("clear"),
+    b(S::Search, &[k(K::Down)], A::Down, "next participant").paired(A::Up, "move"),
+    b(S::Search, &[k(K::Up)], A::Up, "previous participant"),
     b(
         S::Form,
         &[k(K::Tab), k(K::Down)],
@@ -273,14 +402,16 @@ pub(crate) const BINDINGS: &[Binding] = &[
     b(S::Form, &[k(K::Enter)], A::Submit, "save (PATCH)").short("save"),
     b(S::Form, &[k(K::Esc)], A::Cancel, "cancel").shown(),
     b(S::Confirm, &[c('y')], A::Confirm, "confirm and send").shown(),
-    b(
-        S::Confirm,
-        &[c('n'), k(K::Esc)],
-        A::Cancel,
-        "back to the form",
-    )
-    .shown(),
+    b(S::Confirm, &[c('n'), k(K::Esc)], A::Cancel, "cancel").shown(),
+    b(S::TypeToConfirm, &[k(K::Enter)], A::Confirm, "confirm").shown(),
+    b(S::TypeToConfirm, &[k(K::Esc)], A::Cancel, "cancel").shown(),
     b(S::Help, &[c('?'), k(K::Esc), c('q')], A::Back, "close help").short("close"),
+    b(S::Help, DOWN, A::Down, "scroll down").paired(A::Up, "scroll"),
+    b(S::Help, UP, A::Up, "scroll up"),
+    b(S::Help, PGDN, A::PageDown, "page down"),
+    b(S::Help, PGUP, A::PageUp, "page up"),
+    b(S::Help, TOP, A::Top, "top"),
+    b(S::Help, BOTTOM, A::Bottom, "bottom"),
     b(S::Global, &[c('?')], A::Help, "help").shown(),
     b(S::Global, &[ctrl('c')], A::ForceQuit, "quit from anywhere"),
 ];
@@ -362,11 +493,17 @@ pub(crate) fn pair(
 
 /// The footer hints of a scope, with the global ones that reach it.
 pub(crate) fn footer(scope: Scope) -> Vec<Hint> {
+    footer_if(scope, |_| true)
+}
+
+/// The footer hints of the actions that `works` says do something now.
+pub(crate) fn footer_if(scope: Scope, works: impl Fn(Action) -> bool) -> Vec<Hint> {
     BINDINGS
         .iter()
         .filter(|b| {
             b.scope == scope || (b.scope == Scope::Global && scope.reaches_global(b.action))
         })
+        .filter(|b| works(b.action))
         .filter_map(|b| match b.footer {
             Footer::Hidden => None,
             Footer::Shown | Footer::Short(_) => Some(Hint {
@@ -571,10 +708,7 @@ mod tests {
         // the confirmation and the footer word each key the same way
         assert_eq!(
             footer(S::Confirm),
-            vec![
-                hint_of("y", "confirm and send"),
-                hint_of("n/Esc", "back to the form"),
-            ]
+            vec![hint_of("y", "confirm and send"), hint_of("n/Esc", "cancel"),]
         );
         assert_eq!(hint(S::Table, A::ToggleMute), Some(hint_of("m", "mute")));
         assert_eq!(
@@ -594,11 +728,21 @@ mod tests {
         assert!(hints.contains(&hint_of("m", "mute")));
         assert!(hints.contains(&hint_of("?", "help")));
         assert!(!footer(S::Form).contains(&hint_of("?", "help")));
-        assert_eq!(footer(S::Help), vec![hint_of("?/Esc/q", "close")]);
+        assert_eq!(
+            footer(S::Help),
+            vec![hint_of("?/Esc/q", "close"), hint_of("j/k", "scroll")]
+        );
         let help = section(S::Table);
         assert!(help.contains(&hint_of("k/↑", "previous participant")));
         assert!(help.contains(&hint_of("j/↓", "next participant")));
-        assert!(help.contains(&hint_of("m", "mute / unmute")));
-        assert_eq!(section(S::Help), vec![hint_of("?/Esc/q", "close help")]);
+        assert!(help.contains(&hint_of("m", "mute / unmute (the marked, if any)")));
+        // every text entry offers only its own keys
+        for entry in [S::Filter, S::Search, S::TypeToConfirm] {
+            assert!(entry.is_text_entry());
+            assert!(!footer(entry).contains(&hint_of("?", "help")), "{entry:?}");
+            assert!(!footer(entry).iter().any(|h| h.keys == "q"), "{entry:?}");
+        }
+        assert_eq!(section(S::Help)[0], hint_of("?/Esc/q", "close help"));
+        assert!(section(S::Help).contains(&hint_of("j/↓", "scroll down")));
     }
 }

@@ -21,6 +21,19 @@ pub fn table_rows(height: u16) -> usize {
     height.saturating_sub(HEADER_LINES + TABLE_TITLE_LINES + FOOTER_LINES) as usize
 }
 
+/// Lines above the participant table: the two header lines, the line that
+/// says what is shown (search, filter, order, marks, position), the titles.
+pub const PARTICIPANT_HEADER_LINES: u16 = 4;
+/// The line of a change to many (its progress and result).
+pub const RUN_LINES: u16 = 1;
+
+/// Rows of the participant table that fit a terminal `height` rows tall,
+/// with or without the line of a change to many.
+pub fn participant_rows(height: u16, run: bool) -> usize {
+    let run = if run { RUN_LINES } else { 0 };
+    height.saturating_sub(PARTICIPANT_HEADER_LINES + FOOTER_LINES + run) as usize
+}
+
 /// The scroll offset that keeps `cursor` visible in a window of `rows`,
 /// moving as little as possible from `offset`.
 pub fn scroll(offset: usize, cursor: usize, rows: usize, len: usize) -> usize {

@@ -3,17 +3,25 @@
 //! Nothing here does I/O, reads a clock or touches the terminal.
 
 pub(crate) mod conference;
+pub(crate) mod find;
 pub(crate) mod form;
+pub(crate) mod help;
 pub(crate) mod keymap;
 pub mod layout;
 pub(crate) mod loading;
+pub(crate) mod marks;
 pub(crate) mod model;
 pub(crate) mod msg;
 pub(crate) mod picker;
+pub(crate) mod run;
 pub(crate) mod update;
 pub(crate) mod writes;
 
 pub use form::{Field, Form};
-pub use model::{Context, Label, Level, Model, Overlay, Screen, TOAST_TTL, short_call_control_id};
+pub use model::{
+    Confirm, Context, Find, Job, Label, Level, Model, Outcome, Overlay, Plan, Quick, Row, Run,
+    Screen, Sort, TOAST_TTL, TypeToConfirm, Undo, short_call_control_id,
+};
 pub use msg::{Effect, Msg};
 pub use update::{init, update};
+pub use writes::{ACTION_CHUNK, CONFIRM_OVER, end_word};

@@ -1,6 +1,6 @@
 //! The console's whole state. `view` reads it; only `update` changes it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::Duration;
 
 use time::OffsetDateTime;
@@ -9,8 +9,8 @@ use tui_input::Input;
 use super::form::Form;
 use super::layout;
 use crate::telnyx::{
-    ApiError, BeepEnabled, Conference, ConferenceId, Participant, ParticipantAction,
-    ParticipantStatus, UpdateParticipant,
+    ApiError, BeepEnabled, CallControlIds, Conference, ConferenceId, HoldMusic, Pacer, Participant,
+    ParticipantAction, ParticipantStatus, UpdateParticipant,
 };
 
 /// What does not change while the console runs.
@@ -23,6 +23,10 @@ pub struct Context {
     pub no_color: bool,
     /// Time between participant list refreshes.
     pub refresh: Duration,
+    /// Writes in flight at once in a bulk change.
+    pub concurrency: usize,
+    /// What a participant put on hold hears, if anything is configured.
+    pub hold_music: Option<HoldMusic>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,11 +111,17 @@ pub(crate) const LABEL_RETRY: Duration = Duration::from_secs(15);
 pub struct Pending {
     pub seq: u64,
     pub write: Write,
+    /// Part of the bulk run (its answer goes to the run, not to a toast).
+    pub bulk: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Write {
-    Patch(UpdateParticipant),
+    Patch {
+        update: UpdateParticipant,
+        /// The values of the fields `update` sets, before it (for undo).
+        before: UpdateParticipant,
+    },
     Action(ParticipantAction),
 }
 
@@ -127,6 +137,9 @@ pub struct Row {
     pub joined_at: Option<OffsetDateTime>,
     /// Whether the last listing missed this row (it is kept for one more).
     pub missed: bool,
+    /// The participant is no longer listed; the row stays (greyed) only
+    /// because it is selected, until the operator moves.
+    pub gone: bool,
 }
 
 impl Row {
@@ -138,11 +151,17 @@ impl Row {
             changed_at,
             joined_at,
             missed: false,
+            gone: false,
         }
     }
 
     pub fn is_left(&self) -> bool {
         self.p.status == ParticipantStatus::Left
+    }
+
+    /// Whether a write can address this participant: still listed, not left.
+    pub fn is_present(&self) -> bool {
+        !self.gone && !self.is_left()
     }
 }
 
@@ -165,7 +184,12 @@ pub struct ConferenceView {
     pub rows: Vec<Row>,
     /// participant id -> index in `rows`.
     pub index: HashMap<String, usize>,
-    /// The selected row (index into `rows`); follows the participant id.
+    /// The rows the operator sees, as indices into `rows`: those the search
+    /// and the quick filter let through, in the chosen order, and always the
+    /// selected one. Recomputed when the data, the search, the filter or the
+    /// order change, never per frame.
+    pub shown: Vec<usize>,
+    /// The selected row, as an index into `shown`; follows the participant.
     pub cursor: usize,
     pub selected_id: Option<String>,
     pub offset: usize,
@@ -177,6 +201,91 @@ pub struct ConferenceView {
     /// Why the last listing stopped early, if it did (sanitized).
     pub warning: Option<String>,
     pub ended: Option<Ended>,
+    pub find: Find,
+    /// Marked participants, by id (they follow the participant across
+    /// refreshes; one who leaves is unmarked).
+    pub marks: HashSet<String>,
+    /// (joining, joined, left) of `rows`, counted when `shown` is.
+    pub counts: (usize, usize, usize),
+}
+
+/// The search, the quick filter and the order of the table.
+#[derive(Debug, Clone, Default)]
+pub struct Find {
+    pub search: Input,
+    /// The search line is open: every printable key is text.
+    pub typing: bool,
+    pub quick: Quick,
+    pub sort: Sort,
+}
+
+impl Find {
+    /// The search, trimmed and lower-cased; empty when there is none.
+    pub fn needle(&self) -> String {
+        self.search.value().trim().to_lowercase()
+    }
+
+    /// Whether anything narrows the table.
+    pub fn narrows(&self) -> bool {
+        self.quick != Quick::All || !self.search.value().trim().is_empty()
+    }
+}
+
+/// The quick filters (one key each).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Quick {
+    #[default]
+    All,
+    Muted,
+    Unmuted,
+    OnHold,
+    Joining,
+    Left,
+    Marked,
+}
+
+impl Quick {
+    pub fn name(self) -> &'static str {
+        match self {
+            Quick::All => "everyone",
+            Quick::Muted => "muted",
+            Quick::Unmuted => "unmuted",
+            Quick::OnHold => "on hold",
+            Quick::Joining => "joining",
+            Quick::Left => "left",
+            Quick::Marked => "marked",
+        }
+    }
+}
+
+/// The orders `s` cycles through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sort {
+    #[default]
+    Joined,
+    Label,
+    Status,
+    MutedFirst,
+}
+
+impl Sort {
+    pub fn name(self) -> &'static str {
+        match self {
+            Sort::Joined => "joined",
+            Sort::Label => "label",
+            Sort::Status => "status",
+            Sort::MutedFirst => "muted first",
+        }
+    }
+
+    pub fn next(self) -> Sort {
+        match self {
+            Sort::Joined => Sort::Label,
+            Sort::Label => Sort::Status,
+            Sort::Status => Sort::MutedFirst,
+            Sort::MutedFirst => Sort::Joined,
+        }
+    }
 }
 
 impl ConferenceView {
@@ -187,6 +296,7 @@ impl ConferenceView {
             conference_seq: None,
             rows: Vec::new(),
             index: HashMap::new(),
+            shown: Vec::new(),
             cursor: 0,
             selected_id: None,
             offset: 0,
@@ -195,11 +305,14 @@ impl ConferenceView {
             rejected: 0,
             warning: None,
             ended: None,
+            find: Find::default(),
+            marks: HashSet::new(),
+            counts: (0, 0, 0),
         }
     }
 
     pub fn selected(&self) -> Option<&Row> {
-        self.rows.get(self.cursor)
+        self.shown.get(self.cursor).map(|&i| &self.rows[i])
     }
 
     pub fn row(&self, participant_id: &str) -> Option<&Row> {
@@ -213,25 +326,17 @@ impl ConferenceView {
         }
     }
 
-    /// (joining, joined, left)
-    pub fn counts(&self) -> (usize, usize, usize) {
-        let mut c = (0, 0, 0);
-        for r in &self.rows {
-            match r.p.status {
-                ParticipantStatus::Joining => c.0 += 1,
-                ParticipantStatus::Joined => c.1 += 1,
-                ParticipantStatus::Left => c.2 += 1,
-                ParticipantStatus::Unknown(_) => {}
-            }
-        }
-        c
+    /// The part of `shown` on screen, for a table `rows` tall.
+    pub fn window(&self, rows: usize) -> std::ops::Range<usize> {
+        let start = self.offset.min(self.shown.len());
+        start..(start + rows).min(self.shown.len())
     }
 
-    /// The rows on screen for a terminal `height` rows tall.
-    pub fn window(&self, height: u16) -> std::ops::Range<usize> {
-        let rows = layout::table_rows(height);
-        let start = self.offset.min(self.rows.len());
-        start..(start + rows).min(self.rows.len())
+    /// The rows a write to "the marked" addresses: marked and present.
+    pub fn marked_rows(&self) -> impl Iterator<Item = &Row> {
+        self.rows
+            .iter()
+            .filter(|r| r.is_present() && self.marks.contains(&r.p.id))
     }
 }
 
@@ -252,9 +357,144 @@ pub fn short_call_control_id(ccid: &str, id: &str) -> String {
 #[derive(Debug, Clone)]
 pub enum Overlay {
     Form(Form),
-    /// Setting end_conference_on_exit to true: asks first.
-    Confirm(Form),
+    /// A change to many, or one that ends the call for everyone: asks first.
+    Confirm(Confirm),
+    /// Ending the conference: the operator types (part of) its name.
+    TypeToConfirm(TypeToConfirm),
     Help,
+}
+
+/// A change waiting for `y`.
+#[derive(Debug, Clone)]
+pub struct Confirm {
+    pub title: String,
+    /// What will happen, one sentence a line.
+    pub lines: Vec<String>,
+    pub plan: Plan,
+    /// The form this came from, reopened on `n` (and after `y`).
+    pub form: Option<Form>,
+}
+
+/// Ending the conference, waiting for its name.
+#[derive(Debug, Clone)]
+pub struct TypeToConfirm {
+    pub input: Input,
+    /// What must be typed (case-sensitive, as shown).
+    pub expected: String,
+}
+
+/// A write, decided and waiting to be sent: the single place every write of
+/// the console goes through (`writes::execute`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Plan {
+    /// PATCH each participant with its changes.
+    Patch {
+        what: String,
+        targets: Vec<(String, UpdateParticipant)>,
+    },
+    /// One action on these participants (by id; sent as their
+    /// call_control_ids, chunked).
+    Act {
+        what: String,
+        action: ParticipantAction,
+        targets: Vec<String>,
+    },
+    /// End the conference for everyone.
+    End,
+}
+
+/// One request of a run.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Job {
+    Patch {
+        participant_id: String,
+        update: UpdateParticipant,
+        /// The values of the fields `update` sets, before it (for undo;
+        /// `beep_enabled` only when this console knows it).
+        before: UpdateParticipant,
+    },
+    Act {
+        action: ParticipantAction,
+        /// The participants of this chunk, by id.
+        participants: Vec<String>,
+        call_control_ids: CallControlIds,
+        /// Those whose state this action changes (for undo).
+        changes: Vec<String>,
+        /// Sent again after a refresh dropped those who left meanwhile.
+        resent: bool,
+    },
+}
+
+/// The requests of one change to many, paced by the server's rate limit.
+#[derive(Debug, Clone)]
+pub struct Run {
+    pub what: String,
+    pub queue: VecDeque<Job>,
+    /// Requests in flight, by seq.
+    pub in_flight: HashMap<u64, Job>,
+    /// Participants this run addresses, and of them those done and failed.
+    pub total: usize,
+    pub done: usize,
+    pub failed: Vec<(Job, ApiError)>,
+    /// Left meanwhile, so not sent to: their names.
+    pub skipped: Vec<String>,
+    /// Action chunks refused because someone in them left meanwhile: sent
+    /// again, without those who left, after the next refresh.
+    pub stalled: Vec<Job>,
+    /// What succeeded, for undo.
+    pub succeeded: Vec<Job>,
+    pub pacer: Pacer,
+    /// Time zero of the pacer.
+    pub origin: OffsetDateTime,
+    pub finished_at: Option<OffsetDateTime>,
+    /// Times each job went back to the queue after a 429.
+    pub requeues: HashMap<String, u32>,
+}
+
+impl Run {
+    /// The pacer's clock: time since the run began.
+    pub fn clock(&self, now: OffsetDateTime) -> Duration {
+        let d = now - self.origin;
+        if d.is_negative() {
+            Duration::ZERO
+        } else {
+            d.unsigned_abs()
+        }
+    }
+
+    /// When the next request may start, if one is waiting and may start
+    /// before an answer comes.
+    pub fn next_start(&self, now: OffsetDateTime) -> Option<OffsetDateTime> {
+        if self.queue.is_empty() {
+            return None;
+        }
+        let at = self.pacer.next_start(self.clock(now))?;
+        Some(self.origin + at)
+    }
+
+    /// Whether requests are out or waiting.
+    pub fn running(&self) -> bool {
+        !self.queue.is_empty() || !self.in_flight.is_empty() || !self.stalled.is_empty()
+    }
+}
+
+/// How one participant's part of the last change ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub ok: bool,
+    /// The error's short form when it failed.
+    pub detail: Option<String>,
+    pub at: OffsetDateTime,
+}
+
+/// The last change this console made, undoable.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Undo {
+    /// What the change was: `mute Ava`, `beep_enabled → never for 12`.
+    pub what: String,
+    pub plan: Plan,
+    /// What the undo cannot restore (a `beep_enabled` never known).
+    pub caveat: Option<String>,
 }
 
 /// The console.
@@ -273,9 +513,18 @@ pub struct Model {
     pub beeps: HashMap<String, BeepEnabled>,
     /// Writes in flight, by participant id: the latest one only.
     pub pending: HashMap<String, Pending>,
+    /// The change to many in progress (or just finished).
+    pub run: Option<Run>,
+    /// How each participant's part of the latest change ended.
+    pub outcomes: HashMap<String, Outcome>,
+    pub undo: Option<Undo>,
+    /// The seq of the request ending the conference, while it is out.
+    pub ending: Option<u64>,
     /// Label lookups in flight (at most `LABEL_CONCURRENCY`).
     pub labels_in_flight: usize,
     pub overlay: Option<Overlay>,
+    /// The first line of the help shown (it scrolls on small terminals).
+    pub help_offset: usize,
     pub toasts: Vec<Toast>,
     /// The last retry the client reported, and when.
     pub activity: Option<(String, OffsetDateTime)>,
@@ -295,8 +544,13 @@ impl Model {
             labels: HashMap::new(),
             beeps: HashMap::new(),
             pending: HashMap::new(),
+            run: None,
+            outcomes: HashMap::new(),
+            undo: None,
+            ending: None,
             labels_in_flight: 0,
             overlay: None,
+            help_offset: 0,
             toasts: Vec::new(),
             activity: None,
             seq: 0,
@@ -341,6 +595,12 @@ impl Model {
 
     pub fn too_small(&self) -> bool {
         layout::too_small(self.size.0, self.size.1)
+    }
+
+    /// Rows of the participant table on screen now (the run's progress line
+    /// takes one while it shows).
+    pub fn table_rows(&self) -> usize {
+        layout::participant_rows(self.size.1, self.run.is_some())
     }
 
     pub fn toast(&mut self, level: Level, text: impl Into<String>) {
@@ -416,6 +676,14 @@ impl Model {
                         {
                             consider(c + CHANGED_TTL);
                         }
+                    }
+                }
+                if let Some(at) = self.run.as_ref().and_then(|r| r.next_start(self.now)) {
+                    consider(at);
+                }
+                for o in self.outcomes.values() {
+                    if o.ok && o.at + CHANGED_TTL > self.now {
+                        consider(o.at + CHANGED_TTL);
                     }
                 }
             }

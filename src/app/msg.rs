@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 
 use crate::telnyx::{
     ApiError, CallControlIds, CommandResult, Conference, ConferenceId, ConferenceParticipant,
-    Listing, Participant, ParticipantAction, UpdateParticipant,
+    HoldMusic, Listing, Participant, ParticipantAction, RateLimit, UpdateParticipant,
 };
 
 /// Every input of `update`. Time enters only as data: `Tick(now)`.
@@ -45,10 +45,19 @@ pub enum Msg {
     ActionDone {
         seq: u64,
         conference_id: ConferenceId,
-        participant_id: String,
+        /// The participants the action addressed, by id.
+        participant_ids: Vec<String>,
         action: ParticipantAction,
         result: Result<CommandResult, ApiError>,
     },
+    Ended {
+        seq: u64,
+        conference_id: ConferenceId,
+        result: Result<CommandResult, ApiError>,
+    },
+    /// An answer's `x-ratelimit-*` headers (any request: the budget is the
+    /// key's).
+    RateLimit(RateLimit),
     /// The client is retrying a request (already sanitized, one line).
     Retrying(String),
 }
@@ -81,10 +90,19 @@ pub enum Effect {
     Action {
         seq: u64,
         conference_id: ConferenceId,
-        participant_id: String,
+        /// The participants addressed, by id (the answer names them).
+        participant_ids: Vec<String>,
         action: ParticipantAction,
         call_control_ids: CallControlIds,
+        /// What a hold plays, when configured.
+        music: Option<HoldMusic>,
     },
+    End {
+        seq: u64,
+        conference_id: ConferenceId,
+    },
+    /// Put text on the clipboard of the operator's terminal (OSC 52).
+    Copy(String),
     /// End the console (the runtime restores the terminal and exits).
     Quit,
 }

@@ -7,10 +7,11 @@ use crossterm::event::{KeyEvent, KeyEventKind};
 use time::OffsetDateTime;
 
 use super::keymap::{Action, Scope, lookup};
-use super::model::{Level, Model, Overlay, Screen, TOAST_TTL};
+use super::model::{Level, Model, Overlay, Quick, Screen, TOAST_TTL};
 use super::msg::{Effect, Msg};
-use super::{conference, loading, picker, writes};
+use super::{conference, find, help, loading, marks, picker, run, writes};
 use crate::telnyx::ConferenceId;
+use crate::telnyx::ParticipantStatus;
 
 /// The first effects: the picker's list, or the given conference.
 pub fn init(model: &mut Model, conference_id: Option<ConferenceId>) -> Vec<Effect> {
@@ -39,7 +40,12 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             seq,
             conference_id,
             result,
-        } => conference::participants_loaded(model, seq, &conference_id, result),
+        } => {
+            let mut effects = conference::participants_loaded(model, seq, &conference_id, result);
+            marks::after_listing(model);
+            effects.extend(run::after_listing(model));
+            effects
+        }
         Msg::LabelLoaded {
             conference_id: _,
             participant_id,
@@ -54,10 +60,16 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::ActionDone {
             seq,
             conference_id,
-            participant_id,
+            participant_ids,
             action,
             result,
-        } => writes::action_done(model, seq, &conference_id, &participant_id, action, result),
+        } => writes::action_done(model, seq, &conference_id, &participant_ids, action, result),
+        Msg::Ended {
+            seq,
+            conference_id,
+            result,
+        } => writes::ended(model, seq, &conference_id, result),
+        Msg::RateLimit(rate) => run::observe(model, rate),
         Msg::Retrying(line) => {
             model.activity = Some((line, model.now));
             Vec::new()
@@ -77,7 +89,11 @@ fn tick(model: &mut Model, now: OffsetDateTime) -> Vec<Effect> {
     }
     match model.screen {
         Screen::Picker => picker::tick(model),
-        Screen::Table => loading::poll_if_due(model),
+        Screen::Table => {
+            let mut effects = loading::poll_if_due(model);
+            effects.extend(run::pump(model));
+            effects
+        }
     }
 }
 
@@ -86,10 +102,12 @@ pub(crate) fn scope(model: &Model) -> Scope {
     match &model.overlay {
         Some(Overlay::Help) => Scope::Help,
         Some(Overlay::Confirm(_)) => Scope::Confirm,
+        Some(Overlay::TypeToConfirm(_)) => Scope::TypeToConfirm,
         Some(Overlay::Form(_)) => Scope::Form,
         None => match model.screen {
             Screen::Picker if model.picker.filtering => Scope::Filter,
             Screen::Picker => Scope::Picker,
+            Screen::Table if model.conf.as_ref().is_some_and(|c| c.find.typing) => Scope::Search,
             Screen::Table => Scope::Table,
         },
     }
@@ -100,8 +118,17 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
         return Vec::new();
     }
     let scope = scope(model);
-    if scope == Scope::Filter {
-        return picker::filter_key(model, key);
+    match scope {
+        Scope::Filter => return picker::filter_key(model, key),
+        Scope::Search => {
+            return match find::search_key(model, key) {
+                Some(Action::ForceQuit) => vec![Effect::Quit],
+                Some(action) => conference::navigate(model, action).unwrap_or_default(),
+                None => conference::after_move(model),
+            };
+        }
+        Scope::TypeToConfirm => return writes::type_to_confirm_key(model, key),
+        _ => {}
     }
     let Some(action) = lookup(scope, &key) else {
         return Vec::new();
@@ -112,10 +139,15 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
         }
         (Action::Help, _) => {
             model.overlay = Some(Overlay::Help);
+            model.help_offset = 0;
             Vec::new()
         }
         (Action::Back, Scope::Help) => {
             model.overlay = None;
+            Vec::new()
+        }
+        (_, Scope::Help) => {
+            help::action(model, action);
             Vec::new()
         }
         (_, Scope::Picker) => picker::action(model, action),
@@ -131,19 +163,114 @@ fn table_action(model: &mut Model, action: Action) -> Vec<Effect> {
     if let Some(effects) = conference::navigate(model, action) {
         return effects;
     }
+    let quick = |q: Quick| {
+        move |model: &mut Model| {
+            find::set_quick(model, q);
+            conference::after_move(model)
+        }
+    };
     match action {
+        Action::Search => {
+            find::open_search(model);
+            Vec::new()
+        }
+        Action::ShowAll => quick(Quick::All)(model),
+        Action::ShowMuted => quick(Quick::Muted)(model),
+        Action::ShowUnmuted => quick(Quick::Unmuted)(model),
+        Action::ShowOnHold => quick(Quick::OnHold)(model),
+        Action::ShowJoining => quick(Quick::Joining)(model),
+        Action::ShowLeft => quick(Quick::Left)(model),
+        Action::ShowMarked => quick(Quick::Marked)(model),
+        Action::Sort => {
+            find::cycle_sort(model);
+            conference::after_move(model)
+        }
+        Action::NextUnmuted => jump(model, "unmuted", |r| r.is_present() && !r.p.muted),
+        Action::NextJoining => jump(model, "joining", |r| {
+            r.p.status == ParticipantStatus::Joining
+        }),
+        Action::Mark => {
+            marks::toggle(model);
+            Vec::new()
+        }
+        Action::MarkAll => {
+            marks::mark_all(model);
+            Vec::new()
+        }
+        Action::ClearMarks => {
+            marks::clear(model);
+            Vec::new()
+        }
         Action::Open => writes::open_form(model),
         Action::ToggleMute => writes::toggle(model, true),
         Action::ToggleHold => writes::toggle(model, false),
-        Action::Refresh => conference::refresh(model),
-        Action::Back => {
-            if model.toasts.iter().any(|t| t.level == Level::Error) {
-                model.toasts.retain(|t| t.level != Level::Error);
-                Vec::new()
-            } else {
-                picker::back(model)
+        Action::MuteAllBut => writes::mute_all_but(model),
+        Action::UnmuteAll => writes::unmute_all(model),
+        Action::EndConference => writes::ask_end(model),
+        Action::RetryFailed => {
+            if let Some(why) = writes::write_blocked(model) {
+                model.toast(Level::Info, why);
+                return Vec::new();
             }
+            run::retry_failed(model)
         }
+        Action::Undo => writes::undo(model),
+        Action::CopyId => writes::copy(model, false),
+        Action::CopyCallControlId => writes::copy(model, true),
+        Action::Refresh => conference::refresh(model),
+        Action::Back => back(model),
         _ => Vec::new(),
+    }
+}
+
+/// Esc on the table peels one layer: the marks, then error toasts, then the
+/// search and filter, then back to the conferences.
+fn back(model: &mut Model) -> Vec<Effect> {
+    if marks::clear(model) {
+        return Vec::new();
+    }
+    if model.toasts.iter().any(|t| t.level == Level::Error) {
+        model.toasts.retain(|t| t.level != Level::Error);
+        return Vec::new();
+    }
+    if find::clear(model) {
+        return conference::after_move(model);
+    }
+    picker::back(model)
+}
+
+fn jump(model: &mut Model, what: &str, want: impl Fn(&super::model::Row) -> bool) -> Vec<Effect> {
+    match model.conf.as_ref().and_then(|c| find::next_shown(c, want)) {
+        Some(at) => conference::select(model, at),
+        None => {
+            model.toast(Level::Info, format!("no {what} participant shown"));
+            Vec::new()
+        }
+    }
+}
+
+/// Whether `action` does something in `scope` now: the footer shows only
+/// those (a write key in read-only mode, or "clear marks" with none, does
+/// nothing, so it is not offered).
+pub(crate) fn available(model: &Model, scope: Scope, action: Action) -> bool {
+    if action.writes() && writes::write_blocked(model).is_some() && scope == Scope::Table {
+        return false;
+    }
+    let conf = model.conf.as_ref();
+    match (scope, action) {
+        (Scope::Table, Action::ClearMarks | Action::ShowMarked) => {
+            conf.is_some_and(|c| !c.marks.is_empty())
+        }
+        (Scope::Table, Action::RetryFailed) => model
+            .run
+            .as_ref()
+            .is_some_and(|r| !r.running() && !r.failed.is_empty()),
+        (Scope::Table, Action::Undo) => model.undo.is_some(),
+        (Scope::Table, Action::Mark | Action::Open | Action::ToggleMute | Action::ToggleHold) => {
+            conf.and_then(|c| c.selected())
+                .is_some_and(|r| r.is_present())
+                || conf.is_some_and(|c| !c.marks.is_empty())
+        }
+        _ => true,
     }
 }

@@ -7,8 +7,8 @@ use crate::telnyx::{
     Client, ConferenceFilter, ConferenceStatus, ParticipantFilter, ParticipantRef,
 };
 
-/// Performs one effect; `None` for an effect that has no answer (`Quit`,
-/// which the event loop acts on itself).
+/// Performs one effect; `None` for an effect that has no answer (`Quit` and
+/// `Copy`, which the event loop acts on itself).
 pub(crate) async fn perform(client: &Client, effect: Effect) -> Option<Msg> {
     Some(match effect {
         Effect::Quit => return None,
@@ -64,17 +64,25 @@ pub(crate) async fn perform(client: &Client, effect: Effect) -> Option<Msg> {
         Effect::Action {
             seq,
             conference_id,
-            participant_id,
+            participant_ids,
             action,
             call_control_ids,
+            music,
         } => Msg::ActionDone {
             seq,
             result: client
-                .participant_action(&conference_id, action, &call_control_ids, None)
+                .participant_action(&conference_id, action, &call_control_ids, music.as_ref())
                 .await,
             conference_id,
-            participant_id,
+            participant_ids,
             action,
         },
+        Effect::End { seq, conference_id } => Msg::Ended {
+            seq,
+            result: client.end_conference(&conference_id).await,
+            conference_id,
+        },
+        // the event loop writes to the terminal itself
+        Effect::Copy(_) => return None,
     })
 }

@@ -22,7 +22,7 @@ use crate::app::{self, Context, Effect, Model, Msg};
 use crate::config::Settings;
 use crate::error::Error;
 use crate::sanitize::sanitize_line;
-use crate::telnyx::{Client, ConferenceId, RetryNotice};
+use crate::telnyx::{Client, ConferenceId, Exchange, RetryNotice};
 
 /// The shortest time between two frames (about 60 per second at most).
 const FRAME: Duration = Duration::from_millis(16);
@@ -57,9 +57,16 @@ fn run_effects(
 ) -> bool {
     let mut quit = false;
     for effect in effects {
-        if effect == Effect::Quit {
-            quit = true;
-            continue;
+        match effect {
+            Effect::Quit => {
+                quit = true;
+                continue;
+            }
+            Effect::Copy(text) => {
+                copy_to_clipboard(&text);
+                continue;
+            }
+            _ => {}
         }
         let (client, tx) = (client.clone(), tx.clone());
         tasks.spawn(async move {
@@ -89,9 +96,16 @@ async fn event_loop(
 ) -> io::Result<()> {
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     let retry_tx = tx.clone();
-    let client = client.with_retry_hook(Arc::new(move |n: &RetryNotice| {
-        let _ = retry_tx.send(Msg::Retrying(sanitize_line(&n.short(), 120)));
-    }));
+    let rate_tx = tx.clone();
+    let client = client
+        .with_retry_hook(Arc::new(move |n: &RetryNotice| {
+            let _ = retry_tx.send(Msg::Retrying(sanitize_line(&n.short(), 120)));
+        }))
+        .with_observer(Arc::new(move |x: &Exchange<'_>| {
+            if let Some(rate) = x.rate {
+                let _ = rate_tx.send(Msg::RateLimit(rate));
+            }
+        }));
     let mut tasks = JoinSet::new();
     let mut quit = run_effects(app::init(model, conference), &client, &tx, &mut tasks);
 
@@ -144,6 +158,39 @@ async fn event_loop(
     Ok(())
 }
 
+/// Puts `text` on the clipboard of the terminal the operator sits at, with
+/// OSC 52 (which travels over SSH). The text is a participant's id or
+/// call_control_id; anything a terminal could read as a control goes first.
+fn copy_to_clipboard(text: &str) {
+    use std::io::Write as _;
+    let clean: String = text
+        .chars()
+        .filter(|c| !c.is_control() && !crate::sanitize::is_invisible_format(*c))
+        .collect();
+    let sequence = format!("\x1b]52;c;{}\x07", base64(clean.as_bytes()));
+    let mut out = io::stdout().lock();
+    let _ = out
+        .write_all(sequence.as_bytes())
+        .and_then(|()| out.flush());
+}
+
+/// Standard base64 (RFC 4648), for OSC 52.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().fold(0u32, |n, &b| (n << 8) | u32::from(b)) << (8 * (3 - chunk.len()));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
 /// SIGTERM and SIGHUP end the console the same way `q` does.
 struct Signals {
     #[cfg(unix)]
@@ -182,5 +229,24 @@ impl Signals {
     #[cfg(not(unix))]
     async fn next(&mut self) {
         let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::base64;
+
+    #[test]
+    fn base64_is_rfc_4648() {
+        for (raw, encoded) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("v3:MdI9", "djM6TWRJOQ=="),
+        ] {
+            assert_eq!(base64(raw.as_bytes()), encoded, "{raw}");
+        }
     }
 }

@@ -83,6 +83,8 @@ fn context(settings: &Settings, client: &Client, demo: bool) -> Context {
         read_only: settings.read_only,
         no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
         refresh: settings.refresh,
+        concurrency: settings.concurrency as usize,
+        hold_music: settings.hold_music.clone(),
     }
 }
 

@@ -45,6 +45,19 @@ pub(super) fn secs_until(now: OffsetDateTime, then: OffsetDateTime) -> u64 {
     }
 }
 
+/// `2,004`.
+pub(super) fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
+}
+
 /// Splits `text` into lines at most `width` columns wide, at spaces when
 /// possible.
 pub(super) fn wrap(text: &str, width: usize) -> Vec<String> {
@@ -121,6 +134,14 @@ mod tests {
         assert_eq!(secs_until(now, now + Duration::from_millis(3_200)), 4);
         assert_eq!(secs_until(now, now - Duration::from_secs(1)), 0);
         assert_eq!(since(now, now + Duration::from_secs(5)), Duration::ZERO);
+    }
+
+    #[test]
+    fn thousands_are_separated() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(2_004), "2,004");
+        assert_eq!(thousands(1_234_567), "1,234,567");
     }
 
     #[test]

@@ -8,16 +8,74 @@ use ratatui::text::{Line, Span};
 use super::header::split_line_max;
 use super::hints;
 use super::theme::Theme;
-use crate::app::keymap;
+use unicode_width::UnicodeWidthStr;
+
+use crate::app::keymap::{self, Hint};
 use crate::app::model::Model;
-use crate::app::update::scope;
+use crate::app::update::{available, scope};
 
 pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model, t: &Theme) {
-    let keys = hints::line(keymap::footer(scope(model)), t);
     let right = match &model.activity {
         Some((line, _)) => Line::from(Span::styled(format!("↻ {line}"), t.info())),
         None => Line::default(),
     };
     // the key hints keep at least half of the line
+    let room = area.width - (right.width() as u16 + 1).min(area.width / 2);
+    // only the keys that do something now (no write key in read-only mode)
+    let scope = scope(model);
+    let offered = keymap::footer_if(scope, |action| available(model, scope, action));
+    let keys = hints::line(fit(offered, room.saturating_sub(1) as usize), t);
     split_line_max(frame, area, keys, right, area.width / 2);
+}
+
+/// The hints that fit in `width` columns, whole, in their order; the last
+/// one (help) is kept whatever else has to go.
+fn fit(mut offered: Vec<Hint>, width: usize) -> Vec<Hint> {
+    let cost = |h: &Hint| h.keys.width() + 1 + h.what.width() + 2;
+    let last = offered.pop();
+    let mut room = width.saturating_sub(last.as_ref().map_or(0, cost));
+    let mut kept: Vec<Hint> = offered
+        .into_iter()
+        .filter(|h| {
+            let c = cost(h);
+            let fits = c <= room;
+            if fits {
+                room -= c;
+            }
+            fits
+        })
+        .collect();
+    kept.extend(last);
+    kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(keys: &str, what: &'static str) -> Hint {
+        Hint {
+            keys: keys.into(),
+            what,
+        }
+    }
+
+    #[test]
+    fn hints_that_do_not_fit_go_whole_and_help_stays() {
+        let all = vec![
+            h("j/k", "move"),
+            h("/", "search"),
+            h("Space", "mark"),
+            h("?", "help"),
+        ];
+        let width =
+            |hs: &[Hint]| -> usize { hs.iter().map(|x| x.keys.len() + 1 + x.what.len() + 2).sum() };
+        assert_eq!(fit(all.clone(), 100), all);
+        let kept = fit(all.clone(), 24);
+        assert_eq!(kept.last(), Some(&h("?", "help")));
+        assert!(width(&kept) <= 24, "{kept:?}");
+        assert!(kept.contains(&h("j/k", "move")));
+        assert!(!kept.contains(&h("Space", "mark")));
+        assert_eq!(fit(all, 0), vec![h("?", "help")]);
+    }
 }

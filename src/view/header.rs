@@ -6,11 +6,11 @@ use ratatui::style::Color;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::fmt::{secs_until, short, since, spinner};
+use super::fmt::{secs_until, short, since, spinner, thousands};
 use super::hints;
 use super::theme::Theme;
 use crate::app::keymap::{Action, Scope, hint};
-use crate::app::model::{Load, Model};
+use crate::app::model::{Label, Load, Model, Quick};
 use crate::sanitize::sanitize_line;
 use crate::telnyx::ErrorKind;
 
@@ -119,7 +119,7 @@ pub(super) fn conference(frame: &mut Frame, area: Rect, model: &Model, t: &Theme
     }
     split_line(frame, l1, Line::from(left), badges(model, t));
 
-    let (joining, joined, gone) = conf.counts();
+    let (joining, joined, gone) = conf.counts;
     // the whole id when there is room, else its first block
     let id = conf.id.to_string();
     let id = if area.width >= 100 || id.chars().count() <= 12 {
@@ -153,6 +153,85 @@ pub(super) fn conference(frame: &mut Frame, area: Rect, model: &Model, t: &Theme
         Line::from(counts),
         freshness(model, &conf.load, Scope::Table, t),
     );
+}
+
+/// The line above the table: the search (or how many are shown), the quick
+/// filter, the order, the marks, and where the selection is.
+pub(super) fn view_line(frame: &mut Frame, area: Rect, model: &Model, t: &Theme) {
+    let Some(conf) = &model.conf else { return };
+    let find = &conf.find;
+    let (joining, joined, left) = conf.counts;
+    let total = joining + joined + left;
+    let shown = conf.shown.len();
+    let mut spans = Vec::new();
+    let search = find.search.value();
+    if find.typing || !search.is_empty() {
+        let width = area.width.saturating_sub(40).max(8) as usize;
+        let scroll = find.search.visual_scroll(width);
+        let visible: String = search.chars().skip(scroll).collect();
+        spans.push(Span::styled("/ ", t.key()));
+        spans.push(Span::raw(sanitize_line(&visible, width)));
+        if find.typing {
+            spans.push(Span::styled("▏", t.key()));
+        }
+        spans.push(Span::raw("  "));
+    }
+    if find.narrows() {
+        spans.push(Span::styled(
+            format!("{} of {}", thousands(shown), thousands(total)),
+            t.on(),
+        ));
+    } else {
+        spans.push(Span::styled(
+            format!("{} participants", thousands(total)),
+            t.dim(),
+        ));
+    }
+    if find.quick != Quick::All {
+        spans.push(Span::styled(format!(" · {}", find.quick.name()), t.on()));
+    }
+    spans.push(Span::styled(
+        format!(" · sort: {}", find.sort.name()),
+        t.dim(),
+    ));
+    if !conf.marks.is_empty() {
+        spans.push(Span::styled(
+            format!(" · ◆ {} marked", thousands(conf.marks.len())),
+            t.key(),
+        ));
+    }
+    // a search finds people by label only once their label is known
+    if !find.needle().is_empty() {
+        let known = conf
+            .rows
+            .iter()
+            .filter(|r| {
+                matches!(
+                    model.labels.get(&r.p.id),
+                    Some(Label::Known(_) | Label::None)
+                )
+            })
+            .count();
+        if known < conf.rows.len() {
+            spans.push(Span::styled(
+                format!(
+                    " · labels {}/{}",
+                    thousands(known),
+                    thousands(conf.rows.len())
+                ),
+                t.dim(),
+            ));
+        }
+    }
+    let position = if shown == 0 {
+        Line::default()
+    } else {
+        Line::from(Span::styled(
+            format!("row {} / {}", thousands(conf.cursor + 1), thousands(shown)),
+            t.dim(),
+        ))
+    };
+    split_line(frame, area, Line::from(spans), position);
 }
 
 /// Header of the conference picker.

@@ -7,17 +7,15 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::hints;
 use super::theme::Theme;
+use crate::app::help::{self, Group};
 use crate::app::keymap::{self, Action, Scope};
-use crate::app::model::{Model, Screen};
+use crate::app::model::Model;
 
 /// One titled group of lines.
 type Section<'a> = Vec<Line<'a>>;
 
-fn section<'a>(
-    title: &'static str,
-    entries: impl IntoIterator<Item = (String, &'static str)>,
-    t: &Theme,
-) -> Section<'a> {
+fn section<'a>(group: Group, t: &Theme) -> Section<'a> {
+    let (title, entries) = group;
     let mut lines = vec![Line::from(Span::styled(title, t.title()))];
     for (keys, what) in entries {
         lines.push(Line::from(vec![
@@ -28,76 +26,71 @@ fn section<'a>(
     lines
 }
 
-/// The sections that apply to the current screen.
-pub(super) fn sections<'a>(model: &Model, t: &Theme) -> Vec<Section<'a>> {
-    let scopes: &[Scope] = match model.screen {
-        Screen::Picker => &[Scope::Picker, Scope::Filter, Scope::Global],
-        Screen::Table => &[Scope::Table, Scope::Form, Scope::Confirm, Scope::Global],
-    };
-    let mut out: Vec<Section> = scopes
-        .iter()
-        .map(|s| {
-            let keys = keymap::section(*s).into_iter().map(|h| (h.keys, h.what));
-            section(s.title(), keys, t)
-        })
-        .collect();
-    if model.screen == Screen::Table {
-        out.push(section(
-            "Symbols",
-            [
-                ("⠋", "request in flight"),
-                ("•", "changed at the last refresh"),
-                ("on_exit*", "beep as last set here"),
-                ("?", "beep unknown (write-only)"),
-                ("·", "no / off"),
-                ("grey", "participant has left"),
-            ]
-            .map(|(symbol, what)| (symbol.to_string(), what)),
-            t,
-        ));
-    }
-    out
-}
-
+/// Two columns when the terminal is wide and tall enough for them, else
+/// one column that scrolls (`j`/`k`, `PgUp`/`PgDn`), saying what is above
+/// and below.
 pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model, t: &Theme) {
-    let sections = sections(model, t);
+    let sections: Vec<Section> = help::groups(model)
+        .into_iter()
+        .map(|g| section(g, t))
+        .collect();
     let total: usize = sections.iter().map(Vec::len).sum();
-    let one_column = total as u16 + 2 <= area.height;
     // split at the section boundary nearest the middle
     let mut split = sections.len();
-    if !one_column {
-        let mut acc = 0;
-        for (i, s) in sections.iter().enumerate() {
-            if acc + s.len() > total / 2 && i > 0 {
-                split = i;
-                break;
-            }
-            acc += s.len();
+    let mut acc = 0;
+    for (i, s) in sections.iter().enumerate() {
+        if acc + s.len() > total / 2 && i > 0 {
+            split = i;
+            break;
         }
+        acc += s.len();
     }
-    let (left, right): (Vec<Line>, Vec<Line>) = (
-        sections[..split].iter().flatten().cloned().collect(),
-        sections[split..].iter().flatten().cloned().collect(),
-    );
-    let height = (left.len().max(right.len()) as u16 + 2).min(area.height);
-    let width = if one_column { 60 } else { 100 };
+    let left_len: usize = sections[..split].iter().map(Vec::len).sum();
+    let two = area.width >= 100 && left_len.max(total - left_len) as u16 + 2 <= area.height;
+    let all: Vec<Line> = sections.into_iter().flatten().collect();
+    let rows = help::rows(model);
+    let height = if two {
+        left_len.max(total - left_len) as u16 + 2
+    } else {
+        (total as u16 + 2).min(area.height)
+    };
+    let width = if two { 100 } else { 76 };
     let rect = area.centered(
         Constraint::Length(width.min(area.width)),
         Constraint::Length(height),
     );
     frame.render_widget(Clear, rect);
-    let block = Block::bordered()
+    let offset = if two {
+        0
+    } else {
+        model.help_offset.min(help::max_offset(model))
+    };
+    let mut block = Block::bordered()
         .border_style(t.border())
         .title(Span::styled(" Help ", t.title()))
         .title_bottom(close_title(t));
+    if !two && total > rows {
+        let more = format!(
+            " {}{} ",
+            if offset > 0 { "↑ " } else { "" },
+            if offset + rows < total {
+                "↓ more"
+            } else {
+                "end"
+            }
+        );
+        block = block.title_bottom(Line::from(Span::styled(more, t.dim())).right_aligned());
+    }
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
-    if one_column {
-        frame.render_widget(Paragraph::new(left), inner);
-    } else {
+    if two {
+        let (left, right) = all.split_at(left_len);
         let [l, r] = Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)]).areas(inner);
-        frame.render_widget(Paragraph::new(left), l);
-        frame.render_widget(Paragraph::new(right), r);
+        frame.render_widget(Paragraph::new(left.to_vec()), l);
+        frame.render_widget(Paragraph::new(right.to_vec()), r);
+    } else {
+        let shown: Vec<Line> = all.into_iter().skip(offset).collect();
+        frame.render_widget(Paragraph::new(shown), inner);
     }
 }
 

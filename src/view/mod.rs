@@ -9,6 +9,7 @@ mod header;
 mod help;
 mod hints;
 mod picker;
+mod run;
 mod table;
 mod theme;
 mod toast;
@@ -20,7 +21,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::app::keymap::{self, Action, Scope};
-use crate::app::layout::{self, FOOTER_LINES, HEADER_LINES, MIN_HEIGHT, MIN_WIDTH};
+use crate::app::layout::{self, FOOTER_LINES, HEADER_LINES, MIN_HEIGHT, MIN_WIDTH, RUN_LINES};
 use crate::app::model::{Load, Model, Overlay, Screen};
 use crate::app::update::scope;
 use crate::telnyx::{ApiError, ErrorKind};
@@ -32,9 +33,17 @@ pub fn view(model: &Model, frame: &mut Frame) {
     if layout::too_small(area.width, area.height) {
         return too_small(frame, area, model, &t);
     }
-    let [head, body, foot] = Layout::vertical([
+    let table = model.screen == Screen::Table;
+    let run_lines = if table && model.run.is_some() {
+        RUN_LINES
+    } else {
+        0
+    };
+    let [head, view_line, body, run_line, foot] = Layout::vertical([
         Constraint::Length(HEADER_LINES),
+        Constraint::Length(u16::from(table)),
         Constraint::Min(0),
+        Constraint::Length(run_lines),
         Constraint::Length(FOOTER_LINES),
     ])
     .areas(area);
@@ -45,13 +54,16 @@ pub fn view(model: &Model, frame: &mut Frame) {
         }
         Screen::Table => {
             header::conference(frame, head, model, &t);
+            header::view_line(frame, view_line, model, &t);
             table::render(frame, body, model, &t);
+            run::render(frame, run_line, model, &t);
         }
     }
     footer::render(frame, foot, model, &t);
     match &model.overlay {
         Some(Overlay::Form(f)) => form::render(frame, body, model, f, &t),
-        Some(Overlay::Confirm(f)) => form::confirm(frame, body, model, f, &t),
+        Some(Overlay::Confirm(c)) => form::confirm(frame, body, c, &t),
+        Some(Overlay::TypeToConfirm(c)) => form::type_to_confirm(frame, body, model, c, &t),
         Some(Overlay::Help) => help::render(frame, area, model, &t),
         None => {}
     }

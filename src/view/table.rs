@@ -10,12 +10,13 @@ use ratatui::widgets::{Cell, HighlightSpacing, Row as TableRow, Table, TableStat
 use super::fmt::{short, since, spinner};
 use super::message;
 use super::theme::Theme;
+use crate::app::find;
 use crate::app::keymap::Scope;
 use crate::app::model::{CHANGED_TTL, ConferenceView, Model, Row};
 use crate::telnyx::ParticipantStatus;
 
 const WIDTHS: [Constraint; 9] = [
-    Constraint::Length(1), // mark: spinner / changed
+    Constraint::Length(2), // marked ◆, then in flight / done / failed / changed
     Constraint::Min(12),   // label
     Constraint::Length(7), // status
     Constraint::Length(5), // muted
@@ -58,12 +59,20 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model, t: &Theme) {
             vec![Line::from(Span::styled("No participants.", t.dim()))],
         );
     }
-    let window = conf.window(model.size.1);
+    if conf.shown.is_empty() {
+        return message(
+            frame,
+            area,
+            vec![Line::from(Span::styled("Nobody matches.", t.dim()))],
+        );
+    }
+    let window = conf.window(model.table_rows());
     let first = window.start;
     let wide = area.width >= WIDE;
-    let rows: Vec<TableRow> = conf.rows[window]
+    let needle = conf.find.needle();
+    let rows: Vec<TableRow> = conf.shown[window]
         .iter()
-        .map(|row| build_row(model, row, wide, t))
+        .map(|&i| build_row(model, conf, &conf.rows[i], &needle, wide, t))
         .collect();
     let (widths, titles) = columns(area.width);
     let header = TableRow::new(
@@ -89,22 +98,54 @@ fn yes(b: bool, word: &'static str, t: &Theme) -> Span<'static> {
     }
 }
 
-fn build_row<'a>(model: &Model, row: &Row, wide: bool, t: &Theme) -> TableRow<'a> {
+/// `text` with the part the search matched highlighted (bold, underlined:
+/// not colour alone).
+fn highlighted(text: String, needle: &str, base: Style, t: &Theme) -> Line<'static> {
+    match find::match_range(&text, needle) {
+        Some(range) => Line::from(vec![
+            Span::styled(text[..range.start].to_string(), base),
+            Span::styled(text[range.clone()].to_string(), t.matched()),
+            Span::styled(text[range.end..].to_string(), base),
+        ]),
+        None => Line::from(Span::styled(text, base)),
+    }
+}
+
+fn build_row<'a>(
+    model: &Model,
+    conf: &ConferenceView,
+    row: &Row,
+    needle: &str,
+    wide: bool,
+    t: &Theme,
+) -> TableRow<'a> {
     let p = &row.p;
     let now = model.now;
     let pending = model.pending.get(&p.id);
     let changed = row.changed_at.is_some_and(|c| c + CHANGED_TTL > now);
-    let mark = match (pending, changed) {
-        (Some(_), _) => Span::styled(spinner(now), t.info()),
-        (None, true) => Span::styled("•", t.changed()),
+    let outcome = model.outcomes.get(&p.id);
+    let marked = if conf.marks.contains(&p.id) {
+        Span::styled("◆", t.key())
+    } else {
+        Span::raw(" ")
+    };
+    let state = match (pending, outcome, changed) {
+        (Some(_), _, _) => Span::styled(spinner(now), t.info()),
+        (None, Some(o), _) if !o.ok => Span::styled("✖", t.error()),
+        (None, Some(o), _) if o.at + CHANGED_TTL > now => Span::styled("✔", t.ok()),
+        (None, _, true) => Span::styled("•", t.changed()),
         _ => Span::raw(" "),
     };
     // until its label is known, a participant shows a dim short call_control_id
-    let label = match model.known_label(&p.id) {
-        Some(label) => Span::raw(label),
-        None => Span::styled(model.label_of(p), t.dim()),
+    let mut label = match model.known_label(&p.id) {
+        Some(label) => highlighted(label, needle, Style::new(), t),
+        None => Line::from(Span::styled(model.label_of(p), t.dim())),
     };
+    if row.gone {
+        label.push_span(Span::styled(" (gone)", t.dim()));
+    }
     let status = match &p.status {
+        _ if row.gone => Span::raw("gone"),
         ParticipantStatus::Joining => Span::styled("joining", t.info()),
         ParticipantStatus::Joined => Span::raw("joined"),
         ParticipantStatus::Left => Span::raw("left"),
@@ -121,7 +162,7 @@ fn build_row<'a>(model: &Model, row: &Row, wide: bool, t: &Theme) -> TableRow<'a
         .joined_at
         .map(|j| short(since(now, j)))
         .unwrap_or_else(|| "?".into());
-    let style = if row.is_left() {
+    let style = if !row.is_present() {
         t.left()
     } else if changed {
         t.changed()
@@ -129,7 +170,7 @@ fn build_row<'a>(model: &Model, row: &Row, wide: bool, t: &Theme) -> TableRow<'a
         Style::new()
     };
     let mut cells = vec![
-        Cell::from(mark),
+        Cell::from(Line::from(vec![marked, state])),
         Cell::from(label),
         Cell::from(status),
         Cell::from(yes(p.muted, "muted", t)),
@@ -140,10 +181,8 @@ fn build_row<'a>(model: &Model, row: &Row, wide: bool, t: &Theme) -> TableRow<'a
         Cell::from(joined),
     ];
     if wide {
-        cells.push(Cell::from(Span::styled(
-            crate::sanitize::sanitize_line(&p.call_control_id, 80),
-            t.dim(),
-        )));
+        let ccid = crate::sanitize::sanitize_line(&p.call_control_id, 80);
+        cells.push(Cell::from(highlighted(ccid, needle, t.dim(), t)));
     }
     TableRow::new(cells).style(style)
 }

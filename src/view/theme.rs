@@ -51,6 +51,14 @@ impl Theme {
         self.fg(Style::new().add_modifier(Modifier::BOLD), Color::Yellow)
     }
 
+    /// What a search matched: bold and underlined, coloured when allowed.
+    pub fn matched(&self) -> Style {
+        self.fg(
+            Style::new().add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
+            Color::LightYellow,
+        )
+    }
+
     pub fn on(&self) -> Style {
         self.fg(
             Style::new().add_modifier(Modifier::BOLD),
