@@ -1,171 +1,25 @@
 //! The console's behaviour as (model, messages) -> (model, effects) tables:
 //! no tokio, no terminal, no network, no clock.
 
+mod common;
+
 use std::time::Duration;
 
+use common::console::*;
 use confmod::app::layout;
 use confmod::app::{
     Context, Effect, Field, Label, Level, Model, Msg, Overlay, Screen, TOAST_TTL, init, update,
 };
 use confmod::telnyx::{
-    ApiError, BeepEnabled, CommandResult, Conference, ConferenceId, ConferenceParticipant,
-    ConferenceStatus, ErrorKind, Listing, Participant, ParticipantAction, ParticipantStatus,
-    UpdateParticipant,
+    ApiError, BeepEnabled, Conference, ConferenceParticipant, ConferenceStatus, ErrorKind, Listing,
+    Participant, ParticipantAction, ParticipantStatus, UpdateParticipant,
 };
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use time::OffsetDateTime;
-use time::macros::datetime;
+use crossterm::event::KeyCode;
 
-const CONF: &str = "3fa85f64-5717-4562-b3fc-2c963f66afa6";
-const T0: OffsetDateTime = datetime!(2026-11-30 10:00:00 UTC);
 /// Conferences of the picker's tests.
 const C1: &str = "00000000-0000-4000-8000-0000000000c1";
 const C2: &str = "00000000-0000-4000-8000-0000000000c2";
 const C3: &str = "00000000-0000-4000-8000-0000000000c3";
-
-fn conf() -> ConferenceId {
-    CONF.parse().unwrap()
-}
-
-fn ok() -> CommandResult {
-    CommandResult {
-        result: "ok".into(),
-    }
-}
-
-fn ctx() -> Context {
-    Context {
-        api_host: "127.0.0.1:9".into(),
-        demo: false,
-        read_only: false,
-        no_color: true,
-        refresh: Duration::from_secs(2),
-        concurrency: 8,
-        hold_music: None,
-    }
-}
-
-fn participant(i: usize) -> Participant {
-    Participant {
-        id: format!("p{i}"),
-        call_control_id: format!("v3:call{i}"),
-        status: ParticipantStatus::Joined,
-        created_at: "2026-11-30T09:50:00.000Z".into(),
-        ..Default::default()
-    }
-}
-
-fn people(n: usize) -> Vec<Participant> {
-    (0..n).map(participant).collect()
-}
-
-fn key(code: KeyCode) -> Msg {
-    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
-}
-
-fn ch(c: char) -> Msg {
-    key(KeyCode::Char(c))
-}
-
-fn ctrl_c() -> Msg {
-    Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL))
-}
-
-fn send(model: &mut Model, msgs: impl IntoIterator<Item = Msg>) -> Vec<Effect> {
-    msgs.into_iter().flat_map(|m| update(model, m)).collect()
-}
-
-fn poll_seq(effects: &[Effect]) -> u64 {
-    effects
-        .iter()
-        .find_map(|e| match e {
-            Effect::LoadParticipants { seq, .. } => Some(*seq),
-            _ => None,
-        })
-        .expect("a participant list request")
-}
-
-fn listed(seq: u64, items: Vec<Participant>) -> Msg {
-    Msg::ParticipantsLoaded {
-        seq,
-        conference_id: conf(),
-        result: Ok(Listing {
-            items,
-            rejected: vec![],
-            ..Listing::default()
-        }),
-    }
-}
-
-/// A model with the conference open and `n` participants loaded, at 120x40.
-fn table(n: usize) -> Model {
-    let mut m = Model::new(ctx(), T0, (120, 40));
-    let effects = init(&mut m, Some(conf()));
-    let seq = poll_seq(&effects);
-    update(&mut m, listed(seq, people(n)));
-    m
-}
-
-fn patched(seq: u64, participant: &str, result: Result<ConferenceParticipant, ApiError>) -> Msg {
-    Msg::Patched {
-        seq,
-        conference_id: conf(),
-        participant_id: participant.into(),
-        result,
-    }
-}
-
-fn failed_listing(seq: u64, e: ApiError) -> Msg {
-    Msg::ParticipantsLoaded {
-        seq,
-        conference_id: conf(),
-        result: Err(e),
-    }
-}
-
-/// Enter, Tab, Space, Enter: a PATCH of soft_end_conference_on_exit for the
-/// selected participant; its seq.
-fn submit_soft_end(m: &mut Model) -> u64 {
-    let effects = send(
-        m,
-        [
-            key(KeyCode::Enter),
-            key(KeyCode::Tab),
-            ch(' '),
-            key(KeyCode::Enter),
-        ],
-    );
-    patch_of(&effects).0
-}
-
-fn api_error(status: u16, code: &str, title: &str, detail: &str) -> ApiError {
-    let body = serde_json::json!({"errors": [{"code": code, "title": title, "detail": detail}]});
-    ApiError::from_response(status, body.to_string().as_bytes(), None)
-}
-
-fn selected_id(m: &Model) -> String {
-    m.conf.as_ref().unwrap().selected().unwrap().p.id.clone()
-}
-
-fn row<'a>(m: &'a Model, id: &str) -> &'a Participant {
-    &m.conf.as_ref().unwrap().row(id).unwrap().p
-}
-
-fn patch_of(effects: &[Effect]) -> (u64, UpdateParticipant) {
-    effects
-        .iter()
-        .find_map(|e| match e {
-            Effect::Patch { seq, update, .. } => Some((*seq, *update)),
-            _ => None,
-        })
-        .expect("a PATCH")
-}
-
-fn has_toast(m: &Model, level: Level, needle: &str) -> bool {
-    m.toasts
-        .iter()
-        .any(|t| t.level == level && t.text.contains(needle))
-}
 
 #[test]
 fn start_on_a_conference_loads_it_and_its_participants() {
@@ -191,7 +45,7 @@ fn start_without_a_conference_lists_them() {
 #[test]
 fn navigation_moves_and_clamps() {
     let mut m = table(100);
-    let rows = layout::table_rows(40);
+    let rows = layout::participant_rows(40, false);
     let cases: Vec<(Msg, &str)> = vec![
         (ch('j'), "p1"),
         (key(KeyCode::Down), "p2"),
@@ -256,7 +110,7 @@ fn labels_are_fetched_for_the_rows_on_screen_only() {
         asked.extend(next.iter().cloned());
         queue.extend(next);
     }
-    let on_screen: Vec<String> = (0..layout::table_rows(40))
+    let on_screen: Vec<String> = (0..layout::participant_rows(40, false))
         .map(|i| format!("p{i}"))
         .collect();
     asked.sort();
@@ -353,13 +207,30 @@ fn a_row_one_listing_misses_stays_until_the_next() {
 }
 
 #[test]
-fn when_the_selected_participant_drops_out_the_cursor_stays_in_place() {
+fn when_the_selected_participant_drops_out_the_row_stays_gone_until_the_operator_moves() {
     let mut m = table(10);
     send(&mut m, [ch('G')]);
     refresh(&mut m, people(5));
     assert_eq!(selected_id(&m), "p9", "kept for one listing");
     refresh(&mut m, people(5));
+    // the cursor never lands on someone else by itself
+    assert_eq!(selected_id(&m), "p9");
+    let conf = m.conf.as_ref().unwrap();
+    assert!(conf.selected().unwrap().gone);
+    assert_eq!(ids_on_screen(&m), ["p0", "p1", "p2", "p3", "p4", "p9"]);
+    // no write reaches a participant who is gone
+    for k in ['m', 'o'] {
+        assert!(update(&mut m, ch(k)).is_empty(), "{k}");
+    }
+    assert!(update(&mut m, key(KeyCode::Enter)).is_empty());
+    assert!(m.overlay.is_none());
+    assert!(has_toast(&m, Level::Info, "no longer in the conference"));
+    // still there at the next refresh, until the operator moves
+    refresh(&mut m, people(5));
+    assert_eq!(selected_id(&m), "p9");
+    update(&mut m, ch('k'));
     assert_eq!(selected_id(&m), "p4");
+    assert_eq!(ids_on_screen(&m), ["p0", "p1", "p2", "p3", "p4"]);
 }
 
 #[test]

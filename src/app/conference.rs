@@ -91,7 +91,7 @@ pub(crate) fn participants_loaded(
             merge(conf, listing.items, seq, now);
             conf.loaded = true;
             conf.load.succeeded(now, Some(now + refresh));
-            find::recompute(model);
+            find::recompute(model, find::Cause::Data);
         }
         Err(e) => conf.load.failed(e, now),
     }
@@ -246,7 +246,7 @@ pub(crate) fn label_loaded(
     // a search (or an order by label) may now take this row in or out
     let find = model.conf.as_ref().map(|c| &c.find);
     if find.is_some_and(|f| !f.needle().is_empty() || f.sort == super::model::Sort::Label) {
-        find::recompute(model);
+        find::recompute(model, find::Cause::Data);
     }
     // the next rows that still need one
     want_labels(model)

@@ -14,9 +14,21 @@ use super::layout;
 use super::model::{ConferenceView, Label, Model, Quick, Row, Sort};
 use crate::telnyx::ParticipantStatus;
 
+/// Whose change made the shown list change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Cause {
+    /// The data (a refresh, an answer): the selection stays on the same
+    /// participant, shown even when it no longer matches, so the cursor
+    /// never lands on someone else by itself.
+    Data,
+    /// The operator's own search, filter or order: a selection that no
+    /// longer matches gives way to the first row that does.
+    Operator,
+}
+
 /// Recomputes `shown` (and the counts) from the rows, the search, the quick
-/// filter and the order, keeping the selection on the same participant.
-pub(crate) fn recompute(model: &mut Model) {
+/// filter and the order; see [`Cause`] for where the selection goes.
+pub(crate) fn recompute(model: &mut Model, cause: Cause) {
     let rows_on_screen = model.table_rows();
     let labels = &model.labels;
     let Some(conf) = model.conf.as_mut() else {
@@ -28,8 +40,9 @@ pub(crate) fn recompute(model: &mut Model) {
     let mut shown = Vec::with_capacity(conf.rows.len());
     for (i, r) in conf.rows.iter().enumerate() {
         let is_selected = selected.as_deref() == Some(r.p.id.as_str());
+        let pinned = is_selected && cause == Cause::Data;
         if r.gone {
-            if is_selected {
+            if pinned {
                 shown.push(i);
             }
             continue;
@@ -40,7 +53,7 @@ pub(crate) fn recompute(model: &mut Model) {
             ParticipantStatus::Left => counts.2 += 1,
             ParticipantStatus::Unknown(_) => {}
         }
-        if is_selected || keeps(conf, r, &needle, labels) {
+        if pinned || keeps(conf, r, &needle, labels) {
             shown.push(i);
         }
     }
@@ -48,7 +61,11 @@ pub(crate) fn recompute(model: &mut Model) {
     conf.shown = shown;
     conf.counts = counts;
     let found = selected.and_then(|id| conf.shown.iter().position(|&i| conf.rows[i].p.id == id));
-    conf.cursor = found.unwrap_or_else(|| conf.cursor.min(conf.shown.len().saturating_sub(1)));
+    conf.cursor = match (found, cause) {
+        (Some(at), _) => at,
+        (None, Cause::Operator) => 0,
+        (None, Cause::Data) => conf.cursor.min(conf.shown.len().saturating_sub(1)),
+    };
     conf.selected_id = conf.selected().map(|r| r.p.id.clone());
     conf.offset = layout::scroll(conf.offset, conf.cursor, rows_on_screen, conf.shown.len());
 }
@@ -162,7 +179,7 @@ pub(crate) fn moved_from(model: &mut Model, previous: Option<String>) {
             conf.index = index_of(&conf.rows);
         }
     }
-    recompute(model);
+    recompute(model, Cause::Operator);
 }
 
 pub(crate) fn index_of(rows: &[Row]) -> HashMap<String, usize> {
@@ -188,7 +205,7 @@ pub(crate) fn search_key(model: &mut Model, key: KeyEvent) -> Option<Action> {
             conf.find.search.handle_event(&Event::Key(key));
         }
     }
-    recompute(model);
+    recompute(model, Cause::Operator);
     None
 }
 
@@ -208,14 +225,14 @@ pub(crate) fn set_quick(model: &mut Model, quick: Quick) {
             quick
         };
     }
-    recompute(model);
+    recompute(model, Cause::Operator);
 }
 
 pub(crate) fn cycle_sort(model: &mut Model) {
     if let Some(conf) = model.conf.as_mut() {
         conf.find.sort = conf.find.sort.next();
     }
-    recompute(model);
+    recompute(model, Cause::Operator);
 }
 
 /// Clears the search and the quick filter; `false` when there was none.
@@ -228,7 +245,7 @@ pub(crate) fn clear(model: &mut Model) -> bool {
     }
     conf.find.search.reset();
     conf.find.quick = Quick::All;
-    recompute(model);
+    recompute(model, Cause::Operator);
     true
 }
 

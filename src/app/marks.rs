@@ -2,7 +2,7 @@
 //! participant by id across refreshes; one who leaves is unmarked, and the
 //! operator is told.
 
-use super::find::recompute;
+use super::find::{Cause, recompute};
 use super::model::{Level, Model, Quick};
 
 /// Space: marks or unmarks the selected participant (present ones only).
@@ -23,7 +23,7 @@ pub(crate) fn toggle(model: &mut Model) {
         conf.marks.insert(id);
     }
     if conf.find.quick == Quick::Marked {
-        recompute(model);
+        recompute(model, Cause::Data);
     }
 }
 
@@ -58,7 +58,7 @@ pub(crate) fn clear(model: &mut Model) -> bool {
     }
     conf.marks.clear();
     if conf.find.quick == Quick::Marked {
-        recompute(model);
+        recompute(model, Cause::Data);
     }
     true
 }
@@ -95,5 +95,5 @@ pub(crate) fn after_listing(model: &mut Model) {
         ),
     };
     model.toast(Level::Info, text);
-    recompute(model);
+    recompute(model, Cause::Data);
 }

@@ -678,8 +678,14 @@ impl Model {
                         }
                     }
                 }
-                if let Some(at) = self.run.as_ref().and_then(|r| r.next_start(self.now)) {
-                    consider(at);
+                if let Some(run) = &self.run {
+                    if let Some(at) = run.next_start(self.now) {
+                        consider(at);
+                    }
+                    // a finished run's line goes after a while
+                    if let Some(at) = run.finished_at.filter(|_| run.failed.is_empty()) {
+                        consider(at + TOAST_TTL);
+                    }
                 }
                 for o in self.outcomes.values() {
                     if o.ok && o.at + CHANGED_TTL > self.now {

@@ -7,7 +7,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::loading::poll_soon;
-use super::model::{Job, Level, Model, Outcome, Pending, Plan, Run, Undo, Write};
+use super::model::{Job, Level, Model, Outcome, Pending, Plan, Run, TOAST_TTL, Undo, Write};
 use super::msg::Effect;
 use super::writes::{
     action_jobs, inverse, learn_from, music, names, patch_undo, took_action, took_patch,
@@ -397,10 +397,7 @@ fn undo_of(what: &str, succeeded: Vec<Job>) -> Option<Undo> {
         }
     }
     if let Some(sent) = sent {
-        return Some(patch_undo(what.to_string(), befores, &sent)).filter(|u| match &u.plan {
-            Plan::Patch { targets, .. } => !targets.is_empty(),
-            _ => false,
-        });
+        return Some(patch_undo(what.to_string(), befores, &sent));
     }
     let (action, targets) = acts.into_iter().find(|(_, t)| !t.is_empty())?;
     let n = targets.iter().collect::<HashSet<_>>().len();
@@ -413,6 +410,19 @@ fn undo_of(what: &str, succeeded: Vec<Job>) -> Option<Undo> {
         },
         caveat: None,
     })
+}
+
+/// A run that finished with nothing failed leaves the screen after a while
+/// (one with failures stays, for `R`).
+pub(crate) fn tick(model: &mut Model) -> Vec<Effect> {
+    let now = model.now;
+    let done = model.run.as_ref().is_some_and(|r| {
+        r.failed.is_empty() && r.finished_at.is_some_and(|at| at + TOAST_TTL <= now)
+    });
+    if done {
+        model.run = None;
+    }
+    pump(model)
 }
 
 /// `R`: the failed of the last run, again.

@@ -91,7 +91,7 @@ fn tick(model: &mut Model, now: OffsetDateTime) -> Vec<Effect> {
         Screen::Picker => picker::tick(model),
         Screen::Table => {
             let mut effects = loading::poll_if_due(model);
-            effects.extend(run::pump(model));
+            effects.extend(run::tick(model));
             effects
         }
     }

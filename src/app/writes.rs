@@ -296,6 +296,14 @@ pub(crate) fn undo(model: &mut Model) -> Vec<Effect> {
         Plan::Act { targets, .. } => targets.len(),
         Plan::End => 0,
     };
+    if n == 0 {
+        let why = undo
+            .caveat
+            .as_deref()
+            .unwrap_or("nothing it changed is known");
+        model.toast(Level::Info, format!("cannot undo {}: {why}", undo.what));
+        return Vec::new();
+    }
     let mut text = format!("undone: {}", undo.what);
     if let Some(caveat) = &undo.caveat {
         text.push_str(&format!(" ({caveat})"));
@@ -530,6 +538,9 @@ pub(crate) fn execute(model: &mut Model, plan: Plan) -> Vec<Effect> {
     let Some(conference_id) = model.conf.as_ref().map(|c| c.id) else {
         return Vec::new();
     };
+    let Some(plan) = without_in_flight(model, plan) else {
+        return Vec::new();
+    };
     match plan {
         Plan::End => {
             let seq = model.next_seq();
@@ -576,6 +587,61 @@ pub(crate) fn execute(model: &mut Model, plan: Plan) -> Vec<Effect> {
             }
         }
     }
+}
+
+/// One write per participant at a time: a plan for one whose change is in
+/// flight is refused (`None`, said); of many, those are left out (named).
+fn without_in_flight(model: &mut Model, plan: Plan) -> Option<Plan> {
+    let busy = |id: &String| model.pending.contains_key(id);
+    let (plan, out): (Plan, Vec<String>) = match plan {
+        Plan::Patch { what, targets } => {
+            let (out, targets): (Vec<_>, Vec<_>) =
+                targets.into_iter().partition(|(id, _)| busy(id));
+            let out = out.into_iter().map(|(id, _)| id).collect();
+            (Plan::Patch { what, targets }, out)
+        }
+        Plan::Act {
+            what,
+            action,
+            targets,
+        } => {
+            let (out, targets): (Vec<_>, Vec<_>) = targets.into_iter().partition(busy);
+            (
+                Plan::Act {
+                    what,
+                    action,
+                    targets,
+                },
+                out,
+            )
+        }
+        Plan::End => (Plan::End, Vec::new()),
+    };
+    if out.is_empty() {
+        return Some(plan);
+    }
+    let who: Vec<String> = out.iter().map(|id| model.label_by_id(id)).collect();
+    let empty = match &plan {
+        Plan::Patch { targets, .. } => targets.is_empty(),
+        Plan::Act { targets, .. } => targets.is_empty(),
+        Plan::End => false,
+    };
+    if empty {
+        model.toast(
+            Level::Info,
+            format!("a change to {} is already in flight", names(&who)),
+        );
+        return None;
+    }
+    model.toast(
+        Level::Info,
+        format!(
+            "left out {} with a change in flight: {}",
+            who.len(),
+            names(&who)
+        ),
+    );
+    Some(plan)
 }
 
 /// The values of the fields `update` sets, as they are before it: the row's,

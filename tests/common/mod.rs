@@ -1,4 +1,8 @@
-//! What several test files share.
+//! What several test files share. Each test file is its own crate and uses
+//! a part of this, so what one of them leaves unused is not dead code.
+#![allow(dead_code)]
+
+pub mod console;
 
 use std::time::Duration;
 
