@@ -442,3 +442,147 @@ fn hostile_labels_are_drawn_inert() {
     assert!(!screen.contains('\x1b') && !screen.contains('\u{202e}') && !screen.contains('\u{7}'));
     insta::assert_snapshot!("hostile_80x24", screen);
 }
+
+// ---- live moderation ------------------------------------------------------------------
+
+/// The screen with the cells a search matched wrapped in `[` `]` (found by
+/// their style: bold, underlined, light yellow, drawn with colour on).
+fn render_matches(m: &Model) -> String {
+    use ratatui::style::{Color, Modifier};
+    let mut terminal = Terminal::new(TestBackend::new(m.size.0, m.size.1)).unwrap();
+    terminal.draw(|f| confmod::view::view(m, f)).unwrap();
+    let buffer = terminal.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buffer.area.height {
+        let mut inside = false;
+        let mut skip = 0;
+        for x in 0..buffer.area.width {
+            let cell = &buffer[(x, y)];
+            // the cell after a wide character only continues it
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            skip = unicode_width::UnicodeWidthStr::width(cell.symbol()).saturating_sub(1);
+            let hit = cell.fg == Color::LightYellow
+                && cell
+                    .modifier
+                    .contains(Modifier::UNDERLINED | Modifier::BOLD);
+            if hit != inside {
+                out.push(if hit { '[' } else { ']' });
+                inside = hit;
+            }
+            out.push_str(cell.symbol());
+        }
+        if inside {
+            out.push(']');
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn chars(m: &mut Model, text: &str) {
+    for c in text.chars() {
+        update(m, key(KeyCode::Char(c)));
+    }
+}
+
+#[test]
+fn search_with_highlights() {
+    for size in [(80, 24), (120, 40)] {
+        let mut m = table(size, 30);
+        m.ctx.no_color = false;
+        update(&mut m, key(KeyCode::Char('/')));
+        chars(&mut m, "ka");
+        insta::assert_snapshot!(format!("search_{}x{}", size.0, size.1), render_matches(&m));
+    }
+}
+
+#[test]
+fn marked_rows() {
+    both_sizes("marks", |size| {
+        let mut m = table(size, 30);
+        for k in [' ', 'j', 'j', ' ', 'j', ' '] {
+            update(&mut m, key(KeyCode::Char(k)));
+        }
+        m
+    });
+}
+
+/// Four marked (two with soft end on exit), their form open, beep set to never.
+fn bulk_form(size: (u16, u16)) -> Model {
+    let mut m = table(size, 30);
+    for k in [' ', 'j', ' ', 'j', ' ', 'j', ' '] {
+        update(&mut m, key(KeyCode::Char(k)));
+    }
+    for k in [
+        KeyCode::Enter,
+        KeyCode::Tab,
+        KeyCode::Tab,
+        KeyCode::Right,
+        KeyCode::Right,
+    ] {
+        update(&mut m, key(k));
+    }
+    m
+}
+
+#[test]
+fn bulk_edit_form() {
+    both_sizes("bulk_form", bulk_form);
+}
+
+#[test]
+fn bulk_progress_and_a_failure() {
+    both_sizes("bulk_progress", |size| {
+        let mut m = bulk_form(size);
+        let effects = update(&mut m, key(KeyCode::Enter));
+        let sent: Vec<(u64, String)> = effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Patch {
+                    seq,
+                    participant_id,
+                    ..
+                } => Some((*seq, participant_id.clone())),
+                _ => None,
+            })
+            .collect();
+        // one saved, one refused, two still out
+        update(
+            &mut m,
+            Msg::Patched {
+                seq: sent[0].0,
+                conference_id: CONF.parse().unwrap(),
+                participant_id: sent[0].1.clone(),
+                result: Ok(Default::default()),
+            },
+        );
+        let refused = ApiError::from_response(
+            422,
+            br#"{"errors":[{"code":"90018","title":"Call has already ended"}]}"#,
+            None,
+        );
+        update(
+            &mut m,
+            Msg::Patched {
+                seq: sent[1].0,
+                conference_id: CONF.parse().unwrap(),
+                participant_id: sent[1].1.clone(),
+                result: Err(refused),
+            },
+        );
+        m
+    });
+}
+
+#[test]
+fn end_confirmation() {
+    both_sizes("end", |size| {
+        let mut m = table(size, 30);
+        update(&mut m, key(KeyCode::Char('E')));
+        chars(&mut m, "Q4 A");
+        m
+    });
+}

@@ -211,7 +211,7 @@ pub(super) fn type_to_confirm(
     lines.push(Line::default());
     lines.push(Line::from(vec![
         Span::raw("Type "),
-        Span::styled(c.expected.clone(), t.title()),
+        Span::styled(format!("\"{}\"", c.expected), t.title()),
         Span::raw(" to confirm:"),
     ]));
     let typed = sanitize_line(c.input.value(), 60);

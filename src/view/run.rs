@@ -13,7 +13,7 @@ use crate::app::model::Model;
 use crate::sanitize::sanitize_line;
 
 /// Cells of the progress bar.
-const BAR: usize = 20;
+const BAR: usize = 12;
 
 pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model, t: &Theme) {
     let Some(run) = &model.run else { return };
@@ -33,13 +33,11 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model, t: &Theme) {
     } else {
         Span::styled("✔ ", t.ok())
     };
+    // the counts first (they matter at any width), what it is last
     let mut spans = vec![
         head,
-        Span::styled(sanitize_line(&run.what, 60), t.title()),
-        Span::raw("  "),
-        Span::styled(bar, t.info()),
         Span::raw(format!(
-            " {}/{} done",
+            "{}/{} done",
             thousands(run.done),
             thousands(run.total)
         )),
@@ -64,10 +62,14 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model, t: &Theme) {
             t.dim(),
         ));
     }
+    spans.push(Span::raw(" "));
+    spans.push(Span::styled(bar, t.info()));
     if !run.running() && failed > 0 {
         spans.push(Span::raw("  "));
         spans.extend(hints::spans(hint(Scope::Table, Action::RetryFailed), t));
     }
+    spans.push(Span::raw("  "));
+    spans.push(Span::styled(sanitize_line(&run.what, 80), t.title()));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
