@@ -685,3 +685,165 @@ fn starts_in_a_bare_terminal_that_answers_no_queries() {
     }
     tui.quit();
 }
+
+// ---- live moderation at scale ---------------------------------------------------
+
+/// A quiet conference of `n` whose first participants carry `labels`.
+fn labelled_sim(n: usize, labels: &[&str]) -> Sim {
+    Sim::start(SimConfig {
+        participants: n,
+        churn: 0.0,
+        scenario: Some(sim::Scenario {
+            conferences: vec![sim::ScenarioConference {
+                name: "Weekly all hands".into(),
+                participants: None,
+                completed: false,
+                init: false,
+            }],
+            labels: labels.iter().map(|l| l.to_string()).collect(),
+        }),
+        ..SimConfig::default()
+    })
+}
+
+/// What a write could change of everyone, in the sim.
+fn state(sim: &Sim) -> Vec<(String, bool, bool, bool, bool, Option<BeepEnabled>)> {
+    sim.participants()
+        .into_iter()
+        .map(|p| {
+            (
+                p.id,
+                p.muted,
+                p.on_hold,
+                p.end_conference_on_exit,
+                p.soft_end_conference_on_exit,
+                p.beep_enabled,
+            )
+        })
+        .collect()
+}
+
+/// Journey 10: a search typed with the keys that act elsewhere (m, o, q, M,
+/// E, u, space, a) changes nothing on the server, and the console stays.
+#[test]
+fn a_search_with_action_letters_changes_nothing_on_the_server() {
+    let sim = labelled_sim(30, &["Niamh Walsh", "Omar Quinn", "Emma Mosley"]);
+    let before = state(&sim);
+    let (mut tui, _) = sim.table_showing(0);
+    let requests = sim.api().request_count();
+    tui.send(b"/");
+    tui.send(b"mo q MEu aA Rmy");
+    tui.shows("/ mo q MEu aA Rmy");
+    tui.send(ENTER);
+    tui.send(b"\x1b"); // Esc: clears the search, nothing else
+    tui.hides("/ mo q");
+    assert_eq!(state(&sim), before, "a typed key acted on the server");
+    // the console is still there, and only read (label lookups, polls)
+    tui.shows("LABEL");
+    assert!(sim.api().request_count() >= requests);
+    tui.quit();
+}
+
+/// Journey 11: search, mark the five found, set beep_enabled to never for
+/// them under a rate limit; every one of them reads back from the sim.
+#[test]
+fn search_mark_five_and_set_their_beep_under_a_rate_limit() {
+    let labels = [
+        "Ava Thompson",
+        "Team blue: Liam",
+        "Team blue: Sofia",
+        "Noah Williams",
+        "Team blue: Mia",
+        "Team blue: Omar",
+        "Team blue: Zoe",
+        "Ethan Brown",
+    ];
+    let sim = labelled_sim(40, &labels);
+    let blue: Vec<String> = sim
+        .participants()
+        .into_iter()
+        .filter(|p| p.label.starts_with("Team blue"))
+        .map(|p| p.id)
+        .collect();
+    assert_eq!(blue.len(), 5);
+    let (mut tui, _) = sim.table_showing(0);
+    sim.api().set_rate_limit(Some(4));
+    tui.send(b"/team blue");
+    tui.shows("5 of 40");
+    tui.send(ENTER);
+    tui.send(b"a");
+    tui.shows("◆ 5 marked");
+    tui.send(ENTER);
+    tui.shows("Edit 5 participants");
+    tui.send(TAB);
+    tui.send(TAB);
+    tui.send(RIGHT);
+    tui.send(RIGHT);
+    tui.shows("→  never");
+    tui.send(ENTER);
+    tui.until("the run done", |s| s.contains("5/5 done"));
+    for id in &blue {
+        let p = sim.api().participant(&sim.conf(), id).expect("in the sim");
+        assert_eq!(p.beep_enabled, Some(BeepEnabled::Never), "{}", p.label);
+    }
+    let others = sim
+        .participants()
+        .into_iter()
+        .filter(|p| !blue.contains(&p.id));
+    assert!(others.into_iter().all(|p| p.beep_enabled.is_none()));
+    tui.quit();
+}
+
+/// Journey 12: mute everyone but the selected one, after a confirmation.
+#[test]
+fn mute_all_but_the_speaker() {
+    let sim = labelled_sim(25, &["Ava Thompson", "Liam Chen"]);
+    let liam_before = sim.participants()[1].muted;
+    let (mut tui, _) = sim.table_showing(1);
+    tui.send(b"j");
+    tui.until("Liam selected", |s| selected_row_is(s, "Liam Chen"));
+    tui.send(b"M");
+    tui.shows("but Liam Chen");
+    tui.send(b"y");
+    tui.until("the run done", |s| {
+        s.contains(" done") && !s.contains("to go")
+    });
+    // everyone muted but the speaker, who stays as they were
+    for p in sim.participants() {
+        let expected = if p.label == "Liam Chen" {
+            liam_before
+        } else {
+            true
+        };
+        assert_eq!(p.muted, expected, "{}", p.label);
+    }
+    tui.quit();
+}
+
+/// Journey 13: end the conference, typing the start of its name.
+#[test]
+fn end_the_conference_by_typing_its_name() {
+    let sim = labelled_sim(10, &["Ava Thompson"]);
+    let (mut tui, _) = sim.table_showing(0);
+    tui.shows("Weekly all hands");
+    tui.send(b"E");
+    tui.shows("Type \"Weekly\" to confirm");
+    tui.send(b"Weekl");
+    tui.send(ENTER);
+    tui.shows("type Weekly exactly");
+    assert!(
+        sim.participants()
+            .iter()
+            .any(|p| p.status != sim::wire::ParticipantStatus::Left)
+    );
+    tui.send(b"y");
+    tui.send(ENTER);
+    tui.shows("ended the conference for everyone");
+    tui.until("the sim's conference ended", |_| {
+        sim.participants()
+            .iter()
+            .all(|p| p.status == sim::wire::ParticipantStatus::Left)
+    });
+    tui.shows("the conference has ended");
+    tui.quit();
+}
