@@ -2,6 +2,7 @@
 //! change it, and `update`, which returns the `Effect`s the runtime should run.
 //! Nothing here does I/O, reads a clock or touches the terminal.
 
+pub(crate) mod answers;
 pub(crate) mod conference;
 pub(crate) mod find;
 pub(crate) mod form;
@@ -14,6 +15,7 @@ pub(crate) mod model;
 pub(crate) mod msg;
 pub(crate) mod picker;
 pub(crate) mod run;
+pub(crate) mod send;
 pub(crate) mod update;
 pub(crate) mod writes;
 
@@ -23,5 +25,6 @@ pub use model::{
     Screen, Sort, TOAST_TTL, TypeToConfirm, Undo, short_call_control_id,
 };
 pub use msg::{Effect, Msg};
+pub use send::ACTION_CHUNK;
 pub use update::{init, update};
-pub use writes::{ACTION_CHUNK, CONFIRM_OVER, end_word};
+pub use writes::{CONFIRM_OVER, end_word};

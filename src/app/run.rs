@@ -1,4 +1,4 @@
-//! A change to many, as a run of requests: PATCHes one per participant, or
+//! Sending a plan: one participant directly, many as a run of requests: PATCHes one per participant, or
 //! action requests of up to 100 calls, at most `concurrency` in flight and
 //! paced by the server's rate limit (its `x-ratelimit-*` headers, a 429's
 //! `Retry-After`). Every participant ends done, failed (with its error, for
@@ -9,8 +9,9 @@ use std::collections::{HashMap, HashSet};
 use super::loading::poll_soon;
 use super::model::{Job, Level, Model, Outcome, Pending, Plan, Run, TOAST_TTL, Undo, Write};
 use super::msg::Effect;
-use super::writes::{
-    action_jobs, inverse, learn_from, music, names, patch_undo, took_action, took_patch,
+use super::send::{
+    action_jobs, before, inverse, learn_from, music, names, patch_undo, send_single, took_action,
+    took_patch, without_in_flight,
 };
 use crate::telnyx::{
     ApiError, CommandResult, ConferenceId, ConferenceParticipant, ErrorKind, Pacer,
@@ -25,6 +26,63 @@ fn participants(job: &Job) -> Vec<String> {
     match job {
         Job::Patch { participant_id, .. } => vec![participant_id.clone()],
         Job::Act { participants, .. } => participants.clone(),
+    }
+}
+
+/// Sends a plan: one participant directly (its answer is a toast and the
+/// row), many as a paced run.
+pub(crate) fn execute(model: &mut Model, plan: Plan) -> Vec<Effect> {
+    let Some(conference_id) = model.conf.as_ref().map(|c| c.id) else {
+        return Vec::new();
+    };
+    let Some(plan) = without_in_flight(model, plan) else {
+        return Vec::new();
+    };
+    match plan {
+        Plan::End => {
+            let seq = model.next_seq();
+            model.ending = Some(seq);
+            vec![Effect::End { seq, conference_id }]
+        }
+        Plan::Patch { what, targets } => {
+            let jobs: Vec<Job> = targets
+                .into_iter()
+                .map(|(participant_id, update)| {
+                    let before = before(model, &participant_id, &update);
+                    Job::Patch {
+                        participant_id,
+                        update,
+                        before,
+                    }
+                })
+                .collect();
+            match <[Job; 1]>::try_from(jobs) {
+                Ok([job]) => send_single(model, conference_id, job),
+                Err(jobs) => start(model, what, jobs),
+            }
+        }
+        Plan::Act {
+            what,
+            action,
+            targets,
+        } => {
+            let (jobs, skipped) = action_jobs(model, action, targets);
+            if !skipped.is_empty() {
+                model.toast(
+                    Level::Info,
+                    format!("skipped {} who left: {}", skipped.len(), names(&skipped)),
+                );
+            }
+            let mut jobs = jobs;
+            match jobs.as_slice() {
+                [] => Vec::new(),
+                [Job::Act { participants, .. }] if participants.len() == 1 => {
+                    let job = jobs.remove(0);
+                    send_single(model, conference_id, job)
+                }
+                _ => start(model, what, jobs),
+            }
+        }
     }
 }
 

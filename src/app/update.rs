@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 use super::keymap::{Action, Scope, lookup};
 use super::model::{Level, Model, Overlay, Quick, Screen, TOAST_TTL};
 use super::msg::{Effect, Msg};
-use super::{conference, find, help, loading, marks, picker, run, writes};
+use super::{answers, conference, find, help, loading, marks, picker, run, writes};
 use crate::telnyx::ConferenceId;
 use crate::telnyx::ParticipantStatus;
 
@@ -56,19 +56,19 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             conference_id,
             participant_id,
             result,
-        } => writes::patched(model, seq, &conference_id, &participant_id, result),
+        } => answers::patched(model, seq, &conference_id, &participant_id, result),
         Msg::ActionDone {
             seq,
             conference_id,
             participant_ids,
             action,
             result,
-        } => writes::action_done(model, seq, &conference_id, &participant_ids, action, result),
+        } => answers::action_done(model, seq, &conference_id, &participant_ids, action, result),
         Msg::Ended {
             seq,
             conference_id,
             result,
-        } => writes::ended(model, seq, &conference_id, result),
+        } => answers::ended(model, seq, &conference_id, result),
         Msg::RateLimit(rate) => run::observe(model, rate),
         Msg::Retrying(line) => {
             model.activity = Some((line, model.now));

@@ -1,0 +1,194 @@
+//! The answers to single writes (one participant): the row, a toast, what
+//! undoes it, what the error tells. Answers of a change to many go to its run.
+
+use super::loading::poll_soon;
+use super::model::{Ended, Level, Model, Overlay, Plan, Undo, Write};
+use super::msg::Effect;
+use super::run;
+use super::send::{
+    describe, done_word, inverse, learn_from, names, patch_undo, take_pending, took_action,
+    took_patch,
+};
+use crate::sanitize::sanitize_line;
+use crate::telnyx::{
+    ApiError, CommandResult, ConferenceId, ConferenceParticipant, ParticipantAction,
+};
+
+/// A single write failed: a sticky error, and what it tells.
+fn write_failed(
+    model: &mut Model,
+    conference_id: &ConferenceId,
+    who: &str,
+    what: &str,
+    e: &ApiError,
+) -> Vec<Effect> {
+    model.toast(Level::Error, format!("{what} {who}: {e}"));
+    learn_from(model, conference_id, e)
+}
+
+pub(crate) fn patched(
+    model: &mut Model,
+    seq: u64,
+    conference_id: &ConferenceId,
+    participant_id: &str,
+    result: Result<ConferenceParticipant, ApiError>,
+) -> Vec<Effect> {
+    let Some(pending) = take_pending(model, participant_id, seq) else {
+        return Vec::new();
+    };
+    let Write::Patch {
+        update: sent,
+        before,
+    } = pending.write
+    else {
+        return Vec::new();
+    };
+    if pending.bulk {
+        return run::patched(model, seq, participant_id, sent, before, result);
+    }
+    let form_waiting =
+        matches!(&model.overlay, Some(Overlay::Form(f)) if f.submitting == Some(seq));
+    match result {
+        Ok(cp) => {
+            let kept = took_patch(model, conference_id, participant_id, seq, &sent, &cp);
+            if form_waiting {
+                model.overlay = None;
+            }
+            let label = model.label_by_id(participant_id);
+            if kept.is_empty() {
+                model.toast(
+                    Level::Success,
+                    format!("saved {label}: {}", describe(&sent)),
+                );
+                model.undo = Some(patch_undo(
+                    format!("{} for {label}", describe(&sent)),
+                    vec![(participant_id.to_string(), before)],
+                    &sent,
+                ));
+            } else {
+                // a 200 that did not take the change: say so, the row shows the server's values
+                model.toast(
+                    Level::Error,
+                    format!(
+                        "{label}: the server answered 200 but kept {}",
+                        kept.join(", ")
+                    ),
+                );
+            }
+            Vec::new()
+        }
+        Err(e) => {
+            if form_waiting && let Some(Overlay::Form(f)) = model.overlay.as_mut() {
+                f.submitting = None;
+            }
+            let who = model.label_by_id(participant_id);
+            write_failed(model, conference_id, &who, "could not update", &e)
+        }
+    }
+}
+
+pub(crate) fn action_done(
+    model: &mut Model,
+    seq: u64,
+    conference_id: &ConferenceId,
+    participant_ids: &[String],
+    action: ParticipantAction,
+    result: Result<CommandResult, ApiError>,
+) -> Vec<Effect> {
+    let mut bulk = false;
+    let mut answered = Vec::new();
+    for id in participant_ids {
+        if let Some(p) = take_pending(model, id, seq) {
+            bulk |= p.bulk;
+            answered.push(id.clone());
+        }
+    }
+    if answered.is_empty() {
+        return Vec::new();
+    }
+    if bulk {
+        return run::acted(model, seq, conference_id, &answered, action, result);
+    }
+    let who = names(
+        &answered
+            .iter()
+            .map(|id| model.label_by_id(id))
+            .collect::<Vec<_>>(),
+    );
+    match result {
+        Ok(answer) => {
+            took_action(model, conference_id, seq, action, &answered);
+            let done = done_word(action);
+            if answer.result == "ok" {
+                model.toast(Level::Success, format!("{done} {who}"));
+            } else {
+                // honest about an answer that is not the usual one
+                model.toast(
+                    Level::Info,
+                    format!(
+                        "{done} {who}: the server answered \"{}\"",
+                        sanitize_line(&answer.result, 40)
+                    ),
+                );
+            }
+            model.undo = Some(Undo {
+                what: format!("{} {who}", action.as_str()),
+                plan: Plan::Act {
+                    what: format!("undo: {} {who}", inverse(action).as_str()),
+                    action: inverse(action),
+                    targets: answered,
+                },
+                caveat: None,
+            });
+            // the API answers only a result: confirm with a refresh
+            if model.conf_mut(conference_id).is_some() {
+                poll_soon(model)
+            } else {
+                Vec::new()
+            }
+        }
+        Err(e) => write_failed(
+            model,
+            conference_id,
+            &who,
+            &format!("could not {}", action.as_str()),
+            &e,
+        ),
+    }
+}
+
+/// The answer to ending the conference.
+pub(crate) fn ended(
+    model: &mut Model,
+    seq: u64,
+    conference_id: &ConferenceId,
+    result: Result<CommandResult, ApiError>,
+) -> Vec<Effect> {
+    if model.ending != Some(seq) {
+        return Vec::new();
+    }
+    model.ending = None;
+    match result {
+        Ok(_) => {
+            model.toast(Level::Success, "ended the conference for everyone");
+            let reload = model.next_seq();
+            let Some(conf) = model.conf_mut(conference_id) else {
+                return Vec::new();
+            };
+            conf.ended = Some(Ended {
+                detail: "the conference has ended (ended_via_api)".into(),
+            });
+            conf.conference_seq = Some(reload);
+            let mut effects = vec![Effect::LoadConference {
+                seq: reload,
+                conference_id: *conference_id,
+            }];
+            effects.extend(poll_soon(model));
+            effects
+        }
+        Err(e) => {
+            model.toast(Level::Error, format!("could not end the conference: {e}"));
+            learn_from(model, conference_id, &e)
+        }
+    }
+}
