@@ -40,6 +40,7 @@ fn model(n: usize) -> Model {
         refresh: Duration::from_secs(2),
         concurrency: 8,
         hold_music: None,
+        api_base: "http://127.0.0.1:8765/v2".into(),
     };
     let mut m = Model::new(ctx, datetime!(2026-11-30 10:00:00 UTC), (200, 60));
     let seq = init(&mut m, Some(conf()))

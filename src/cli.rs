@@ -29,6 +29,10 @@ pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
 
+    /// Open this conference directly instead of the picker
+    #[arg(long, value_name = "ID", value_parser = parse_conference)]
+    pub conference: Option<ConferenceId>,
+
     #[command(flatten)]
     pub console: ConsoleArgs,
 
@@ -79,26 +83,43 @@ pub struct GlobalArgs {
     /// Report retries and other details on stderr
     #[arg(short, long, global = true)]
     pub verbose: bool,
-}
 
-/// Flags of the console (`confmod` and `confmod demo`).
-#[derive(Debug, Clone, Default, Args)]
-pub struct ConsoleArgs {
-    /// Open this conference directly instead of the picker
-    #[arg(long, value_name = "ID", value_parser = parse_conference)]
-    pub conference: Option<ConferenceId>,
-
-    /// Seconds between refreshes of the participant list [default: 2]
-    #[arg(long, global = true, value_name = "SECS", value_parser = parse_refresh)]
-    pub refresh: Option<f64>,
-
-    /// Never send a write: browse only
+    /// Never send a write: the console browses only, write commands refuse
     #[arg(long, global = true)]
     pub read_only: bool,
+}
+
+/// Flags of the console (`confmod` and `confmod demo`) only.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ConsoleArgs {
+    /// Seconds between refreshes of the participant list [default: 2]
+    #[arg(long, value_name = "SECS", value_parser = parse_refresh)]
+    pub refresh: Option<f64>,
 
     /// Log file of the console [default: $XDG_STATE_HOME/confmod/confmod.log]
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(long, value_name = "PATH")]
     pub log_file: Option<PathBuf>,
+}
+
+impl ConsoleArgs {
+    /// The flag given, if any (for refusing it where it means nothing).
+    pub fn given(&self) -> Option<&'static str> {
+        if self.refresh.is_some() {
+            Some("--refresh")
+        } else if self.log_file.is_some() {
+            Some("--log-file")
+        } else {
+            None
+        }
+    }
+
+    /// These flags, else `outer`'s (`confmod --refresh 1 demo`).
+    pub fn or(&self, outer: &ConsoleArgs) -> ConsoleArgs {
+        ConsoleArgs {
+            refresh: self.refresh.or(outer.refresh),
+            log_file: self.log_file.clone().or_else(|| outer.log_file.clone()),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -149,6 +170,8 @@ pub enum WriteCommand {
 
 #[derive(Debug, Clone, Args)]
 pub struct DemoArgs {
+    #[command(flatten)]
+    pub console: ConsoleArgs,
     /// Participants in the main demo conference [default: from assets/demo.toml]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=50_000))]
     pub participants: Option<u32>,
@@ -387,6 +410,25 @@ mod tests {
     }
 
     #[test]
+    fn console_flags_belong_to_the_console_and_the_demo() {
+        let help = Cli::command()
+            .find_subcommand_mut("sim")
+            .expect("sim")
+            .render_long_help()
+            .to_string();
+        for flag in ["--refresh <SECS>", "--log-file <PATH>", "--conference <ID>"] {
+            assert!(!help.contains(flag), "sim --help lists {flag}");
+        }
+        let cli = Cli::try_parse_from(["confmod", "demo", "--refresh", "1"]).unwrap();
+        let Some(Command::Demo(demo)) = cli.command else {
+            panic!("not demo")
+        };
+        assert_eq!(demo.console.refresh, Some(1.0));
+        let outer = Cli::try_parse_from(["confmod", "--refresh", "3", "sim"]).unwrap();
+        assert_eq!(outer.console.given(), Some("--refresh"));
+    }
+
+    #[test]
     fn bad_values_are_usage_errors() {
         const C: &str = "3fa85f64-5717-4562-b3fc-2c963f66afa6";
         for args in [
@@ -408,6 +450,9 @@ mod tests {
             &["confmod", "--conference", "x"],
             &["confmod", "--timeout", "0", "conferences"],
             &["confmod", "sim", "--fail-rate", "2"],
+            &["confmod", "sim", "--refresh", "2"],
+            &["confmod", "sim", "--log-file", "x"],
+            &["confmod", "conferences", "--refresh", "2"],
         ] {
             let err = Cli::try_parse_from(args).unwrap_err();
             assert_eq!(err.exit_code(), 2, "{args:?}");

@@ -8,7 +8,7 @@ use clap::Parser;
 use confmod::cli::{Cli, Command};
 use confmod::commands::{self, Ctx};
 use confmod::config::{self, ProcessEnv};
-use confmod::error::{EXIT_OK, Error};
+use confmod::error::{EXIT_OK, Error, usage};
 use confmod::{runtime, sim};
 
 fn main() -> ExitCode {
@@ -41,8 +41,22 @@ fn run(cli: Cli) -> Result<(), Error> {
     };
     let Some(command) = cli.command else {
         let settings = config::resolve(&cli.global, &cli.console, &ProcessEnv)?;
-        return tokio()?.block_on(runtime::run_console(&settings, cli.console.conference));
+        return tokio()?.block_on(runtime::run_console(&settings, cli.conference));
     };
+    // the console's own flags mean nothing to another command
+    let console_only = match &command {
+        Command::Demo(_) => None,
+        _ => cli
+            .console
+            .given()
+            .or(cli.conference.map(|_| "--conference")),
+    };
+    if let Some(flag) = console_only {
+        return Err(usage(format!(
+            "{flag} is a flag of the console (confmod, confmod demo)"
+        ))
+        .into());
+    }
     match command {
         Command::Sim(args) => {
             let config = config::sim_config(&args)?;
@@ -51,7 +65,8 @@ fn run(cli: Cli) -> Result<(), Error> {
                 .map_err(Error::Sim)
         }
         Command::Demo(args) => {
-            let settings = config::resolve(&cli.global, &cli.console, &ProcessEnv)?;
+            let console = args.console.or(&cli.console);
+            let settings = config::resolve(&cli.global, &console, &ProcessEnv)?;
             tokio()?.block_on(runtime::run_demo(&settings, &args))
         }
         Command::Read(command) => {

@@ -49,6 +49,16 @@ pub(crate) fn sanitize_line(raw: &str, max_chars: usize) -> String {
     out
 }
 
+/// Makes `raw` safe for a terminal and keeps its lines: escape sequences,
+/// other control characters and invisible format characters go, line breaks
+/// stay (a body shown whole, in lines the view draws one by one).
+pub(crate) fn sanitize_text(raw: &str) -> String {
+    raw.split('\n')
+        .map(|line| strip(line).trim_end().to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 fn strip(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
     let mut chars = raw.chars().peekable();
@@ -164,6 +174,14 @@ mod tests {
         let cut = sanitize_line(&long, 40);
         assert_eq!(cut.chars().count(), 40);
         assert!(cut.ends_with('…'));
+    }
+
+    #[test]
+    fn text_keeps_its_lines_and_loses_its_escapes() {
+        assert_eq!(
+            sanitize_text("{\n  \"a\": \"\x1b[31mx\"\r\n}"),
+            "{\n  \"a\": \"x\"\n}"
+        );
     }
 
     #[test]

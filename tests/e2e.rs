@@ -844,6 +844,8 @@ fn end_the_conference_by_typing_its_name() {
             .iter()
             .all(|p| p.status == sim::wire::ParticipantStatus::Left)
     });
-    tui.shows("the conference has ended");
+    tui.until("the banner with its reason", |s| {
+        s.contains("This conference has ended") && s.contains("ended via the API")
+    });
     tui.quit();
 }

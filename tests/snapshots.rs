@@ -40,6 +40,7 @@ fn ctx(demo: bool) -> Context {
         refresh: Duration::from_secs(2),
         concurrency: 8,
         hold_music: None,
+        api_base: "http://127.0.0.1:8765/v2".into(),
     }
 }
 
@@ -583,6 +584,148 @@ fn end_confirmation() {
         let mut m = table(size, 30);
         update(&mut m, key(KeyCode::Char('E')));
         chars(&mut m, "Q4 A");
+        m
+    });
+}
+
+// ---- knowing what happened -------------------------------------------------------------
+
+/// The conference as the API tells it with every poll: ended by its host.
+fn ended(size: (u16, u16)) -> Model {
+    let mut m = table(size, 30);
+    let effects = update(&mut m, Msg::Tick(T0 + Duration::from_secs(3)));
+    let Some(Effect::LoadConference { seq, .. }) = effects
+        .iter()
+        .find(|e| matches!(e, Effect::LoadConference { .. }))
+        .cloned()
+    else {
+        panic!("the conference is read with every poll: {effects:?}")
+    };
+    update(
+        &mut m,
+        Msg::ConferenceLoaded {
+            seq,
+            conference_id: CONF.parse().unwrap(),
+            result: Ok(Conference {
+                id: CONF.into(),
+                name: "Q4 All Hands".into(),
+                status: Some(ConferenceStatus::Completed),
+                end_reason: Some(confmod::telnyx::EndReason::HostLeft),
+                updated_at: Some("2026-11-30T09:58:00.000Z".into()),
+                ..Default::default()
+            }),
+        },
+    );
+    m
+}
+
+#[test]
+fn ended_banner() {
+    both_sizes("ended", ended);
+}
+
+fn exchanged(method: &str, path: &str, status: u16, body: Option<&str>, answer: &str) -> Msg {
+    Msg::Exchanged(Box::new(confmod::app::Exchanged {
+        method: method.into(),
+        path: path.into(),
+        status: Some(status),
+        latency: Duration::from_millis(42),
+        request_body: body.map(str::to_string),
+        response_body: answer.into(),
+        error: (status >= 400).then(|| "422 90018 Call has already ended".to_string()),
+        ..Default::default()
+    }))
+}
+
+/// A log of a few requests and events, the PATCH selected.
+fn logged(size: (u16, u16)) -> Model {
+    let mut m = table(size, 30);
+    let conf = format!("/conferences/{CONF}");
+    update(
+        &mut m,
+        exchanged(
+            "GET",
+            &format!("{conf}/participants?page%5Bnumber%5D=1&page%5Bsize%5D=250"),
+            200,
+            None,
+            r#"{"data":[],"meta":{"page_number":1}}"#,
+        ),
+    );
+    update(
+        &mut m,
+        exchanged(
+            "PATCH",
+            &format!("{conf}/participants/00000000-0000-4000-8000-000000000003"),
+            200,
+            Some(r#"{"beep_enabled":"never"}"#),
+            r#"{"data":{"id":"00000000-0000-4000-8000-000000000003","label":"Liam Chen","end_conference_on_exit":false}}"#,
+        ),
+    );
+    update(
+        &mut m,
+        exchanged(
+            "POST",
+            &format!("{conf}/actions/mute"),
+            422,
+            Some(r#"{"call_control_ids":["v3:Md17X4lW"]}"#),
+            r#"{"errors":[{"code":"90018","title":"Call has already ended"}]}"#,
+        ),
+    );
+    update(&mut m, key(KeyCode::Char('L')));
+    update(&mut m, key(KeyCode::Up));
+    m
+}
+
+#[test]
+fn activity_log() {
+    both_sizes("log", logged);
+}
+
+#[test]
+fn request_inspector() {
+    both_sizes("inspector", |size| {
+        let mut m = logged(size);
+        update(&mut m, key(KeyCode::Enter));
+        m
+    });
+}
+
+#[test]
+fn help_on_a_small_terminal_scrolls() {
+    for size in [(60, 15), (80, 24)] {
+        let mut m = table(size, 30);
+        update(&mut m, key(KeyCode::Char('?')));
+        if size == (60, 15) {
+            update(&mut m, key(KeyCode::PageDown));
+        }
+        insta::assert_snapshot!(format!("help_scrolled_{}x{}", size.0, size.1), render(&m));
+    }
+}
+
+#[test]
+fn the_form_on_a_small_terminal_cuts_with_an_ellipsis() {
+    let mut m = table((60, 15), 30);
+    update(&mut m, key(KeyCode::Enter));
+    update(&mut m, key(KeyCode::Tab));
+    update(&mut m, key(KeyCode::Char(' ')));
+    insta::assert_snapshot!("form_60x15", render(&m));
+}
+
+#[test]
+fn a_retry_shows_in_the_header_never_over_the_keys() {
+    both_sizes("retrying", |size| {
+        let mut m = table(size, 30);
+        update(
+            &mut m,
+            Msg::Retrying("429 10011 Too many requests · retry 1/2 in 1.0s".into()),
+        );
+        let screen = render(&m);
+        let footer = screen.lines().last().unwrap_or_default();
+        assert!(!footer.contains('↻') && footer.contains("move"), "{footer}");
+        assert!(
+            screen.lines().nth(1).unwrap_or_default().contains("↻ 429"),
+            "{screen}"
+        );
         m
     });
 }

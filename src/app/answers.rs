@@ -18,11 +18,21 @@ use crate::telnyx::{
 fn write_failed(
     model: &mut Model,
     conference_id: &ConferenceId,
-    who: &str,
+    about: &[String],
     what: &str,
     e: &ApiError,
 ) -> Vec<Effect> {
-    model.toast(Level::Error, format!("{what} {who}: {e}"));
+    let who = names(
+        &about
+            .iter()
+            .map(|id| model.label_by_id(id))
+            .collect::<Vec<_>>(),
+    );
+    let text = format!("{what} {who}: {e}");
+    match about {
+        [one] => model.toast_about(one, Level::Error, text),
+        _ => model.toast(Level::Error, text),
+    }
     learn_from(model, conference_id, e)
 }
 
@@ -56,7 +66,8 @@ pub(crate) fn patched(
             }
             let label = model.label_by_id(participant_id);
             if kept.is_empty() {
-                model.toast(
+                model.toast_about(
+                    participant_id,
                     Level::Success,
                     format!("saved {label}: {}", describe(&sent)),
                 );
@@ -67,7 +78,8 @@ pub(crate) fn patched(
                 ));
             } else {
                 // a 200 that did not take the change: say so, the row shows the server's values
-                model.toast(
+                model.toast_about(
+                    participant_id,
                     Level::Error,
                     format!(
                         "{label}: the server answered 200 but kept {}",
@@ -81,8 +93,8 @@ pub(crate) fn patched(
             if form_waiting && let Some(Overlay::Form(f)) = model.overlay.as_mut() {
                 f.submitting = None;
             }
-            let who = model.label_by_id(participant_id);
-            write_failed(model, conference_id, &who, "could not update", &e)
+            let about = [participant_id.to_string()];
+            write_failed(model, conference_id, &about, "could not update", &e)
         }
     }
 }
@@ -119,17 +131,19 @@ pub(crate) fn action_done(
         Ok(answer) => {
             took_action(model, conference_id, seq, action, &answered);
             let done = done_word(action);
-            if answer.result == "ok" {
-                model.toast(Level::Success, format!("{done} {who}"));
+            let (level, text) = if answer.result == "ok" {
+                (Level::Success, format!("{done} {who}"))
             } else {
                 // honest about an answer that is not the usual one
-                model.toast(
+                let said = sanitize_line(&answer.result, 40);
+                (
                     Level::Info,
-                    format!(
-                        "{done} {who}: the server answered \"{}\"",
-                        sanitize_line(&answer.result, 40)
-                    ),
-                );
+                    format!("{done} {who}: the server answered \"{said}\""),
+                )
+            };
+            match answered.as_slice() {
+                [one] => model.toast_about(&one.clone(), level, text),
+                _ => model.toast(level, text),
             }
             model.undo = Some(Undo {
                 what: format!("{} {who}", action.as_str()),
@@ -150,7 +164,7 @@ pub(crate) fn action_done(
         Err(e) => write_failed(
             model,
             conference_id,
-            &who,
+            &answered,
             &format!("could not {}", action.as_str()),
             &e,
         ),
@@ -172,11 +186,13 @@ pub(crate) fn ended(
         Ok(_) => {
             model.toast(Level::Success, "ended the conference for everyone");
             let reload = model.next_seq();
+            let now = model.now;
             let Some(conf) = model.conf_mut(conference_id) else {
                 return Vec::new();
             };
             conf.ended = Some(Ended {
-                detail: "the conference has ended (ended_via_api)".into(),
+                reason: Some(crate::telnyx::EndReason::EndedViaApi),
+                at: Some(now),
             });
             conf.conference_seq = Some(reload);
             let mut effects = vec![Effect::LoadConference {

@@ -6,7 +6,7 @@ use super::find;
 use super::keymap::Action;
 use super::loading::poll;
 use super::model::{
-    ConferenceView, Ended, LABEL_CONCURRENCY, LABEL_RETRY, Label, Model, Row, Screen,
+    ConferenceView, Ended, LABEL_CONCURRENCY, LABEL_RETRY, Label, Logged, Model, Row, Screen,
 };
 use super::msg::Effect;
 use crate::telnyx::{ApiError, Conference, ConferenceId, ConferenceStatus, Listing, Participant};
@@ -33,13 +33,8 @@ pub(crate) fn open(model: &mut Model, id: ConferenceId, known: Option<Conference
 
 fn ended_from(c: &Conference) -> Option<Ended> {
     (c.status == Some(ConferenceStatus::Completed)).then(|| Ended {
-        detail: match &c.end_reason {
-            Some(r) => format!(
-                "the conference has ended ({})",
-                crate::sanitize::sanitize_line(r.as_str(), 24)
-            ),
-            None => "the conference has ended".to_string(),
-        },
+        reason: c.end_reason.clone(),
+        at: c.updated_at.as_deref().and_then(super::model::parse_time),
     })
 }
 
@@ -58,13 +53,24 @@ pub(crate) fn conference_loaded(
     conf.conference_seq = None;
     match result {
         Ok(c) => {
+            let newly = conf.ended.is_none();
             if let Some(ended) = ended_from(&c) {
+                let why = ended.why();
                 conf.ended = Some(ended);
+                if newly {
+                    let text = match why {
+                        Some(why) => format!("the conference ended: {why}"),
+                        None => "the conference ended".to_string(),
+                    };
+                    model.record(Logged::Event(text));
+                }
             }
-            conf.conference = Some(c);
+            if let Some(conf) = model.conf.as_mut() {
+                conf.conference = Some(c);
+            }
         }
         // The participant list reports reachability and authentication;
-        // a missing name is only a missing name.
+        // a missing name is only a missing name (asked again next poll).
         Err(e) => tracing::warn!(error = %e, "cannot load the conference"),
     }
     Vec::new()
@@ -88,10 +94,14 @@ pub(crate) fn participants_loaded(
         Ok(listing) => {
             conf.rejected = listing.rejected.len();
             conf.warning = listing.warnings.into_iter().next();
-            merge(conf, listing.items, seq, now);
+            let seen = merge(conf, listing.items, seq, now);
             conf.loaded = true;
             conf.load.succeeded(now, Some(now + refresh));
             find::recompute(model, find::Cause::Data);
+            for (id, what) in seen {
+                let label = model.label_by_id(&id);
+                model.record(Logged::Event(format!("{label} {what}")));
+            }
         }
         Err(e) => conf.load.failed(e, now),
     }
@@ -108,12 +118,16 @@ pub(crate) fn participants_loaded(
 /// A row missed twice goes, unless it is the selected one: that one stays,
 /// marked gone, until the operator moves, so the cursor never lands on
 /// someone else by itself.
+///
+/// Returns who joined (a row not seen before) and who left (a row whose
+/// status became `left`), by id, once the list has loaded before.
 pub(crate) fn merge(
     conf: &mut ConferenceView,
     items: Vec<Participant>,
     seq: u64,
     now: time::OffsetDateTime,
-) {
+) -> Vec<(String, &'static str)> {
+    let mut seen_events = Vec::new();
     let mut previous: Vec<Option<Row>> = conf.rows.drain(..).map(Some).collect();
     let mut old: std::collections::HashMap<String, usize> = previous
         .iter()
@@ -132,6 +146,9 @@ pub(crate) fn merge(
                 row.missed = false;
                 row.gone = false;
                 if row.seq <= seq {
+                    if !row.is_left() && p.status == crate::telnyx::ParticipantStatus::Left {
+                        seen_events.push((p.id.clone(), "left"));
+                    }
                     if differs(&row.p, &p) {
                         row.changed_at = Some(now);
                     }
@@ -143,7 +160,12 @@ pub(crate) fn merge(
                 }
                 rows.push(row);
             }
-            None => rows.push(Row::new(p, seq, mark_new.then_some(now))),
+            None => {
+                if mark_new && p.status != crate::telnyx::ParticipantStatus::Left {
+                    seen_events.push((p.id.clone(), "joined"));
+                }
+                rows.push(Row::new(p, seq, mark_new.then_some(now)))
+            }
         }
     }
     // rows this listing missed stay, near where they were: for one more
@@ -162,6 +184,7 @@ pub(crate) fn merge(
     }
     conf.rows = rows;
     conf.index = find::index_of(&conf.rows);
+    seen_events
 }
 
 fn differs(a: &Participant, b: &Participant) -> bool {

@@ -54,6 +54,11 @@ pub(crate) enum Action {
     Undo,
     CopyId,
     CopyCallControlId,
+    /// The activity log and its inspector.
+    Log,
+    WritesOnly,
+    ErrorsOnly,
+    CopyCurl,
 }
 
 impl Action {
@@ -89,6 +94,10 @@ pub enum Scope {
     /// Typing the confirmation of something that cannot be undone: a text
     /// entry, like `Filter`.
     TypeToConfirm,
+    /// The activity log's pane.
+    Log,
+    /// One request of the log, whole.
+    Inspect,
     Help,
 }
 
@@ -109,6 +118,8 @@ impl Scope {
             Scope::Filter => "Conference filter",
             Scope::Search => "Search",
             Scope::TypeToConfirm => "Typed confirmation",
+            Scope::Log => "Activity log",
+            Scope::Inspect => "Request inspector",
         }
     }
 
@@ -117,7 +128,12 @@ impl Scope {
     fn reaches_global(self, action: Action) -> bool {
         !matches!(
             self,
-            Scope::Help | Scope::Confirm | Scope::Form | Scope::TypeToConfirm
+            Scope::Help
+                | Scope::Confirm
+                | Scope::Form
+                | Scope::TypeToConfirm
+                | Scope::Log
+                | Scope::Inspect
         ) && !self.is_text_entry()
             || action == Action::ForceQuit
     }
@@ -285,6 +301,12 @@ pub(crate) const BINDINGS: &[Binding] = &[
     b(S::Picker, &[c('/')], A::Filter, "filter").shown(),
     b(S::Picker, &[k(K::Esc)], A::Back, "clear filter"),
     b(S::Picker, &[c('r')], A::Refresh, "refresh").shown(),
+    b(
+        S::Picker,
+        &[c('L')],
+        A::Log,
+        "activity log: every request, every event",
+    ),
     b(S::Picker, &[c('q')], A::Quit, "quit").shown(),
     b(S::Filter, &[k(K::Enter)], A::Submit, "keep the filter").short("keep"),
     b(S::Filter, &[k(K::Esc)], A::Cancel, "clear the filter").short("clear"),
@@ -374,6 +396,13 @@ pub(crate) const BINDINGS: &[Binding] = &[
     b(S::Table, &[c('r')], A::Refresh, "refresh"),
     b(
         S::Table,
+        &[c('L')],
+        A::Log,
+        "activity log: every request, every event",
+    )
+    .short("log"),
+    b(
+        S::Table,
         &[k(K::Esc)],
         A::Back,
         "clear marks / dismiss errors / clear search / conferences",
@@ -405,6 +434,36 @@ pub(crate) const BINDINGS: &[Binding] = &[
     b(S::Confirm, &[c('n'), k(K::Esc)], A::Cancel, "cancel").shown(),
     b(S::TypeToConfirm, &[k(K::Enter)], A::Confirm, "confirm").shown(),
     b(S::TypeToConfirm, &[k(K::Esc)], A::Cancel, "cancel").shown(),
+    b(S::Log, DOWN, A::Down, "next").paired(A::Up, "move"),
+    b(S::Log, UP, A::Up, "previous"),
+    b(S::Log, PGDN, A::PageDown, "page down"),
+    b(S::Log, PGUP, A::PageUp, "page up"),
+    b(S::Log, TOP, A::Top, "oldest"),
+    b(S::Log, BOTTOM, A::Bottom, "newest (and follow)"),
+    b(S::Log, &[k(K::Enter)], A::Open, "inspect the request").short("inspect"),
+    b(
+        S::Log,
+        &[c('c')],
+        A::CopyCurl,
+        "copy as curl ($TELNYX_API_KEY for the key)",
+    )
+    .short("curl"),
+    b(S::Log, &[c('w')], A::WritesOnly, "writes only").shown(),
+    b(S::Log, &[c('e')], A::ErrorsOnly, "errors only").shown(),
+    b(S::Log, &[k(K::Esc), c('L')], A::Back, "close").shown(),
+    b(S::Inspect, DOWN, A::Down, "scroll down").paired(A::Up, "scroll"),
+    b(S::Inspect, UP, A::Up, "scroll up"),
+    b(S::Inspect, PGDN, A::PageDown, "page down"),
+    b(S::Inspect, PGUP, A::PageUp, "page up"),
+    b(S::Inspect, TOP, A::Top, "top"),
+    b(
+        S::Inspect,
+        &[c('c')],
+        A::CopyCurl,
+        "copy as curl ($TELNYX_API_KEY for the key)",
+    )
+    .short("curl"),
+    b(S::Inspect, &[k(K::Esc)], A::Back, "back to the log").short("back"),
     b(S::Help, &[c('?'), k(K::Esc), c('q')], A::Back, "close help").short("close"),
     b(S::Help, DOWN, A::Down, "scroll down").paired(A::Up, "scroll"),
     b(S::Help, UP, A::Up, "scroll up"),

@@ -10,12 +10,11 @@ use super::msg::Effect;
 use crate::telnyx::{ApiError, ErrorKind};
 
 impl Load {
-    /// Backoff after `failures` consecutive failures: 2 s doubling to 30 s.
+    /// Backoff after `failures` consecutive failures: 1 s, 2 s, then 3 s (a
+    /// server that comes back is seen within seconds; the client's own
+    /// retries already spread each attempt).
     pub fn backoff(failures: u32) -> Duration {
-        let secs = 2u64
-            .saturating_pow(failures.clamp(1, 5))
-            .min(MAX_BACKOFF.as_secs());
-        Duration::from_secs(secs)
+        Duration::from_secs(u64::from(failures.max(1))).min(MAX_BACKOFF)
     }
 
     /// Marks a request as sent.
@@ -46,9 +45,11 @@ impl Load {
     /// gets better by waiting), else with backoff.
     pub(crate) fn failed(&mut self, e: ApiError, now: OffsetDateTime) {
         self.failures += 1;
+        // a server that asked for a longer wait gets it
+        let wait = Load::backoff(self.failures).max(e.retry_after.unwrap_or_default());
         let retry_at = match e.kind {
             ErrorKind::Auth | ErrorKind::ConferenceNotFound => None,
-            _ => Some(now + Load::backoff(self.failures)),
+            _ => Some(now + wait),
         };
         self.next_at = retry_at;
         self.failure = Some((e, retry_at));
@@ -60,8 +61,8 @@ impl Load {
     }
 }
 
-/// Asks for the open conference's participant list now, unless a request is
-/// already out.
+/// Asks for the open conference's participant list now (and the conference
+/// itself, unless it is already being read), unless a request is already out.
 pub(crate) fn poll(model: &mut Model) -> Vec<Effect> {
     let Some(conf) = model.conf.as_ref() else {
         return Vec::new();
@@ -70,11 +71,24 @@ pub(crate) fn poll(model: &mut Model) -> Vec<Effect> {
         return Vec::new();
     }
     let conference_id = conf.id;
+    let reread = conf.conference_seq.is_none();
     let seq = model.next_seq();
+    let mut effects = vec![Effect::LoadParticipants { seq, conference_id }];
+    // the conference with it: its name, and whether (and why) it ended
+    if reread {
+        let cseq = model.next_seq();
+        effects.push(Effect::LoadConference {
+            seq: cseq,
+            conference_id,
+        });
+        if let Some(conf) = model.conf.as_mut() {
+            conf.conference_seq = Some(cseq);
+        }
+    }
     if let Some(conf) = model.conf.as_mut() {
         conf.load.start(seq);
     }
-    vec![Effect::LoadParticipants { seq, conference_id }]
+    effects
 }
 
 /// [`poll`] when the next refresh (or retry) is due.
@@ -102,9 +116,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn backoff_doubles_from_two_seconds_to_thirty() {
-        let secs: Vec<u64> = (1..=7).map(|n| Load::backoff(n).as_secs()).collect();
-        assert_eq!(secs, vec![2, 4, 8, 16, 30, 30, 30]);
+    fn backoff_grows_to_three_seconds_at_most() {
+        let secs: Vec<u64> = (1..=6).map(|n| Load::backoff(n).as_secs()).collect();
+        assert_eq!(secs, vec![1, 2, 3, 3, 3, 3]);
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub(crate) mod help;
 pub(crate) mod keymap;
 pub mod layout;
 pub(crate) mod loading;
+pub(crate) mod log;
 pub(crate) mod marks;
 pub(crate) mod model;
 pub(crate) mod msg;
@@ -20,9 +21,11 @@ pub(crate) mod update;
 pub(crate) mod writes;
 
 pub use form::{Field, Form};
+pub use log::curl;
 pub use model::{
-    Confirm, Context, Find, Job, Label, Level, Model, Outcome, Overlay, Plan, Quick, Row, Run,
-    Screen, Sort, TOAST_TTL, TypeToConfirm, Undo, short_call_control_id,
+    Confirm, Context, Exchanged, Find, Inspect, Job, LOG_ENTRIES, Label, Level, LogEntry, LogView,
+    Logged, Model, Outcome, Overlay, Plan, Quick, Row, Run, Screen, Sort, TOAST_TTL, TypeToConfirm,
+    Undo, short_call_control_id,
 };
 pub use msg::{Effect, Msg};
 pub use send::ACTION_CHUNK;

@@ -9,8 +9,8 @@ use tui_input::Input;
 use super::form::Form;
 use super::layout;
 use crate::telnyx::{
-    ApiError, BeepEnabled, CallControlIds, Conference, ConferenceId, HoldMusic, Pacer, Participant,
-    ParticipantAction, ParticipantStatus, UpdateParticipant,
+    ApiError, BeepEnabled, CallControlIds, Conference, ConferenceId, EndReason, HoldMusic, Pacer,
+    Participant, ParticipantAction, ParticipantStatus, UpdateParticipant,
 };
 
 /// What does not change while the console runs.
@@ -27,6 +27,8 @@ pub struct Context {
     pub concurrency: usize,
     /// What a participant put on hold hears, if anything is configured.
     pub hold_music: Option<HoldMusic>,
+    /// The base URL of the API, for the curl commands the log copies.
+    pub api_base: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,8 +43,9 @@ pub const TOAST_TTL: Duration = Duration::from_secs(4);
 pub(crate) const CHANGED_TTL: Duration = Duration::from_secs(3);
 /// Spinner frame length while a request is in flight.
 pub(crate) const SPINNER_FRAME: Duration = Duration::from_millis(120);
-/// The longest wait between retries of a failing refresh.
-pub(crate) const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// The longest wait between retries of a failing load: short, so the
+/// console is back within a few seconds of the API.
+pub(crate) const MAX_BACKOFF: Duration = Duration::from_secs(3);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {
@@ -55,8 +58,12 @@ pub enum Level {
 pub struct Toast {
     pub level: Level,
     pub text: String,
-    /// `None`: stays until dismissed (errors).
+    /// `None`: stays until dismissed (errors), or until its participant's
+    /// answer (a save still in flight).
     pub expires: Option<OffsetDateTime>,
+    /// The participant it is about, if one: a later answer for them
+    /// replaces it.
+    pub about: Option<String>,
 }
 
 /// The state of a background load.
@@ -169,11 +176,115 @@ pub(crate) fn parse_time(s: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
 }
 
-/// Why writes to this conference cannot succeed any more.
-#[derive(Debug, Clone, PartialEq)]
+/// The conference has ended: writes to it cannot succeed any more.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Ended {
-    pub detail: String,
+    /// Why, when the API said (a write's 90019 says only that it ended).
+    pub reason: Option<EndReason>,
+    /// When, when the API said (the conference's `updated_at`).
+    pub at: Option<OffsetDateTime>,
 }
+
+impl Ended {
+    /// `the host left`, `ended via the API`, ...
+    pub fn why(&self) -> Option<String> {
+        self.reason.as_ref().map(|r| match r {
+            EndReason::AllLeft => "everyone left".to_string(),
+            EndReason::EndedViaApi => "ended via the API".to_string(),
+            EndReason::HostLeft => "the host left".to_string(),
+            EndReason::TimeExceeded => "its time ran out".to_string(),
+            EndReason::Unknown(raw) => crate::sanitize::sanitize_line(raw, 32),
+        })
+    }
+}
+
+/// One line of the activity log: a request the console made, or something
+/// it noticed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogEntry {
+    /// Stable while the entry is in the log (the selection follows it).
+    pub id: u64,
+    pub at: OffsetDateTime,
+    pub what: Logged,
+}
+
+impl LogEntry {
+    pub fn request(&self) -> Option<&Exchanged> {
+        match &self.what {
+            Logged::Request(x) => Some(x),
+            Logged::Event(_) => None,
+        }
+    }
+}
+
+/// The activity log's pane: what it shows and where.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LogView {
+    /// The selected entry; `None` follows the newest.
+    pub selected: Option<u64>,
+    pub writes_only: bool,
+    pub errors_only: bool,
+}
+
+impl LogView {
+    /// Whether the filters let `entry` through (events show unfiltered).
+    pub fn shows(&self, entry: &LogEntry) -> bool {
+        match entry.request() {
+            Some(x) => (!self.writes_only || x.is_write()) && (!self.errors_only || x.is_error()),
+            None => !self.writes_only && !self.errors_only,
+        }
+    }
+}
+
+/// The inspector of one request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Inspect {
+    pub entry: u64,
+    /// The first line shown.
+    pub scroll: usize,
+    /// The pane it came from (Esc goes back to it).
+    pub from: LogView,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Logged {
+    Request(Box<Exchanged>),
+    /// `Liam Chen joined`, `Ava left`, `the conference ended`.
+    Event(String),
+}
+
+/// One attempt of a request, as the activity log keeps it (never the key).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Exchanged {
+    pub method: String,
+    /// The path below the base URL, with its query, sanitized.
+    pub path: String,
+    /// 0 for the first attempt, 1 for the first retry, ...
+    pub attempt: u32,
+    pub status: Option<u16>,
+    pub latency: Duration,
+    /// `90019 Conference has already ended`, or why there was no answer.
+    pub error: Option<String>,
+    /// The bodies, sanitized for a terminal and cut to a bound.
+    pub request_body: Option<String>,
+    pub response_body: String,
+    /// The response body was longer than what is kept.
+    pub cut: bool,
+}
+
+impl Exchanged {
+    /// A write (anything but a GET).
+    pub fn is_write(&self) -> bool {
+        self.method != "GET"
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.error.is_some() || self.status.is_none_or(|s| s >= 400)
+    }
+}
+
+/// The activity log: the last [`LOG_ENTRIES`] requests and events.
+pub const LOG_ENTRIES: usize = 2_000;
 
 /// The open conference and its participants.
 #[derive(Debug, Clone)]
@@ -361,6 +472,10 @@ pub enum Overlay {
     Confirm(Confirm),
     /// Ending the conference: the operator types (part of) its name.
     TypeToConfirm(TypeToConfirm),
+    /// The activity log (`L`).
+    Log(LogView),
+    /// One request of the log, whole.
+    Inspect(Inspect),
     Help,
 }
 
@@ -520,6 +635,10 @@ pub struct Model {
     pub undo: Option<Undo>,
     /// The seq of the request ending the conference, while it is out.
     pub ending: Option<u64>,
+    /// The activity log: requests made and events noticed, newest last.
+    pub log: VecDeque<LogEntry>,
+    /// The id of the last log entry.
+    pub log_seq: u64,
     /// Label lookups in flight (at most `LABEL_CONCURRENCY`).
     pub labels_in_flight: usize,
     pub overlay: Option<Overlay>,
@@ -548,6 +667,8 @@ impl Model {
             outcomes: HashMap::new(),
             undo: None,
             ending: None,
+            log: VecDeque::new(),
+            log_seq: 0,
             labels_in_flight: 0,
             overlay: None,
             help_offset: 0,
@@ -603,18 +724,78 @@ impl Model {
         layout::participant_rows(self.size.1, self.run.is_some())
     }
 
+    /// Adds to the activity log (the oldest line goes past the bound) and to
+    /// the log file.
+    pub fn record(&mut self, what: Logged) {
+        if let Logged::Event(text) = &what {
+            tracing::info!(target: "confmod::activity", "{text}");
+        }
+        if self.log.len() == LOG_ENTRIES {
+            self.log.pop_front();
+        }
+        self.log_seq += 1;
+        self.log.push_back(LogEntry {
+            id: self.log_seq,
+            at: self.now,
+            what,
+        });
+    }
+
     pub fn toast(&mut self, level: Level, text: impl Into<String>) {
         let expires = match level {
             Level::Error => None,
             _ => Some(self.now + TOAST_TTL),
         };
-        let text = text.into();
+        self.push_toast(level, text.into(), expires, None);
+    }
+
+    /// A toast about one participant: what an earlier answer for them said
+    /// (their sticky error, a "still saving") gives way to it.
+    pub fn toast_about(&mut self, participant_id: &str, level: Level, text: impl Into<String>) {
+        self.forget_about(participant_id);
+        let expires = match level {
+            Level::Error => None,
+            _ => Some(self.now + TOAST_TTL),
+        };
+        self.push_toast(
+            level,
+            text.into(),
+            expires,
+            Some(participant_id.to_string()),
+        );
+    }
+
+    /// A note about a participant that stays until their answer comes.
+    pub fn note_until_answer(&mut self, participant_id: &str, text: impl Into<String>) {
+        self.forget_about(participant_id);
+        self.push_toast(
+            Level::Info,
+            text.into(),
+            None,
+            Some(participant_id.to_string()),
+        );
+    }
+
+    /// Drops the toasts about a participant.
+    pub fn forget_about(&mut self, participant_id: &str) {
+        self.toasts
+            .retain(|t| t.about.as_deref() != Some(participant_id));
+    }
+
+    fn push_toast(
+        &mut self,
+        level: Level,
+        text: String,
+        expires: Option<OffsetDateTime>,
+        about: Option<String>,
+    ) {
         // the same message twice in a row is shown once
         self.toasts.retain(|t| t.text != text);
         self.toasts.push(Toast {
             level,
             text,
             expires,
+            about,
         });
         const MAX_TOASTS: usize = 4;
         if self.toasts.len() > MAX_TOASTS {

@@ -2,6 +2,8 @@
 //! runtime (`Effect`).
 
 use crossterm::event::KeyEvent;
+
+use super::model::Exchanged;
 use time::OffsetDateTime;
 
 use crate::telnyx::{
@@ -58,6 +60,8 @@ pub enum Msg {
     /// An answer's `x-ratelimit-*` headers (any request: the budget is the
     /// key's).
     RateLimit(RateLimit),
+    /// One attempt of a request, for the activity log.
+    Exchanged(Box<Exchanged>),
     /// The client is retrying a request (already sanitized, one line).
     Retrying(String),
 }

@@ -223,9 +223,8 @@ pub(crate) fn learn_from(
     };
     match e.kind {
         ErrorKind::ConferenceEnded => {
-            conf.ended = Some(Ended {
-                detail: "the conference has ended".into(),
-            });
+            // why and when come with the conference, read again
+            conf.ended.get_or_insert_with(Ended::default);
             conf.conference_seq = Some(seq);
             vec![Effect::LoadConference {
                 seq,

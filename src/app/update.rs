@@ -7,9 +7,9 @@ use crossterm::event::{KeyEvent, KeyEventKind};
 use time::OffsetDateTime;
 
 use super::keymap::{Action, Scope, lookup};
-use super::model::{Level, Model, Overlay, Quick, Screen, TOAST_TTL};
+use super::model::{Level, Logged, Model, Overlay, Quick, Screen, TOAST_TTL};
 use super::msg::{Effect, Msg};
-use super::{answers, conference, find, help, loading, marks, picker, run, writes};
+use super::{answers, conference, find, help, loading, log, marks, picker, run, writes};
 use crate::telnyx::ConferenceId;
 use crate::telnyx::ParticipantStatus;
 
@@ -70,6 +70,10 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             result,
         } => answers::ended(model, seq, &conference_id, result),
         Msg::RateLimit(rate) => run::observe(model, rate),
+        Msg::Exchanged(x) => {
+            model.record(Logged::Request(x));
+            Vec::new()
+        }
         Msg::Retrying(line) => {
             model.activity = Some((line, model.now));
             Vec::new()
@@ -103,6 +107,8 @@ pub(crate) fn scope(model: &Model) -> Scope {
         Some(Overlay::Help) => Scope::Help,
         Some(Overlay::Confirm(_)) => Scope::Confirm,
         Some(Overlay::TypeToConfirm(_)) => Scope::TypeToConfirm,
+        Some(Overlay::Log(_)) => Scope::Log,
+        Some(Overlay::Inspect(_)) => Scope::Inspect,
         Some(Overlay::Form(_)) => Scope::Form,
         None => match model.screen {
             Screen::Picker if model.picker.filtering => Scope::Filter,
@@ -150,6 +156,12 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
             help::action(model, action);
             Vec::new()
         }
+        (Action::Log, Scope::Picker | Scope::Table) => {
+            log::open(model);
+            Vec::new()
+        }
+        (_, Scope::Log) => log::action(model, action, model.table_rows().max(1)),
+        (_, Scope::Inspect) => log::inspect_action(model, action, model.table_rows().max(1)),
         (_, Scope::Picker) => picker::action(model, action),
         (_, Scope::Table) => table_action(model, action),
         (_, Scope::Form) => writes::form_action(model, action),

@@ -24,12 +24,11 @@ pub(crate) fn write_blocked(model: &Model) -> Option<String> {
     if model.ctx.read_only {
         return Some("read-only: writes are turned off (--read-only)".into());
     }
-    model
-        .conf
-        .as_ref()?
-        .ended
-        .as_ref()
-        .map(|e| format!("{}: it can't receive commands", e.detail))
+    let ended = model.conf.as_ref()?.ended.as_ref()?;
+    Some(match ended.why() {
+        Some(why) => format!("the conference has ended ({why}): it can't receive commands"),
+        None => "the conference has ended: it can't receive commands".to_string(),
+    })
 }
 
 /// Says why nothing is written, when that is so.
@@ -377,7 +376,17 @@ pub(crate) fn form_action(model: &mut Model, action: Action) -> Vec<Effect> {
     };
     let current = common(model, &form, form.focus);
     match action {
-        Action::Cancel => return Vec::new(),
+        Action::Cancel => {
+            // closing the form does not stop the save: say where the answer goes
+            if let (Some(_), Some(id)) = (form.submitting, form.single()) {
+                let label = model.label_by_id(id);
+                model.note_until_answer(
+                    id,
+                    format!("still saving {label}: the answer will show on the row"),
+                );
+            }
+            return Vec::new();
+        }
         Action::NextField => form.focus = form.focus.next(),
         Action::PrevField => form.focus = form.focus.prev(),
         Action::Toggle => form.toggle(current),

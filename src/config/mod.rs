@@ -234,7 +234,7 @@ pub fn resolve(
             .clone()
             .or(file.log_file)
             .unwrap_or_else(|| default_log_path(env)),
-        read_only: console.read_only || file.read_only.unwrap_or(false),
+        read_only: global.read_only || file.read_only.unwrap_or(false),
         concurrency,
         hold_music,
     })

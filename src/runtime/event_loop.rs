@@ -18,7 +18,7 @@ use tokio::time::Instant;
 use super::effects::perform;
 use super::init_logging;
 use super::terminal::{install_panic_hook, setup_terminal};
-use crate::app::{self, Context, Effect, Model, Msg};
+use crate::app::{self, Context, Effect, Exchanged, Model, Msg};
 use crate::config::Settings;
 use crate::error::Error;
 use crate::sanitize::sanitize_line;
@@ -105,6 +105,18 @@ async fn event_loop(
             if let Some(rate) = x.rate {
                 let _ = rate_tx.send(Msg::RateLimit(rate));
             }
+            let record = exchanged(x);
+            tracing::info!(
+                target: "confmod::activity",
+                method = %record.method,
+                path = %record.path,
+                status = record.status,
+                latency_ms = record.latency.as_millis() as u64,
+                attempt = record.attempt,
+                error = record.error.as_deref(),
+                "request"
+            );
+            let _ = rate_tx.send(Msg::Exchanged(Box::new(record)));
         }));
     let mut tasks = JoinSet::new();
     let mut quit = run_effects(app::init(model, conference), &client, &tx, &mut tasks);
@@ -156,6 +168,36 @@ async fn event_loop(
     }
     tasks.abort_all();
     Ok(())
+}
+
+/// Bytes of a response body the activity log keeps: little of a listing
+/// page (its first items say what it is), more of anything else.
+const KEPT_LISTING: usize = 4 << 10;
+const KEPT_BODY: usize = 16 << 10;
+
+/// One attempt, as the activity log keeps it: bounded, sanitized, never the
+/// key (the observer sees no header).
+fn exchanged(x: &Exchange<'_>) -> Exchanged {
+    let keep = if *x.method == reqwest::Method::GET {
+        KEPT_LISTING
+    } else {
+        KEPT_BODY
+    };
+    let text = |bytes: &[u8], max: usize| {
+        let cut = &bytes[..bytes.len().min(max)];
+        crate::sanitize::sanitize_text(&String::from_utf8_lossy(cut))
+    };
+    Exchanged {
+        method: x.method.to_string(),
+        path: sanitize_line(x.path, 400),
+        attempt: x.attempt,
+        status: x.status,
+        latency: x.latency,
+        error: x.error.map(|e| e.summary()),
+        request_body: x.request_body.map(|b| text(b, KEPT_BODY)),
+        response_body: text(x.response_body, keep),
+        cut: x.response_body.len() > keep,
+    }
 }
 
 /// Puts `text` on the clipboard of the terminal the operator sits at, with

@@ -85,6 +85,7 @@ fn context(settings: &Settings, client: &Client, demo: bool) -> Context {
         refresh: settings.refresh,
         concurrency: settings.concurrency as usize,
         hold_music: settings.hold_music.clone(),
+        api_base: client.base_url().to_string(),
     }
 }
 

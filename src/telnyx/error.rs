@@ -72,6 +72,8 @@ impl ApiError {
         let (errors, note) = match decoded {
             Some(b) => (b.errors, None),
             None if body.iter().all(u8::is_ascii_whitespace) => (Vec::new(), None),
+            // nginx, a load balancer or a TLS-inspecting proxy answered
+            None if is_html(body) => (Vec::new(), Some(HTML_PAGE.to_string())),
             None => (Vec::new(), Some(snippet(body))),
         };
         let code = errors.first().map(|e| e.code.as_str()).unwrap_or("");
@@ -178,6 +180,25 @@ fn kind_of(status: u16, code: &str) -> ErrorKind {
     }
 }
 
+/// What an error page in HTML is said to be (its markup says nothing more).
+const HTML_PAGE: &str = "HTML error page from a proxy";
+
+/// Whether a body is an HTML page (`<!DOCTYPE html>`, `<html>`, `<head>`...).
+fn is_html(body: &[u8]) -> bool {
+    let start = String::from_utf8_lossy(&body[..body.len().min(256)]).to_ascii_lowercase();
+    let start = start.trim_start();
+    [
+        "<!doctype html",
+        "<html",
+        "<head",
+        "<body",
+        "<center",
+        "<title",
+    ]
+    .iter()
+    .any(|tag| start.starts_with(tag))
+}
+
 /// A short, single-line, terminal-safe excerpt of a body.
 fn snippet(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
@@ -250,6 +271,8 @@ impl fmt::Display for ApiError {
                 if let Some(note) = &self.note {
                     if self.kind == ErrorKind::Decode {
                         write!(f, ": {note}")?;
+                    } else if note == HTML_PAGE {
+                        write!(f, " ({note})")?;
                     } else {
                         write!(f, ": undecodable body \"{note}\"")?;
                     }
@@ -322,10 +345,25 @@ mod tests {
     }
 
     #[test]
-    fn html_body_keeps_a_sanitized_snippet() {
-        let html = b"<html>\n<body>\x1b[31mBad \x07gateway</body></html>";
+    fn an_html_page_is_said_to_be_one() {
+        let html = b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\x1b[31m</body></html>";
         let e = ApiError::from_response(502, html, None);
         assert_eq!(e.kind, ErrorKind::Server);
+        assert_eq!(
+            e.to_string(),
+            "502 Bad Gateway (HTML error page from a proxy)"
+        );
+        let upper = b"  <!DOCTYPE HTML><p>x</p>";
+        assert_eq!(
+            ApiError::from_response(503, upper, None).to_string(),
+            "503 Service Unavailable (HTML error page from a proxy)"
+        );
+    }
+
+    #[test]
+    fn another_body_keeps_a_sanitized_snippet() {
+        let body = b"upstream \x1b[31mBad \x07gateway";
+        let e = ApiError::from_response(502, body, None);
         let text = e.to_string();
         assert!(
             text.starts_with("502 Bad Gateway: undecodable body"),

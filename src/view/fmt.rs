@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use ratatui::text::{Line, Span};
 use time::OffsetDateTime;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
@@ -43,6 +44,49 @@ pub(super) fn secs_until(now: OffsetDateTime, then: OffsetDateTime) -> u64 {
         let d = d.unsigned_abs();
         d.as_secs() + u64::from(d.subsec_nanos() > 0)
     }
+}
+
+/// `text` in at most `width` columns: cut with `…` when longer.
+pub(super) fn fit(text: &str, width: usize) -> String {
+    if text.width() <= width {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    if width > 0 {
+        out.push('…');
+    }
+    out
+}
+
+/// A line in at most `width` columns: its spans kept while they fit, the
+/// one that does not cut with `…`, the rest dropped.
+pub(super) fn fit_line(line: Line<'static>, width: usize) -> Line<'static> {
+    if line.width() <= width {
+        return line;
+    }
+    let mut spans = Vec::new();
+    let mut used = 0;
+    for span in line.spans {
+        let w = span.content.width();
+        if used + w <= width.saturating_sub(1) {
+            used += w;
+            spans.push(span);
+            continue;
+        }
+        let room = width - used;
+        spans.push(Span::styled(fit(&span.content, room), span.style));
+        break;
+    }
+    Line::from(spans).style(line.style)
 }
 
 /// `2,004`.
@@ -134,6 +178,21 @@ mod tests {
         assert_eq!(secs_until(now, now + Duration::from_millis(3_200)), 4);
         assert_eq!(secs_until(now, now - Duration::from_secs(1)), 0);
         assert_eq!(since(now, now + Duration::from_secs(5)), Duration::ZERO);
+    }
+
+    #[test]
+    fn fitting_cuts_with_an_ellipsis_by_display_width() {
+        assert_eq!(fit("Ava", 5), "Ava");
+        assert_eq!(fit("Wolfeschlegelsteinhausen", 8), "Wolfesc…");
+        assert_eq!(fit("会議会議", 5), "会議…");
+        assert_eq!(fit("abc", 0), "");
+        let line = Line::from(vec![
+            Span::raw("soft_end "),
+            Span::raw("conference_on_exit"),
+        ]);
+        let cut = fit_line(line, 12);
+        assert_eq!(cut.width(), 12);
+        assert_eq!(cut.to_string(), "soft_end co…");
     }
 
     #[test]

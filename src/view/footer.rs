@@ -1,13 +1,10 @@
 //! The footer: key hints of the current scope, from the keymap, and the
 //! client's latest retry.
 
-use ratatui::Frame;
-use ratatui::layout::Rect;
-use ratatui::text::{Line, Span};
-
-use super::header::split_line_max;
 use super::hints;
 use super::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::Rect;
 use unicode_width::UnicodeWidthStr;
 
 use crate::app::keymap::{self, Hint};
@@ -15,17 +12,12 @@ use crate::app::model::Model;
 use crate::app::update::{available, scope};
 
 pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model, t: &Theme) {
-    let right = match &model.activity {
-        Some((line, _)) => Line::from(Span::styled(format!("↻ {line}"), t.info())),
-        None => Line::default(),
-    };
-    // the key hints keep at least half of the line
-    let room = area.width - (right.width() as u16 + 1).min(area.width / 2);
+    // keys only: the connection's state is in the header
     // only the keys that do something now (no write key in read-only mode)
     let scope = scope(model);
     let offered = keymap::footer_if(scope, |action| available(model, scope, action));
-    let keys = hints::line(fit(offered, room.saturating_sub(1) as usize), t);
-    split_line_max(frame, area, keys, right, area.width / 2);
+    let keys = hints::line(fit(offered, area.width.saturating_sub(1) as usize), t);
+    frame.render_widget(ratatui::widgets::Paragraph::new(keys), area);
 }
 
 /// The hints that fit in `width` columns, whole, in their order; the last

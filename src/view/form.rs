@@ -5,7 +5,7 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
-use super::fmt::{spinner, thousands};
+use super::fmt::{fit_line, spinner, thousands};
 use super::hints;
 use super::theme::Theme;
 use crate::app::form::{Field, Form};
@@ -113,6 +113,10 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model, form: &Form, 
         .title(Span::styled(title, t.title()));
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
+    let lines: Vec<Line> = lines
+        .into_iter()
+        .map(|l| fit_line(l, inner.width as usize))
+        .collect();
     frame.render_widget(Paragraph::new(lines), inner);
 }
 

@@ -55,6 +55,9 @@ pub(super) fn badges<'a>(model: &Model, t: &Theme) -> Line<'a> {
 /// no retry is coming, the key of `scope` that retries.
 pub(super) fn freshness(model: &Model, load: &Load, scope: Scope, t: &Theme) -> Line<'static> {
     let now = model.now;
+    // one message for the connection: a failed load says when it tries
+    // again and that `r` tries now; a retry in flight shows only otherwise
+    let retry_key = hint(scope, Action::Refresh);
     if let Some((e, retry)) = &load.failure {
         let offline = matches!(
             e.kind,
@@ -65,18 +68,21 @@ pub(super) fn freshness(model: &Model, load: &Load, scope: Scope, t: &Theme) -> 
         } else {
             format!("✖ {}", e.summary())
         };
-        let retry_key = match retry {
+        let key = match retry {
             _ if load.in_flight.is_some() => {
-                text.push_str(", retrying now");
+                text.push_str(" · retrying now");
                 None
             }
             Some(at) => {
-                text.push_str(&format!(", retrying in {}s", secs_until(now, *at)));
-                None
+                text.push_str(&format!(" · retrying in {}s", secs_until(now, *at)));
+                retry_key.map(|h| h.saying("now"))
             }
-            None => hint(scope, Action::Refresh).map(|h| h.saying("retry")),
+            None => retry_key.map(|h| h.saying("retry")),
         };
-        return hints::after(Span::styled(text, t.error()), [retry_key], t);
+        return hints::after(Span::styled(text, t.error()), [key], t);
+    }
+    if let Some((line, _)) = &model.activity {
+        return Line::from(Span::styled(format!("↻ {line}"), t.info()));
     }
     match (load.last_ok, load.in_flight) {
         (None, _) => Line::from(Span::styled(format!("{} loading…", spinner(now)), t.info())),
@@ -114,8 +120,8 @@ pub(super) fn conference(frame: &mut Frame, area: Rect, model: &Model, t: &Theme
             t.dim(),
         ));
     }
-    if let Some(ended) = &conf.ended {
-        left.push(Span::styled(format!("  ■ {}", ended.detail), t.error()));
+    if conf.ended.is_some() {
+        left.push(Span::styled("  ■ ended", t.error()));
     }
     split_line(frame, l1, Line::from(left), badges(model, t));
 
@@ -127,16 +133,20 @@ pub(super) fn conference(frame: &mut Frame, area: Rect, model: &Model, t: &Theme
     } else {
         format!("{}…", id.chars().take(8).collect::<String>())
     };
-    let mut counts = vec![
-        Span::styled(id, t.dim()),
-        Span::raw("  "),
-        Span::styled(format!("{joined}"), t.on()),
-        Span::raw(" joined "),
-        Span::styled(format!("{joining}"), t.on()),
-        Span::raw(" joining "),
-        Span::styled(format!("{gone}"), t.on()),
-        Span::raw(" left"),
-    ];
+    let mut counts = vec![Span::styled(id, t.dim()), Span::raw("  ")];
+    if conf.loaded {
+        counts.extend([
+            Span::styled(format!("{joined}"), t.on()),
+            Span::raw(" joined "),
+            Span::styled(format!("{joining}"), t.on()),
+            Span::raw(" joining "),
+            Span::styled(format!("{gone}"), t.on()),
+            Span::raw(" left"),
+        ]);
+    } else {
+        // before the first list, no count: zeros would look real
+        counts.push(Span::styled("participants loading…", t.dim()));
+    }
     if conf.rejected > 0 {
         counts.push(Span::styled(
             format!("  ({} unreadable)", conf.rejected),
@@ -159,6 +169,26 @@ pub(super) fn conference(frame: &mut Frame, area: Rect, model: &Model, t: &Theme
 /// filter, the order, the marks, and where the selection is.
 pub(super) fn view_line(frame: &mut Frame, area: Rect, model: &Model, t: &Theme) {
     let Some(conf) = &model.conf else { return };
+    // an ended conference: the banner, at once, in place of the view line
+    if let Some(ended) = &conf.ended {
+        let mut text = String::from(" ■ This conference has ended");
+        if let Some(at) = ended.at {
+            text.push_str(&format!(
+                " at {:02}:{:02}:{:02} UTC ({} ago)",
+                at.hour(),
+                at.minute(),
+                at.second(),
+                short(since(model.now, at))
+            ));
+        }
+        if let Some(why) = ended.why() {
+            text.push_str(&format!(": {why}"));
+        }
+        text.push_str(". Nothing can be changed any more. ");
+        let line = Line::from(Span::styled(text, t.banner()));
+        frame.render_widget(Paragraph::new(line), area);
+        return;
+    }
     let find = &conf.find;
     let (joining, joined, left) = conf.counts;
     let total = joining + joined + left;

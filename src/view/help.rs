@@ -5,6 +5,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
+use super::fmt::fit_line;
 use super::hints;
 use super::theme::Theme;
 use crate::app::help::{self, Group};
@@ -83,6 +84,9 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model, t: &Theme) {
     }
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
+    // a line too long for the column is cut with `…`, not silently
+    let column = if two { inner.width / 2 } else { inner.width } as usize;
+    let all: Vec<Line> = all.into_iter().map(|l| fit_line(l, column)).collect();
     if two {
         let (left, right) = all.split_at(left_len);
         let [l, r] = Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)]).areas(inner);

@@ -8,6 +8,7 @@ mod form;
 mod header;
 mod help;
 mod hints;
+mod log;
 mod picker;
 mod run;
 mod table;
@@ -64,6 +65,8 @@ pub fn view(model: &Model, frame: &mut Frame) {
         Some(Overlay::Form(f)) => form::render(frame, body, model, f, &t),
         Some(Overlay::Confirm(c)) => form::confirm(frame, body, c, &t),
         Some(Overlay::TypeToConfirm(c)) => form::type_to_confirm(frame, body, model, c, &t),
+        Some(Overlay::Log(v)) => log::render(frame, body, model, v, &t),
+        Some(Overlay::Inspect(i)) => log::inspect(frame, body, model, i, &t),
         Some(Overlay::Help) => help::render(frame, area, model, &t),
         None => {}
     }

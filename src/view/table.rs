@@ -2,12 +2,12 @@
 //! the same for 50 participants and 50,000.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, HighlightSpacing, Row as TableRow, Table, TableState};
 
-use super::fmt::{short, since, spinner};
+use super::fmt::{fit, short, since, spinner};
 use super::message;
 use super::theme::Theme;
 use crate::app::find;
@@ -70,11 +70,19 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model, t: &Theme) {
     let first = window.start;
     let wide = area.width >= WIDE;
     let needle = conf.find.needle();
+    let (widths, titles) = columns(area.width);
+    // the label column's width, as the table will lay it out (after the
+    // highlight symbol): a longer label is cut with `…`, not silently
+    let [_, cells] = Layout::horizontal([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
+    let label_width = Layout::horizontal(widths.clone())
+        .spacing(1)
+        .split(cells)
+        .get(1)
+        .map_or(12, |r| r.width as usize);
     let rows: Vec<TableRow> = conf.shown[window]
         .iter()
-        .map(|&i| build_row(model, conf, &conf.rows[i], &needle, wide, t))
+        .map(|&i| build_row(model, conf, &conf.rows[i], &needle, wide, label_width, t))
         .collect();
-    let (widths, titles) = columns(area.width);
     let header = TableRow::new(
         titles
             .into_iter()
@@ -117,6 +125,7 @@ fn build_row<'a>(
     row: &Row,
     needle: &str,
     wide: bool,
+    label_width: usize,
     t: &Theme,
 ) -> TableRow<'a> {
     let p = &row.p;
@@ -137,12 +146,14 @@ fn build_row<'a>(
         _ => Span::raw(" "),
     };
     // until its label is known, a participant shows a dim short call_control_id
+    let gone = if row.gone { " (gone)" } else { "" };
+    let room = label_width.saturating_sub(gone.len());
     let mut label = match model.known_label(&p.id) {
-        Some(label) => highlighted(label, needle, Style::new(), t),
-        None => Line::from(Span::styled(model.label_of(p), t.dim())),
+        Some(label) => highlighted(fit(&label, room), needle, Style::new(), t),
+        None => Line::from(Span::styled(fit(&model.label_of(p), room), t.dim())),
     };
     if row.gone {
-        label.push_span(Span::styled(" (gone)", t.dim()));
+        label.push_span(Span::styled(gone, t.dim()));
     }
     let status = match &p.status {
         _ if row.gone => Span::raw("gone"),
@@ -162,7 +173,8 @@ fn build_row<'a>(
         .joined_at
         .map(|j| short(since(now, j)))
         .unwrap_or_else(|| "?".into());
-    let style = if !row.is_present() {
+    // an ended conference greys every row: nobody can be changed any more
+    let style = if !row.is_present() || conf.ended.is_some() {
         t.left()
     } else if changed {
         t.changed()

@@ -102,6 +102,14 @@ impl Theme {
         }
     }
 
+    /// A banner that must not be missed: reversed, bold, red when allowed.
+    pub fn banner(&self) -> Style {
+        self.fg(
+            Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD),
+            Color::LightRed,
+        )
+    }
+
     pub fn border(&self) -> Style {
         self.fg(Style::new(), Color::Cyan)
     }

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use confmod::app::{Context, Effect, Level, Model, Msg, init, update};
 use confmod::telnyx::{
-    ApiError, CommandResult, ConferenceId, ConferenceParticipant, Listing, Participant,
-    ParticipantStatus, UpdateParticipant,
+    ApiError, CommandResult, Conference, ConferenceId, ConferenceParticipant, ConferenceStatus,
+    Listing, Participant, ParticipantStatus, UpdateParticipant,
 };
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use time::OffsetDateTime;
@@ -34,6 +34,7 @@ pub fn ctx() -> Context {
         refresh: Duration::from_secs(2),
         concurrency: 8,
         hold_music: None,
+        api_base: "http://127.0.0.1:8765/v2".into(),
     }
 }
 
@@ -90,11 +91,30 @@ pub fn listed(seq: u64, items: Vec<Participant>) -> Msg {
 }
 
 /// A model with the conference open and `n` participants loaded, at 120x40.
+/// A model with the conference open (in progress, its name read) and `n`
+/// participants loaded, at 120x40.
 pub fn table(n: usize) -> Model {
     let mut m = Model::new(ctx(), T0, (120, 40));
     let effects = init(&mut m, Some(conf()));
     let seq = poll_seq(&effects);
     update(&mut m, listed(seq, people(n)));
+    for e in effects {
+        if let Effect::LoadConference { seq, .. } = e {
+            update(
+                &mut m,
+                Msg::ConferenceLoaded {
+                    seq,
+                    conference_id: conf(),
+                    result: Ok(Conference {
+                        id: CONF.into(),
+                        name: "Weekly sync".into(),
+                        status: Some(ConferenceStatus::InProgress),
+                        ..Default::default()
+                    }),
+                },
+            );
+        }
+    }
     m
 }
 
