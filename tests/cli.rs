@@ -611,6 +611,71 @@ fn usage_errors_exit_2_before_any_request() {
 }
 
 #[test]
+fn key_config_and_scenario_files_are_read_bounded_and_keys_checked() {
+    let sim = Sim::start(config(5));
+    let dir = temp_dir();
+    let dir = dir.path();
+    let fifo = dir.join("fifo");
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        &fifo,
+        rustix::fs::FileType::Fifo,
+        rustix::fs::Mode::from_raw_mode(0o600),
+        0,
+    )
+    .unwrap();
+    let fifo = fifo.to_str().unwrap();
+    // a device or a FIFO is never read (a plain read of /dev/zero never ends;
+    // of a FIFO without a writer, never starts)
+    for file in ["/dev/zero", "/dev/null", fifo] {
+        for flag in ["--api-key-file", "--config"] {
+            let err = sim.refused(&format!("conferences {flag} {file}"));
+            has(&err, &[file, "not a regular file"]);
+        }
+    }
+    let write = |name: &str, text: String| {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    // a huge key file is refused by its size, not sent as a header
+    let huge = write("huge-key", "K".repeat(100_000));
+    has(
+        &sim.refused(&format!("conferences --api-key-file {huge}")),
+        &["larger than 8 KiB"],
+    );
+    let long = "K".repeat(confmod::telnyx::MAX_KEY_LEN + 1);
+    let long_file = write("long-key", format!("{long}\n"));
+    has(
+        &sim.refused(&format!("conferences --api-key-file {long_file}")),
+        &["longer than 2048"],
+    );
+    let env = [
+        ("TELNYX_BASE_URL", sim.base_url()),
+        ("TELNYX_API_KEY", &long),
+    ];
+    has(
+        &sim.usage_error(&["conferences"], &env),
+        &["TELNYX_API_KEY", "longer than 2048"],
+    );
+    let big_config = write("config.toml", "# padding\n".repeat(7_000));
+    has(
+        &sim.refused(&format!("conferences --config {big_config}")),
+        &["larger than 64 KiB"],
+    );
+    // scenario files of the sim and the demo
+    for line in ["sim --port 0 --scenario", "demo --scenario"] {
+        for file in ["/dev/zero", fifo] {
+            let r = run(&split(&format!("{line} {file}")), &[]).exit(2);
+            r.one_error_line("not a regular file");
+        }
+    }
+    let big_scenario = write("scenario.toml", "# padding\n".repeat(110_000));
+    let r = run(&["sim", "--port", "0", "--scenario", &big_scenario], &[]);
+    r.exit(2).one_error_line("larger than 1 MiB");
+}
+
+#[test]
 fn the_key_file_flag_beats_the_environment_which_beats_the_config_file() {
     let sim = Sim::start(config(5));
     let dir = temp_dir();

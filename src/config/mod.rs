@@ -10,6 +10,7 @@ use crate::cli::{ConsoleArgs, GlobalArgs};
 pub use crate::error::{UsageError, usage};
 
 mod sim;
+use crate::files::{CONFIG_FILE_LIMIT, KEY_FILE_LIMIT, ReadError, read_small};
 use crate::telnyx::{ApiKey, ClientConfig, DEFAULT_BASE_URL, HoldMusic};
 pub use sim::{demo_config, sim_config};
 
@@ -97,7 +98,8 @@ pub fn default_log_path(env: &dyn Env) -> PathBuf {
     base.join("confmod").join("confmod.log")
 }
 
-/// Reads the config file: the explicit one must exist; the default one may not.
+/// Reads the config file: the explicit one must exist; the default one may
+/// not. Either must be a regular file of at most 64 KiB.
 pub fn read_file_config(explicit: Option<&Path>, env: &dyn Env) -> Result<FileConfig, UsageError> {
     let (path, required) = match explicit {
         Some(p) => (p.to_path_buf(), true),
@@ -106,11 +108,9 @@ pub fn read_file_config(explicit: Option<&Path>, env: &dyn Env) -> Result<FileCo
             None => return Ok(FileConfig::default()),
         },
     };
-    let text = match std::fs::read_to_string(&path) {
+    let text = match read_small(&path, CONFIG_FILE_LIMIT) {
         Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
-            return Ok(FileConfig::default());
-        }
+        Err(ReadError::NotFound) if !required => return Ok(FileConfig::default()),
         Err(e) => {
             return Err(usage(format!(
                 "cannot read config file {}: {e}",
@@ -266,10 +266,11 @@ pub fn hold_music(
     }
 }
 
-/// The key: from the key file when one is set, else `TELNYX_API_KEY`.
+/// The key: from the key file when one is set (a regular file of at most
+/// 8 KiB), else `TELNYX_API_KEY`; checked as [`ApiKey::new`] checks it.
 pub fn api_key(settings: &Settings, env: &dyn Env) -> Result<ApiKey, UsageError> {
     if let Some(path) = &settings.api_key_file {
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        let text = read_small(path, KEY_FILE_LIMIT).map_err(|e| {
             usage(format!(
                 "cannot read the API key file {}: {e}",
                 path.display()

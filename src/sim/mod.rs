@@ -145,12 +145,18 @@ pub struct Faults {
     pub hang_rate: f64,
 }
 
+/// The longest key the sim accepts, in bytes.
+pub const MAX_API_KEY_LEN: usize = 2048;
+
 /// The key as the sim serves it: trimmed, non-empty, visible ASCII (it
-/// travels in a header). The error says what is wrong, never the key.
+/// travels in a header), at most [`MAX_API_KEY_LEN`] bytes. The error says
+/// what is wrong, never the key.
 pub fn check_api_key(raw: &str) -> Result<&str, &'static str> {
     let key = raw.trim();
     if key.is_empty() {
         Err("the API key is empty")
+    } else if key.len() > MAX_API_KEY_LEN {
+        Err("the API key is longer than 2048 characters")
     } else if !key.bytes().all(|b| b.is_ascii_graphic()) {
         Err("the API key holds characters that cannot be sent in a header")
     } else {

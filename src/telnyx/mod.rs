@@ -15,7 +15,7 @@ pub use ids::{ConferenceId, InvalidId, ParticipantRef};
 pub use models::*;
 pub use pacing::{Pacer, RateLimit};
 pub use retry::{RetryHook, RetryNotice, RetryPolicy};
-pub use settings::{ApiKey, ClientConfig, ConfigError, DEFAULT_BASE_URL};
+pub use settings::{ApiKey, ClientConfig, ConfigError, DEFAULT_BASE_URL, MAX_KEY_LEN};
 pub use types::{
     CallControlIds, ConferenceFilter, HoldMusic, Listing, ParticipantAction, ParticipantFilter,
 };

@@ -16,12 +16,22 @@ pub const DEFAULT_BASE_URL: &str = "https://api.telnyx.com/v2";
 #[derive(Clone, PartialEq, Eq)]
 pub struct ApiKey(String);
 
+/// The longest API key accepted, in bytes (Telnyx keys are under 100; a
+/// gateway's token may be longer; a file read by mistake is not a key).
+pub const MAX_KEY_LEN: usize = 2048;
+
 impl ApiKey {
-    /// Accepts a key that can travel in an HTTP header (visible ASCII, no spaces).
+    /// Accepts a key that can travel in an HTTP header (visible ASCII, no
+    /// spaces) and is at most [`MAX_KEY_LEN`] bytes long.
     pub fn new(raw: &str) -> Result<Self, ConfigError> {
         let key = raw.trim();
         if key.is_empty() {
             return Err(ConfigError::InvalidKey("the API key is empty"));
+        }
+        if key.len() > MAX_KEY_LEN {
+            return Err(ConfigError::InvalidKey(
+                "the API key is longer than 2048 characters",
+            ));
         }
         if !key.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(ConfigError::InvalidKey(
@@ -166,5 +176,8 @@ mod tests {
         assert!(ApiKey::new("a b").is_err());
         assert!(ApiKey::new("kéy").is_err());
         assert_eq!(ApiKey::new(" KEY123\n").unwrap().expose(), "KEY123");
+        assert!(ApiKey::new(&"K".repeat(MAX_KEY_LEN)).is_ok());
+        let err = ApiKey::new(&"K".repeat(MAX_KEY_LEN + 1)).unwrap_err();
+        assert!(err.to_string().contains("longer than 2048"), "{err}");
     }
 }
