@@ -1014,3 +1014,72 @@ fn hold_plays_the_music_of_the_flags_or_the_config_file() {
     r.exit(2);
     assert_eq!(bodies.lock().unwrap().len(), 3);
 }
+
+/// A server whose lists never end: every page of participants or
+/// conferences brings 250 fresh items (with `padding` bytes of filler) and
+/// claims more pages. Counts the PATCHes it is sent.
+fn endless(padding: usize) -> (Scripted, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use axum::extract::RawQuery;
+    use axum::routing::get;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let patches = Arc::new(AtomicUsize::new(0));
+    let counter = patches.clone();
+    let page = move |RawQuery(query): RawQuery| {
+        let query = query.unwrap_or_default();
+        let number = url::form_urlencoded::parse(query.as_bytes())
+            .find(|(k, _)| k == "page[number]")
+            .and_then(|(_, v)| v.parse::<u64>().ok())
+            .unwrap_or(1);
+        let filler = "x".repeat(padding);
+        let items: Vec<Value> = (0..250)
+            .map(|i| json!({"id": format!("p{number}-{i}"), "status": "joined", "padding": filler}))
+            .collect();
+        let meta = json!({"page_number": number, "page_size": 250,
+                          "total_pages": i64::MAX, "total_results": i64::MAX});
+        std::future::ready(axum::Json(json!({"data": items, "meta": meta})))
+    };
+    let patch = move || {
+        counter.fetch_add(1, Ordering::SeqCst);
+        std::future::ready(axum::Json(json!({"data": {}})))
+    };
+    let app = axum::Router::new()
+        .route("/v2/conferences", get(page))
+        .route("/v2/conferences/{id}/participants", get(page))
+        .route(
+            "/v2/conferences/{id}/participants/{pid}",
+            axum::routing::patch(patch),
+        );
+    (Scripted::start(app), patches)
+}
+
+#[test]
+fn a_listing_that_never_ends_stops_at_its_limits_and_exits_1_writing_nothing() {
+    let (api, patches) = endless(0);
+    let dir = temp_dir();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "max_listing_items = 600\n").unwrap();
+    let config = config.display();
+    for format in ["json", "jsonl", "table"] {
+        let r = api.run(&format!(
+            "participants {CONF} --format {format} --config {config}"
+        ));
+        let r = r.exit(1);
+        r.one_error_line("the listing stopped at the limit of 600 items (max_listing_items");
+        has(&r.stderr, &["after 600 items", "nothing was written"]);
+        assert!(r.stdout.is_empty(), "{r:#?}");
+    }
+    // a bulk update never acts on a part of the list as if it were all of it
+    let r = api.run(&format!(
+        "update {CONF} --all --beep-enabled never --config {config}"
+    ));
+    r.exit(1).one_error_line("nothing was updated");
+    assert_eq!(patches.load(std::sync::atomic::Ordering::SeqCst), 0);
+
+    // large items meet the byte limit first
+    let (api, _) = endless(4_000);
+    std::fs::write(dir.path().join("config.toml"), "max_listing_mib = 1\n").unwrap();
+    let r = api.run(&format!("conferences --config {config}")).exit(1);
+    r.one_error_line("the listing stopped at the limit of 1 MiB (max_listing_mib");
+    assert!(r.stdout.is_empty(), "{r:#?}");
+}

@@ -11,7 +11,7 @@ pub use crate::error::{UsageError, usage};
 
 mod sim;
 use crate::files::{CONFIG_FILE_LIMIT, KEY_FILE_LIMIT, ReadError, read_small};
-use crate::telnyx::{ApiKey, ClientConfig, DEFAULT_BASE_URL, HoldMusic};
+use crate::telnyx::{ApiKey, ClientConfig, DEFAULT_BASE_URL, HoldMusic, ListingLimits};
 pub use sim::{demo_config, sim_config};
 
 /// The config file. It never holds the key itself, only where to read it.
@@ -31,12 +31,20 @@ pub struct FileConfig {
     pub hold_audio_url: Option<String>,
     /// ... or a file uploaded to Telnyx's media storage (never both).
     pub hold_media_name: Option<String>,
+    /// The most items one listing holds.
+    pub max_listing_items: Option<usize>,
+    /// The most memory one listing's items take, in MiB.
+    pub max_listing_mib: Option<usize>,
 }
 
 /// The most writes in flight at once a bulk change may ask for.
 pub const MAX_CONCURRENCY: u32 = 64;
 /// The longest hold music URL or media name accepted.
 const MAX_HOLD_MUSIC: usize = 2048;
+/// The range of `max_listing_items`.
+const LISTING_ITEMS: std::ops::RangeInclusive<usize> = 1..=10_000_000;
+/// The range of `max_listing_mib`.
+const LISTING_MIB: std::ops::RangeInclusive<usize> = 1..=16_384;
 
 /// Everything resolved.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,6 +58,7 @@ pub struct Settings {
     pub read_only: bool,
     pub concurrency: u32,
     pub hold_music: Option<HoldMusic>,
+    pub listing_limits: ListingLimits,
 }
 
 /// The environment, as a function so tests can pass their own.
@@ -219,6 +228,7 @@ pub fn resolve(
         )));
     }
     let hold_music = hold_music(file.hold_audio_url, file.hold_media_name)?;
+    let listing_limits = listing_limits(file.max_listing_items, file.max_listing_mib)?;
     Ok(Settings {
         base_url,
         // the flag beats TELNYX_API_KEY, which beats the config file's key file
@@ -237,6 +247,35 @@ pub fn resolve(
         read_only: console.read_only || file.read_only.unwrap_or(false),
         concurrency,
         hold_music,
+        listing_limits,
+    })
+}
+
+/// The bounds of one listing from the config file, else the defaults.
+fn listing_limits(items: Option<usize>, mib: Option<usize>) -> Result<ListingLimits, UsageError> {
+    let defaults = ListingLimits::default();
+    let max_items = items.unwrap_or(defaults.max_items);
+    if !LISTING_ITEMS.contains(&max_items) {
+        return Err(usage(format!(
+            "max_listing_items must be between {} and {}",
+            LISTING_ITEMS.start(),
+            LISTING_ITEMS.end()
+        )));
+    }
+    let max_bytes = match mib {
+        None => defaults.max_bytes,
+        Some(mib) if LISTING_MIB.contains(&mib) => mib << 20,
+        Some(_) => {
+            return Err(usage(format!(
+                "max_listing_mib must be between {} and {}",
+                LISTING_MIB.start(),
+                LISTING_MIB.end()
+            )));
+        }
+    };
+    Ok(ListingLimits {
+        max_items,
+        max_bytes,
     })
 }
 
@@ -292,6 +331,7 @@ impl Settings {
         ClientConfig {
             timeout: self.timeout,
             max_retries: self.max_retries,
+            listing_limits: self.listing_limits,
             ..ClientConfig::new(&self.base_url, key)
         }
     }
@@ -481,6 +521,42 @@ mod tests {
         assert!(resolve_with("hold_media_name = \" \"\n").is_err());
         assert!(resolve_with("concurrency = 0\n").is_err());
         assert!(resolve_with("concurrency = 65\n").is_err());
+    }
+
+    #[test]
+    fn listing_limits_come_from_the_file_within_their_ranges() {
+        let tmp = temp_dir();
+        let path = tmp.path().join("config.toml");
+        let resolve_with = |text: &str| {
+            std::fs::write(&path, text).unwrap();
+            let global = GlobalArgs {
+                config: Some(path.clone()),
+                ..Default::default()
+            };
+            resolve(&global, &ConsoleArgs::default(), &env(&[]))
+        };
+        let s = resolve_with("").unwrap();
+        assert_eq!(s.listing_limits, ListingLimits::default());
+        let s = resolve_with("max_listing_items = 500\nmax_listing_mib = 8\n").unwrap();
+        assert_eq!(
+            s.listing_limits,
+            ListingLimits {
+                max_items: 500,
+                max_bytes: 8 << 20
+            }
+        );
+        assert_eq!(
+            s.client_config(ApiKey::new("k").unwrap()).listing_limits,
+            s.listing_limits
+        );
+        for bad in [
+            "max_listing_items = 0",
+            "max_listing_mib = 0",
+            "max_listing_mib = 20000",
+        ] {
+            let err = resolve_with(bad).unwrap_err();
+            assert!(err.0.contains("max_listing_"), "{err}");
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use reqwest::Url;
 
+use super::types::ListingLimits;
 use crate::sanitize::sanitize_line;
 
 /// The default base URL of the Telnyx API.
@@ -90,6 +91,8 @@ pub struct ClientConfig {
     pub connect_timeout: Duration,
     pub timeout: Duration,
     pub max_retries: u32,
+    /// How much one listing may hold.
+    pub listing_limits: ListingLimits,
 }
 
 impl ClientConfig {
@@ -100,6 +103,7 @@ impl ClientConfig {
             connect_timeout: Duration::from_secs(5),
             timeout: Duration::from_secs(15),
             max_retries: 2,
+            listing_limits: ListingLimits::default(),
         }
     }
 }
