@@ -804,6 +804,26 @@ fn sim_serves_its_banner_and_stops_on_sigterm() {
 }
 
 #[test]
+fn the_sim_refuses_a_world_too_large_to_seed_before_seeding_it() {
+    // 50 million participants: refused at once, naming the limit
+    let r = run(
+        &split("sim --port 0 --conferences 1000 --participants 50000"),
+        &[],
+    );
+    r.exit(2)
+        .one_error_line("at most 100000 participants in all, not 50000000");
+    let dir = temp_dir();
+    let scenario = dir.path().join("big.toml");
+    let text = "[[conferences]]\nparticipants = 50000\n".repeat(3);
+    std::fs::write(&scenario, text).unwrap();
+    let scenario = scenario.to_str().unwrap();
+    for line in ["sim --port 0 --scenario", "demo --scenario"] {
+        let r = run(&split(&format!("{line} {scenario}")), &[]);
+        r.exit(2).one_error_line("not 150000");
+    }
+}
+
+#[test]
 fn the_console_refuses_to_run_without_a_terminal() {
     let sim = Sim::start(config(5));
     let conf = sim.sample_conference();

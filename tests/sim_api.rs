@@ -1173,6 +1173,23 @@ async fn more_than_fifty_thousand_participants_are_refused() {
     .err()
     .unwrap();
     assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    // nor more than 100,000 in all (the sim would seed them all at once)
+    let err = sim::spawn(
+        SimConfig {
+            conferences: 3,
+            participants: 50_000,
+            ..SimConfig::default()
+        },
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    .err()
+    .unwrap();
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    assert!(
+        err.to_string().contains("100000 participants in all"),
+        "{err}"
+    );
 }
 
 // ---- the spec's rules on requests -----------------------------------------------

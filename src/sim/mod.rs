@@ -98,6 +98,11 @@ use wire::ParticipantStatus;
 
 /// The largest conference the sim will seed.
 pub const MAX_PARTICIPANTS: usize = 50_000;
+/// The most participants the sim seeds in all its conferences (two of the
+/// largest; about 70 MB of state).
+pub const MAX_TOTAL_PARTICIPANTS: usize = 100_000;
+/// The most conferences the sim seeds.
+pub const MAX_CONFERENCES: usize = 1_000;
 
 /// Everything that shapes a sim.
 #[derive(Clone, Debug)]
@@ -147,6 +152,45 @@ pub struct Faults {
 
 /// The longest key the sim accepts, in bytes.
 pub const MAX_API_KEY_LEN: usize = 2048;
+
+/// Checks the size of the world `config` would seed, before any of it is:
+/// at most [`MAX_CONFERENCES`] conferences, [`MAX_PARTICIPANTS`] in one and
+/// [`MAX_TOTAL_PARTICIPANTS`] in all (a scenario's conferences included).
+/// The error names the limit and what was asked.
+pub fn check_size(config: &SimConfig) -> Result<(), String> {
+    let scripted = config
+        .scenario
+        .as_ref()
+        .map(|s| s.conferences.as_slice())
+        .filter(|c| !c.is_empty());
+    let sizes: Vec<usize> = match scripted {
+        Some(confs) => confs
+            .iter()
+            .map(|c| c.participants.unwrap_or(config.participants))
+            .collect(),
+        None => vec![config.participants; config.conferences.min(MAX_CONFERENCES + 1)],
+    };
+    let conferences = scripted.map_or(config.conferences, <[_]>::len);
+    if conferences > MAX_CONFERENCES {
+        return Err(format!(
+            "the simulator holds at most {MAX_CONFERENCES} conferences, not {conferences}"
+        ));
+    }
+    if sizes.iter().any(|&n| n > MAX_PARTICIPANTS) {
+        return Err(format!(
+            "the simulator holds at most {MAX_PARTICIPANTS} participants in a conference"
+        ));
+    }
+    let total: usize = sizes.iter().sum();
+    if total > MAX_TOTAL_PARTICIPANTS {
+        return Err(format!(
+            "the simulator holds at most {MAX_TOTAL_PARTICIPANTS} participants in all, not {total} \
+             ({conferences} conferences of {} on average): fewer conferences or participants",
+            total / conferences.max(1)
+        ));
+    }
+    Ok(())
+}
 
 /// The key as the sim serves it: trimmed, non-empty, visible ASCII (it
 /// travels in a header), at most [`MAX_API_KEY_LEN`] bytes. The error says
@@ -221,24 +265,20 @@ pub struct SimHandle {
 }
 
 /// Binds `addr` (tests pass `127.0.0.1:0`) and serves the sim in a tokio task.
-/// Refuses (`InvalidInput`) a key [`check_api_key`] refuses and more than
-/// [`MAX_PARTICIPANTS`] in a conference.
+/// Refuses (`InvalidInput`) a key [`check_api_key`] refuses and a world
+/// [`check_size`] refuses.
 pub async fn spawn(config: SimConfig, addr: SocketAddr) -> std::io::Result<SimHandle> {
     if let Err(why) = check_api_key(&config.api_key) {
         return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, why));
     }
-    if config.participants > MAX_PARTICIPANTS
-        || config
-            .scenario
-            .iter()
-            .flat_map(|s| &s.conferences)
-            .any(|c| c.participants.unwrap_or(0) > MAX_PARTICIPANTS)
-    {
+    if config.participants > MAX_PARTICIPANTS {
         return Err(std::io::Error::new(
             std::io::ErrorKind::InvalidInput,
             format!("at most {MAX_PARTICIPANTS} participants per conference"),
         ));
     }
+    check_size(&config)
+        .map_err(|why| std::io::Error::new(std::io::ErrorKind::InvalidInput, why))?;
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     let state = SimState::new(&config);
