@@ -47,6 +47,7 @@ pub fn sim_config(args: &SimArgs) -> Result<SimConfig, UsageError> {
         },
         hostile_labels: args.hostile_labels,
         scenario: file.as_ref().map(ScenarioFile::scenario),
+        connections: defaults.connections,
     })
 }
 

@@ -60,12 +60,20 @@
 //! `Content-Type` is not looked at; members a request schema does not
 //! describe are ignored.
 //!
+//! # Connections
+//!
+//! Served by its own accept loop (`conn.rs`): a header-read timeout, an
+//! idle timeout and a connection limit ([`ConnLimits`], in
+//! [`SimConfig::connections`]), so that idle or half-open sockets cannot
+//! exhaust it. A request in flight is never timed out.
+//!
 //! Outside `/v2`, `GET /_sim/conferences/{id}/participants/{id or label}`
 //! shows everything the sim knows of a participant (`beep_enabled`
 //! included), for tests; it needs the key and is never faulted.
 
 mod body;
 mod churn;
+mod conn;
 mod errors;
 mod gate;
 mod limits;
@@ -86,6 +94,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+pub use conn::ConnLimits;
 pub use limits::{BODY_LIMIT, HEADERS_LIMIT, URI_LIMIT};
 pub use routes::router;
 pub use scenario::{Scenario, ScenarioConference, ScenarioError, ScenarioFile};
@@ -121,6 +130,8 @@ pub struct SimConfig {
     pub faults: Faults,
     pub hostile_labels: bool,
     pub scenario: Option<Scenario>,
+    /// Timeouts and the connection limit of the server.
+    pub connections: ConnLimits,
 }
 
 impl Default for SimConfig {
@@ -135,6 +146,7 @@ impl Default for SimConfig {
             faults: Faults::default(),
             hostile_labels: false,
             scenario: None,
+            connections: ConnLimits::default(),
         }
     }
 }
@@ -284,11 +296,7 @@ pub async fn spawn(config: SimConfig, addr: SocketAddr) -> std::io::Result<SimHa
     let state = SimState::new(&config);
     let app = router(state.clone());
     let shared = state.inner.clone();
-    let server = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move { shared.stopping().await })
-            .await
-    });
+    let server = tokio::spawn(conn::serve(listener, app, config.connections, shared));
     let churn = (config.churn > 0.0 && config.churn.is_finite())
         .then(|| tokio::spawn(churn::run(state.inner.clone(), config.churn)));
     Ok(SimHandle {
