@@ -44,6 +44,11 @@ pub enum Error {
     /// Failures already reported in detail (a bulk update's summary): exit 1.
     #[error("some requests failed")]
     Reported,
+    /// A listing stopped at one of the client's bounds, so the command
+    /// did not act on it (the message says which bound, and what was not
+    /// done): exit 1.
+    #[error("{0}")]
+    Incomplete(String),
     /// Writing the output failed: exit 1, or quietly 0 when the reader went away.
     #[error("cannot write the output")]
     Output(#[source] io::Error),
@@ -71,7 +76,11 @@ impl Error {
     pub fn is_expected(&self) -> bool {
         matches!(
             self,
-            Error::Usage(_) | Error::Api(_) | Error::About { .. } | Error::Reported
+            Error::Usage(_)
+                | Error::Api(_)
+                | Error::About { .. }
+                | Error::Reported
+                | Error::Incomplete(_)
         )
     }
 

@@ -11,6 +11,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod error;
+mod files;
 pub mod runtime;
 mod sanitize;
 pub mod sim;

@@ -611,6 +611,71 @@ fn usage_errors_exit_2_before_any_request() {
 }
 
 #[test]
+fn key_config_and_scenario_files_are_read_bounded_and_keys_checked() {
+    let sim = Sim::start(config(5));
+    let dir = temp_dir();
+    let dir = dir.path();
+    let fifo = dir.join("fifo");
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        &fifo,
+        rustix::fs::FileType::Fifo,
+        rustix::fs::Mode::from_raw_mode(0o600),
+        0,
+    )
+    .unwrap();
+    let fifo = fifo.to_str().unwrap();
+    // a device or a FIFO is never read (a plain read of /dev/zero never ends;
+    // of a FIFO without a writer, never starts)
+    for file in ["/dev/zero", "/dev/null", fifo] {
+        for flag in ["--api-key-file", "--config"] {
+            let err = sim.refused(&format!("conferences {flag} {file}"));
+            has(&err, &[file, "not a regular file"]);
+        }
+    }
+    let write = |name: &str, text: String| {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    // a huge key file is refused by its size, not sent as a header
+    let huge = write("huge-key", "K".repeat(100_000));
+    has(
+        &sim.refused(&format!("conferences --api-key-file {huge}")),
+        &["larger than 8 KiB"],
+    );
+    let long = "K".repeat(confmod::telnyx::MAX_KEY_LEN + 1);
+    let long_file = write("long-key", format!("{long}\n"));
+    has(
+        &sim.refused(&format!("conferences --api-key-file {long_file}")),
+        &["longer than 2048"],
+    );
+    let env = [
+        ("TELNYX_BASE_URL", sim.base_url()),
+        ("TELNYX_API_KEY", &long),
+    ];
+    has(
+        &sim.usage_error(&["conferences"], &env),
+        &["TELNYX_API_KEY", "longer than 2048"],
+    );
+    let big_config = write("config.toml", "# padding\n".repeat(7_000));
+    has(
+        &sim.refused(&format!("conferences --config {big_config}")),
+        &["larger than 64 KiB"],
+    );
+    // scenario files of the sim and the demo
+    for line in ["sim --port 0 --scenario", "demo --scenario"] {
+        for file in ["/dev/zero", fifo] {
+            let r = run(&split(&format!("{line} {file}")), &[]).exit(2);
+            r.one_error_line("not a regular file");
+        }
+    }
+    let big_scenario = write("scenario.toml", "# padding\n".repeat(110_000));
+    let r = run(&["sim", "--port", "0", "--scenario", &big_scenario], &[]);
+    r.exit(2).one_error_line("larger than 1 MiB");
+}
+
+#[test]
 fn the_key_file_flag_beats_the_environment_which_beats_the_config_file() {
     let sim = Sim::start(config(5));
     let dir = temp_dir();
@@ -736,6 +801,26 @@ fn sim_serves_its_banner_and_stops_on_sigterm() {
     let status = exited.recv_timeout(DEADLINE).expect("exited after SIGTERM");
     guard.0 = None;
     assert_eq!(status.unwrap().code(), Some(0));
+}
+
+#[test]
+fn the_sim_refuses_a_world_too_large_to_seed_before_seeding_it() {
+    // 50 million participants: refused at once, naming the limit
+    let r = run(
+        &split("sim --port 0 --conferences 1000 --participants 50000"),
+        &[],
+    );
+    r.exit(2)
+        .one_error_line("at most 100000 participants in all, not 50000000");
+    let dir = temp_dir();
+    let scenario = dir.path().join("big.toml");
+    let text = "[[conferences]]\nparticipants = 50000\n".repeat(3);
+    std::fs::write(&scenario, text).unwrap();
+    let scenario = scenario.to_str().unwrap();
+    for line in ["sim --port 0 --scenario", "demo --scenario"] {
+        let r = run(&split(&format!("{line} {scenario}")), &[]);
+        r.exit(2).one_error_line("not 150000");
+    }
 }
 
 #[test]
@@ -948,4 +1033,73 @@ fn hold_plays_the_music_of_the_flags_or_the_config_file() {
     ));
     r.exit(2);
     assert_eq!(bodies.lock().unwrap().len(), 3);
+}
+
+/// A server whose lists never end: every page of participants or
+/// conferences brings 250 fresh items (with `padding` bytes of filler) and
+/// claims more pages. Counts the PATCHes it is sent.
+fn endless(padding: usize) -> (Scripted, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use axum::extract::RawQuery;
+    use axum::routing::get;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let patches = Arc::new(AtomicUsize::new(0));
+    let counter = patches.clone();
+    let page = move |RawQuery(query): RawQuery| {
+        let query = query.unwrap_or_default();
+        let number = url::form_urlencoded::parse(query.as_bytes())
+            .find(|(k, _)| k == "page[number]")
+            .and_then(|(_, v)| v.parse::<u64>().ok())
+            .unwrap_or(1);
+        let filler = "x".repeat(padding);
+        let items: Vec<Value> = (0..250)
+            .map(|i| json!({"id": format!("p{number}-{i}"), "status": "joined", "padding": filler}))
+            .collect();
+        let meta = json!({"page_number": number, "page_size": 250,
+                          "total_pages": i64::MAX, "total_results": i64::MAX});
+        std::future::ready(axum::Json(json!({"data": items, "meta": meta})))
+    };
+    let patch = move || {
+        counter.fetch_add(1, Ordering::SeqCst);
+        std::future::ready(axum::Json(json!({"data": {}})))
+    };
+    let app = axum::Router::new()
+        .route("/v2/conferences", get(page))
+        .route("/v2/conferences/{id}/participants", get(page))
+        .route(
+            "/v2/conferences/{id}/participants/{pid}",
+            axum::routing::patch(patch),
+        );
+    (Scripted::start(app), patches)
+}
+
+#[test]
+fn a_listing_that_never_ends_stops_at_its_limits_and_exits_1_writing_nothing() {
+    let (api, patches) = endless(0);
+    let dir = temp_dir();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "max_listing_items = 600\n").unwrap();
+    let config = config.display();
+    for format in ["json", "jsonl", "table"] {
+        let r = api.run(&format!(
+            "participants {CONF} --format {format} --config {config}"
+        ));
+        let r = r.exit(1);
+        r.one_error_line("the listing stopped at the limit of 600 items (max_listing_items");
+        has(&r.stderr, &["after 600 items", "nothing was written"]);
+        assert!(r.stdout.is_empty(), "{r:#?}");
+    }
+    // a bulk update never acts on a part of the list as if it were all of it
+    let r = api.run(&format!(
+        "update {CONF} --all --beep-enabled never --config {config}"
+    ));
+    r.exit(1).one_error_line("nothing was updated");
+    assert_eq!(patches.load(std::sync::atomic::Ordering::SeqCst), 0);
+
+    // large items meet the byte limit first
+    let (api, _) = endless(4_000);
+    std::fs::write(dir.path().join("config.toml"), "max_listing_mib = 1\n").unwrap();
+    let r = api.run(&format!("conferences --config {config}")).exit(1);
+    r.one_error_line("the listing stopped at the limit of 1 MiB (max_listing_mib");
+    assert!(r.stdout.is_empty(), "{r:#?}");
 }

@@ -15,8 +15,9 @@ use axum::response::{IntoResponse, Response};
 use confmod::sim::{self, Faults, Scenario, ScenarioConference, SimConfig, SimHandle};
 use confmod::telnyx::{
     ApiError, ApiKey, BeepEnabled, CallControlIds, Client, ClientConfig, ConferenceFilter,
-    ConferenceId, ConferenceStatus, ErrorKind, Exchange, ParticipantAction, ParticipantFilter,
-    ParticipantRef, RateLimit, RetryNotice, RetryPolicy, UpdateParticipant,
+    ConferenceId, ConferenceStatus, ErrorKind, Exchange, ListingLimit, ListingLimits,
+    ParticipantAction, ParticipantFilter, ParticipantRef, RateLimit, RetryNotice, RetryPolicy,
+    UpdateParticipant,
 };
 use serde_json::json;
 
@@ -737,5 +738,141 @@ async fn an_oversized_answer_is_refused_not_read_whole() {
     let e = kind_of(server.client(2).get_conference(&cid(C1)).await);
     assert_eq!((e.kind, e.status), (ErrorKind::Decode, Some(200)));
     assert!(e.note.unwrap().contains("larger than 16 MiB"));
+    assert_eq!(server.requests(), 1, "not retried");
+}
+
+// ---- bounded listings ----------------------------------------------------------
+
+/// A server whose participant list never ends: every page brings 250 fresh
+/// items (each with `padding` bytes of filler) and claims more pages. The
+/// counter counts its requests.
+async fn endless(padding: usize) -> (Client, Arc<AtomicUsize>) {
+    use axum::extract::RawQuery;
+    let requests = Arc::new(AtomicUsize::new(0));
+    let counter = requests.clone();
+    let filler = "x".repeat(padding);
+    let page = move |RawQuery(query): RawQuery| {
+        counter.fetch_add(1, Ordering::SeqCst);
+        let query = query.unwrap_or_default();
+        let number = url::form_urlencoded::parse(query.as_bytes())
+            .find(|(k, _)| k == "page[number]")
+            .and_then(|(_, v)| v.parse::<i64>().ok())
+            .unwrap_or(1);
+        let items: Vec<_> = (0..250)
+            .map(|i| {
+                json!({"id": format!("p{number}-{i}"), "record_type": "participant",
+                       "status": "joined", "padding": filler})
+            })
+            .collect();
+        let meta = json!({"page_number": number, "page_size": 250,
+                          "total_pages": i64::MAX, "total_results": i64::MAX});
+        std::future::ready(axum::Json(json!({"data": items, "meta": meta})))
+    };
+    let app = Router::new().route(
+        "/v2/conferences/{id}/participants",
+        axum::routing::get(page),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}/v2", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (
+        client(&base, "KEYscripted", 0, Duration::from_secs(30)),
+        requests,
+    )
+}
+
+fn with_limits(c: Client, limits: ListingLimits) -> Client {
+    // the same client, rebuilt with other listing limits
+    let mut config = ClientConfig::new(c.base_url().as_str(), ApiKey::new("KEYscripted").unwrap());
+    config.listing_limits = limits;
+    Client::new(&config).unwrap().with_retry_policy(fast(0))
+}
+
+fn json_size(items: &[Box<serde_json::value::RawValue>]) -> usize {
+    items.iter().map(|i| i.get().len()).sum()
+}
+
+#[tokio::test]
+async fn an_endless_listing_stops_at_the_item_limit_and_says_so() {
+    let (c, requests) = endless(0).await;
+    let limits = ListingLimits {
+        max_items: 1000,
+        ..ListingLimits::default()
+    };
+    let listing = with_limits(c, limits)
+        .list_participants(&cid(C1), &ParticipantFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(listing.truncated, Some(ListingLimit::Items(1000)));
+    assert_eq!(listing.items.len(), 1000);
+    assert_eq!(listing.items[999].id, "p4-249");
+    // the console marks a listing with warnings as incomplete
+    assert!(
+        listing.warnings[0].contains("the limit of 1000 items"),
+        "{:?}",
+        listing.warnings
+    );
+    // four full pages, and the fifth where the limit was met
+    assert_eq!(requests.load(Ordering::SeqCst), 5);
+}
+
+#[tokio::test]
+async fn an_endless_listing_of_large_items_stops_at_the_byte_limit() {
+    let (c, requests) = endless(10_000).await;
+    let limits = ListingLimits {
+        max_bytes: 1 << 20,
+        ..ListingLimits::default()
+    };
+    let listing = with_limits(c, limits)
+        .list_participants_raw(&cid(C1), &ParticipantFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(listing.truncated, Some(ListingLimit::Bytes(1 << 20)));
+    let held = json_size(&listing.items);
+    assert!(held <= 1 << 20, "{held} bytes held");
+    assert!(listing.items.len() > 50, "{} items", listing.items.len());
+    assert_eq!(requests.load(Ordering::SeqCst), 1);
+    assert!(listing.warnings[0].contains("the limit of 1 MiB"));
+}
+
+#[tokio::test]
+async fn the_default_limits_stop_an_endless_listing_well_within_memory() {
+    let (c, _) = endless(0).await;
+    let listing = c
+        .list_participants_raw(&cid(C1), &ParticipantFilter::default())
+        .await
+        .unwrap();
+    let defaults = ListingLimits::default();
+    assert!(listing.truncated.is_some());
+    assert!(listing.items.len() <= defaults.max_items);
+    assert!(json_size(&listing.items) <= defaults.max_bytes);
+
+    let (c, _) = endless(2_000).await;
+    let listing = c
+        .list_participants_raw(&cid(C1), &ParticipantFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        listing.truncated,
+        Some(ListingLimit::Bytes(defaults.max_bytes))
+    );
+    assert!(json_size(&listing.items) <= defaults.max_bytes);
+    // each item holds at least its 2,000 bytes of filler
+    assert!(listing.items.len() * 2_000 <= defaults.max_bytes);
+}
+
+#[tokio::test]
+async fn a_page_larger_than_the_page_limit_is_refused_not_read_whole() {
+    let filler = "x".repeat(confmod::telnyx::MAX_PAGE_BODY);
+    let page = json!({"data": [{"id": "a", "padding": filler}]}).to_string();
+    let server = Scripted::start(vec![Canned::new(200, &page)]).await;
+    let e = kind_of(
+        server
+            .client(2)
+            .list_participants(&cid(C1), &ParticipantFilter::default())
+            .await,
+    );
+    assert_eq!((e.kind, e.status), (ErrorKind::Decode, Some(200)));
+    assert!(e.note.unwrap().contains("larger than 4 MiB"));
     assert_eq!(server.requests(), 1, "not retried");
 }

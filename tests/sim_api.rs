@@ -1173,6 +1173,23 @@ async fn more_than_fifty_thousand_participants_are_refused() {
     .err()
     .unwrap();
     assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    // nor more than 100,000 in all (the sim would seed them all at once)
+    let err = sim::spawn(
+        SimConfig {
+            conferences: 3,
+            participants: 50_000,
+            ..SimConfig::default()
+        },
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    .err()
+    .unwrap();
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    assert!(
+        err.to_string().contains("100000 participants in all"),
+        "{err}"
+    );
 }
 
 // ---- the spec's rules on requests -----------------------------------------------
@@ -1840,4 +1857,166 @@ async fn the_sim_serves_its_key_trimmed_and_refuses_a_bad_one() {
             "{bad:?}"
         );
     }
+}
+
+// ---- connections -----------------------------------------------------------------
+
+/// The sim with these connection limits.
+async fn with_connections(connections: sim::ConnLimits) -> Api {
+    Api::start(SimConfig {
+        connections,
+        ..small()
+    })
+    .await
+}
+
+/// Waits (at most 20 s) until the server has closed `stream`: true when it
+/// has, false when the deadline passed with the connection still open.
+async fn closed_by_the_server(stream: &mut tokio::net::TcpStream) -> bool {
+    use tokio::io::AsyncReadExt;
+    let mut buf = [0u8; 1024];
+    loop {
+        match tokio::time::timeout(Duration::from_secs(20), stream.read(&mut buf)).await {
+            Err(_) => return false,
+            Ok(Ok(0)) | Ok(Err(_)) => return true,
+            // an answer (a 408, say) before the close: keep reading
+            Ok(Ok(_)) => continue,
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_half_sent_request_head_is_closed_after_the_header_timeout() {
+    use tokio::io::AsyncWriteExt;
+    // the idle timeout is long: only the header timeout can close it
+    let api = with_connections(sim::ConnLimits {
+        header_timeout: Duration::from_millis(300),
+        idle_timeout: Duration::from_secs(600),
+        max_connections: 64,
+    })
+    .await;
+    let mut half = tokio::net::TcpStream::connect(api.sim.addr())
+        .await
+        .unwrap();
+    half.write_all(b"GET /v2/conferences HTTP/1.1\r\nHost: sim\r\nX-Slow: ")
+        .await
+        .unwrap();
+    assert!(closed_by_the_server(&mut half).await, "still open");
+    // and the sim still answers
+    assert_eq!(api.get("/conferences").await.status, 200);
+}
+
+#[tokio::test]
+async fn an_idle_connection_is_closed_after_the_idle_timeout() {
+    // the header timeout is long: only the idle timeout can close them
+    let api = with_connections(sim::ConnLimits {
+        header_timeout: Duration::from_secs(600),
+        idle_timeout: Duration::from_millis(300),
+        max_connections: 64,
+    })
+    .await;
+    // one that never sent anything, one kept alive after an answer
+    let mut silent = tokio::net::TcpStream::connect(api.sim.addr())
+        .await
+        .unwrap();
+    assert!(
+        closed_by_the_server(&mut silent).await,
+        "silent one still open"
+    );
+    let mut kept = tokio::net::TcpStream::connect(api.sim.addr())
+        .await
+        .unwrap();
+    {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        kept.write_all(b"GET /nowhere HTTP/1.1\r\nHost: sim\r\n\r\n")
+            .await
+            .unwrap();
+        let mut head = [0u8; 12];
+        kept.read_exact(&mut head).await.unwrap();
+        assert_eq!(&head, b"HTTP/1.1 404");
+    }
+    assert!(
+        closed_by_the_server(&mut kept).await,
+        "kept-alive one still open"
+    );
+}
+
+#[tokio::test]
+async fn idle_connections_past_the_limit_do_not_stop_the_sim() {
+    const LIMIT: usize = 8;
+    const IDLE: usize = 40;
+    // timeouts far away: only the limit can make room
+    let api = with_connections(sim::ConnLimits {
+        header_timeout: Duration::from_secs(600),
+        idle_timeout: Duration::from_secs(600),
+        max_connections: LIMIT,
+    })
+    .await;
+    let mut idle = Vec::new();
+    for _ in 0..IDLE {
+        idle.push(
+            tokio::net::TcpStream::connect(api.sim.addr())
+                .await
+                .unwrap(),
+        );
+    }
+    // a real request behind all of them is answered
+    let r = api.get("/conferences").await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    // and the sim holds at most LIMIT connections: the real one (kept alive)
+    // and the newest idle ones; every other idle one was closed
+    let expected = IDLE - (LIMIT - 1);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let mut closed = vec![false; IDLE];
+    let mut buf = [0u8; 64];
+    while closed.iter().filter(|c| **c).count() < expected {
+        for (stream, closed) in idle.iter().zip(closed.iter_mut()) {
+            if !*closed {
+                *closed = match stream.try_read(&mut buf) {
+                    Err(e) => e.kind() != std::io::ErrorKind::WouldBlock,
+                    Ok(n) => n == 0,
+                };
+            }
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{} of {IDLE} idle connections closed, {expected} expected",
+            closed.iter().filter(|c| **c).count()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        closed[..expected].iter().all(|c| *c),
+        "the oldest are closed first: {closed:?}"
+    );
+}
+
+#[tokio::test]
+async fn hanging_requests_whose_clients_gave_up_free_their_connections() {
+    let api = with_connections(sim::ConnLimits {
+        max_connections: 4,
+        ..sim::ConnLimits::default()
+    })
+    .await;
+    api.sim.set_faults(Faults {
+        hang_rate: 1.0,
+        ..Faults::default()
+    });
+    // twice the limit of requests left hanging, each by a client that gave up
+    for _ in 0..8 {
+        let impatient = reqwest::Client::builder()
+            .no_proxy()
+            .timeout(Duration::from_millis(200))
+            .build()
+            .unwrap();
+        let url = api.url("/conferences");
+        let r = impatient
+            .get(url)
+            .bearer_auth(api.sim.api_key())
+            .send()
+            .await;
+        assert!(r.is_err(), "answered: {r:?}");
+    }
+    api.sim.set_faults(Faults::default());
+    assert_eq!(api.get("/conferences").await.status, 200);
 }

@@ -2,13 +2,11 @@
 
 use std::io::Write;
 
-use super::Ctx;
 use super::output::{Table, write_json_items, yes_no};
+use super::{Ctx, require_complete};
 use crate::cli::{ConferencesArgs, Format, ParticipantFilterArgs, ParticipantsArgs};
 use crate::error::Error;
-use crate::telnyx::{
-    Conference, ConferenceFilter, ConferenceStatus, Participant, ParticipantFilter,
-};
+use crate::telnyx::{ConferenceFilter, ConferenceStatus, ParticipantFilter};
 
 pub(super) async fn conferences(ctx: &Ctx, args: &ConferencesArgs) -> Result<(), Error> {
     let filter = ConferenceFilter {
@@ -16,11 +14,12 @@ pub(super) async fn conferences(ctx: &Ctx, args: &ConferencesArgs) -> Result<(),
         name: args.name.clone(),
     };
     let client = ctx.client()?;
-    let raw = client.list_conferences_raw(&filter).await?;
     let mut out = ctx.stdout();
     match ctx.format {
+        // decoded page by page: the table holds what it shows
         Format::Table => {
-            let listing = raw.decode::<Conference>();
+            let listing = client.list_conferences(&filter).await?;
+            require_complete(&listing, "nothing was written")?;
             ctx.report_listing(&listing);
             let mut t = Table::new(vec!["ID", "NAME", "STATUS", "CREATED", "EXPIRES"]);
             for c in &listing.items {
@@ -36,6 +35,8 @@ pub(super) async fn conferences(ctx: &Ctx, args: &ConferencesArgs) -> Result<(),
         }
         // The objects as the API returned them, unknown fields included.
         format => {
+            let raw = client.list_conferences_raw(&filter).await?;
+            require_complete(&raw, "nothing was written")?;
             ctx.report_listing(&raw);
             write_json_items(&mut out, format, &raw.items)?
         }
@@ -53,13 +54,13 @@ pub(super) fn participant_filter(f: &ParticipantFilterArgs) -> ParticipantFilter
 
 pub(super) async fn participants(ctx: &Ctx, args: &ParticipantsArgs) -> Result<(), Error> {
     let client = ctx.client()?;
-    let raw = client
-        .list_participants_raw(&args.conference, &participant_filter(&args.filter))
-        .await?;
+    let (conference, filter) = (&args.conference, &participant_filter(&args.filter));
     let mut out = ctx.stdout();
     match ctx.format {
+        // decoded page by page: the table holds what it shows
         Format::Table => {
-            let listing = raw.decode::<Participant>();
+            let listing = client.list_participants(conference, filter).await?;
+            require_complete(&listing, "nothing was written")?;
             ctx.report_listing(&listing);
             let mut t = Table::new(vec![
                 "ID",
@@ -87,6 +88,8 @@ pub(super) async fn participants(ctx: &Ctx, args: &ParticipantsArgs) -> Result<(
         }
         // The objects as the API returned them, unknown fields included.
         format => {
+            let raw = client.list_participants_raw(conference, filter).await?;
+            require_complete(&raw, "nothing was written")?;
             ctx.report_listing(&raw);
             write_json_items(&mut out, format, &raw.items)?
         }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use crate::cli::{ConsoleArgs, Format, GlobalArgs, ReadCommand, WriteCommand};
 use crate::config::{self, ProcessEnv, Settings};
 use crate::error::{Error, usage};
-use crate::telnyx::{Client, Listing, ParticipantAction, RetryNotice};
+use crate::telnyx::{Client, Listing, ListingLimit, ParticipantAction, RetryNotice};
 
 /// What a one-shot command needs: resolved settings and the output format.
 pub struct Ctx {
@@ -68,6 +68,30 @@ impl Ctx {
             eprintln!("  {r}");
         }
     }
+}
+
+/// Refuses a listing that stopped at one of the client's bounds: the
+/// command would act on a part of the list as if it were all of it.
+/// `not_done` says what the command did not do (`nothing was written`).
+pub(crate) fn require_complete<T>(listing: &Listing<T>, not_done: &str) -> Result<(), Error> {
+    let Some(limit) = listing.truncated else {
+        return Ok(());
+    };
+    let (setting, remedy) = match limit {
+        ListingLimit::Items(_) => (
+            " (max_listing_items in the config file)",
+            "raise it or narrow the listing",
+        ),
+        ListingLimit::Bytes(_) => (
+            " (max_listing_mib in the config file)",
+            "raise it or narrow the listing",
+        ),
+        ListingLimit::Pages(_) => ("", "narrow the listing"),
+    };
+    Err(Error::Incomplete(format!(
+        "the listing stopped at {limit}{setting} after {} items: {not_done}; {remedy}",
+        listing.items.len() + listing.rejected.len()
+    )))
 }
 
 /// Runs a command that only reads.

@@ -2,6 +2,7 @@
 
 use std::io::{self, Write};
 
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use unicode_width::UnicodeWidthStr;
 
@@ -61,20 +62,37 @@ impl Table {
     }
 }
 
-/// Writes `items` as a JSON array (`json`) or one object per line (`jsonl`).
+/// Writes the items of a listing as a JSON array (`json`) or one object per
+/// line (`jsonl`), item by item: the output is never held whole in memory.
 pub(super) fn write_json_items(
     out: &mut dyn Write,
     format: Format,
-    items: &[Value],
+    items: &[Box<RawValue>],
 ) -> io::Result<()> {
+    // each item as a value again, so that it is written like any JSON here
+    let value = |item: &RawValue| serde_json::from_str::<Value>(item.get());
     match format {
         Format::Jsonl => {
             for item in items {
-                write_json_line(out, item)?;
+                write_json_line(out, &value(item)?)?;
             }
             Ok(())
         }
-        _ => write_json_pretty(out, &items),
+        // what `write_json_pretty` writes for the whole array
+        _ if items.is_empty() => writeln!(out, "[]"),
+        _ => {
+            out.write_all(b"[\n")?;
+            for (i, item) in items.iter().enumerate() {
+                let text = terminal_safe(serde_json::to_string_pretty(&value(item)?)?);
+                // a JSON string holds no raw line break: every line is structure
+                let mut lines = text.lines().peekable();
+                while let Some(line) = lines.next() {
+                    let comma = lines.peek().is_none() && i + 1 < items.len();
+                    writeln!(out, "  {line}{}", if comma { "," } else { "" })?;
+                }
+            }
+            out.write_all(b"]\n")
+        }
     }
 }
 
@@ -159,6 +177,29 @@ mod tests {
         // still the same JSON
         let back: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(back, value);
+    }
+
+    #[test]
+    fn a_json_array_is_written_item_by_item_as_one_document() {
+        let items = [
+            serde_json::json!({"id": "a", "nested": {"x": [1, 2]}, "label": "\u{202e}"}),
+            serde_json::json!("plain"),
+            serde_json::json!({}),
+        ];
+        let raw: Vec<Box<RawValue>> = items
+            .iter()
+            .map(|v| RawValue::from_string(format!("{v:#}")).unwrap())
+            .collect();
+        for n in 0..=items.len() {
+            let mut out = Vec::new();
+            write_json_items(&mut out, Format::Json, &raw[..n]).unwrap();
+            let mut whole = Vec::new();
+            write_json_pretty(&mut whole, &&items[..n]).unwrap();
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                String::from_utf8(whole).unwrap()
+            );
+        }
     }
 
     #[test]

@@ -9,9 +9,9 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
-use super::Ctx;
 use super::list::participant_filter;
 use super::output::{Table, error_json, write_json_line, write_json_pretty, yes_no};
+use super::{Ctx, require_complete};
 use crate::cli::{Format, UpdateArgs};
 use crate::error::{Error, usage};
 use crate::sanitize::sanitize_line;
@@ -138,6 +138,7 @@ pub(super) async fn update(ctx: &Ctx, args: &UpdateArgs) -> Result<(), Error> {
         let listing = client
             .list_participants(conf, &participant_filter(&args.filter))
             .await?;
+        require_complete(&listing, "nothing was updated")?;
         ctx.report_listing(&listing);
         let mut ids = Vec::new();
         for p in listing.items {

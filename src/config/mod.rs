@@ -10,7 +10,8 @@ use crate::cli::{ConsoleArgs, GlobalArgs};
 pub use crate::error::{UsageError, usage};
 
 mod sim;
-use crate::telnyx::{ApiKey, ClientConfig, DEFAULT_BASE_URL, HoldMusic};
+use crate::files::{CONFIG_FILE_LIMIT, KEY_FILE_LIMIT, ReadError, read_small};
+use crate::telnyx::{ApiKey, ClientConfig, DEFAULT_BASE_URL, HoldMusic, ListingLimits};
 pub use sim::{demo_config, sim_config};
 
 /// The config file. It never holds the key itself, only where to read it.
@@ -30,12 +31,20 @@ pub struct FileConfig {
     pub hold_audio_url: Option<String>,
     /// ... or a file uploaded to Telnyx's media storage (never both).
     pub hold_media_name: Option<String>,
+    /// The most items one listing holds.
+    pub max_listing_items: Option<usize>,
+    /// The most memory one listing's items take, in MiB.
+    pub max_listing_mib: Option<usize>,
 }
 
 /// The most writes in flight at once a bulk change may ask for.
 pub const MAX_CONCURRENCY: u32 = 64;
 /// The longest hold music URL or media name accepted.
 const MAX_HOLD_MUSIC: usize = 2048;
+/// The range of `max_listing_items`.
+const LISTING_ITEMS: std::ops::RangeInclusive<usize> = 1..=10_000_000;
+/// The range of `max_listing_mib`.
+const LISTING_MIB: std::ops::RangeInclusive<usize> = 1..=16_384;
 
 /// Everything resolved.
 #[derive(Debug, Clone, PartialEq)]
@@ -49,6 +58,7 @@ pub struct Settings {
     pub read_only: bool,
     pub concurrency: u32,
     pub hold_music: Option<HoldMusic>,
+    pub listing_limits: ListingLimits,
 }
 
 /// The environment, as a function so tests can pass their own.
@@ -97,7 +107,8 @@ pub fn default_log_path(env: &dyn Env) -> PathBuf {
     base.join("confmod").join("confmod.log")
 }
 
-/// Reads the config file: the explicit one must exist; the default one may not.
+/// Reads the config file: the explicit one must exist; the default one may
+/// not. Either must be a regular file of at most 64 KiB.
 pub fn read_file_config(explicit: Option<&Path>, env: &dyn Env) -> Result<FileConfig, UsageError> {
     let (path, required) = match explicit {
         Some(p) => (p.to_path_buf(), true),
@@ -106,11 +117,9 @@ pub fn read_file_config(explicit: Option<&Path>, env: &dyn Env) -> Result<FileCo
             None => return Ok(FileConfig::default()),
         },
     };
-    let text = match std::fs::read_to_string(&path) {
+    let text = match read_small(&path, CONFIG_FILE_LIMIT) {
         Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
-            return Ok(FileConfig::default());
-        }
+        Err(ReadError::NotFound) if !required => return Ok(FileConfig::default()),
         Err(e) => {
             return Err(usage(format!(
                 "cannot read config file {}: {e}",
@@ -219,6 +228,7 @@ pub fn resolve(
         )));
     }
     let hold_music = hold_music(file.hold_audio_url, file.hold_media_name)?;
+    let listing_limits = listing_limits(file.max_listing_items, file.max_listing_mib)?;
     Ok(Settings {
         base_url,
         // the flag beats TELNYX_API_KEY, which beats the config file's key file
@@ -237,6 +247,35 @@ pub fn resolve(
         read_only: global.read_only || file.read_only.unwrap_or(false),
         concurrency,
         hold_music,
+        listing_limits,
+    })
+}
+
+/// The bounds of one listing from the config file, else the defaults.
+fn listing_limits(items: Option<usize>, mib: Option<usize>) -> Result<ListingLimits, UsageError> {
+    let defaults = ListingLimits::default();
+    let max_items = items.unwrap_or(defaults.max_items);
+    if !LISTING_ITEMS.contains(&max_items) {
+        return Err(usage(format!(
+            "max_listing_items must be between {} and {}",
+            LISTING_ITEMS.start(),
+            LISTING_ITEMS.end()
+        )));
+    }
+    let max_bytes = match mib {
+        None => defaults.max_bytes,
+        Some(mib) if LISTING_MIB.contains(&mib) => mib << 20,
+        Some(_) => {
+            return Err(usage(format!(
+                "max_listing_mib must be between {} and {}",
+                LISTING_MIB.start(),
+                LISTING_MIB.end()
+            )));
+        }
+    };
+    Ok(ListingLimits {
+        max_items,
+        max_bytes,
     })
 }
 
@@ -266,10 +305,11 @@ pub fn hold_music(
     }
 }
 
-/// The key: from the key file when one is set, else `TELNYX_API_KEY`.
+/// The key: from the key file when one is set (a regular file of at most
+/// 8 KiB), else `TELNYX_API_KEY`; checked as [`ApiKey::new`] checks it.
 pub fn api_key(settings: &Settings, env: &dyn Env) -> Result<ApiKey, UsageError> {
     if let Some(path) = &settings.api_key_file {
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        let text = read_small(path, KEY_FILE_LIMIT).map_err(|e| {
             usage(format!(
                 "cannot read the API key file {}: {e}",
                 path.display()
@@ -291,6 +331,7 @@ impl Settings {
         ClientConfig {
             timeout: self.timeout,
             max_retries: self.max_retries,
+            listing_limits: self.listing_limits,
             ..ClientConfig::new(&self.base_url, key)
         }
     }
@@ -480,6 +521,42 @@ mod tests {
         assert!(resolve_with("hold_media_name = \" \"\n").is_err());
         assert!(resolve_with("concurrency = 0\n").is_err());
         assert!(resolve_with("concurrency = 65\n").is_err());
+    }
+
+    #[test]
+    fn listing_limits_come_from_the_file_within_their_ranges() {
+        let tmp = temp_dir();
+        let path = tmp.path().join("config.toml");
+        let resolve_with = |text: &str| {
+            std::fs::write(&path, text).unwrap();
+            let global = GlobalArgs {
+                config: Some(path.clone()),
+                ..Default::default()
+            };
+            resolve(&global, &ConsoleArgs::default(), &env(&[]))
+        };
+        let s = resolve_with("").unwrap();
+        assert_eq!(s.listing_limits, ListingLimits::default());
+        let s = resolve_with("max_listing_items = 500\nmax_listing_mib = 8\n").unwrap();
+        assert_eq!(
+            s.listing_limits,
+            ListingLimits {
+                max_items: 500,
+                max_bytes: 8 << 20
+            }
+        );
+        assert_eq!(
+            s.client_config(ApiKey::new("k").unwrap()).listing_limits,
+            s.listing_limits
+        );
+        for bad in [
+            "max_listing_items = 0",
+            "max_listing_mib = 0",
+            "max_listing_mib = 20000",
+        ] {
+            let err = resolve_with(bad).unwrap_err();
+            assert!(err.0.contains("max_listing_"), "{err}");
+        }
     }
 
     #[test]

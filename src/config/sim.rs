@@ -27,7 +27,7 @@ pub fn sim_config(args: &SimArgs) -> Result<SimConfig, UsageError> {
             .to_string(),
         None => defaults.api_key,
     };
-    Ok(SimConfig {
+    checked(SimConfig {
         seed: args
             .seed
             .or(file.as_ref().and_then(|f| f.seed))
@@ -47,7 +47,15 @@ pub fn sim_config(args: &SimArgs) -> Result<SimConfig, UsageError> {
         },
         hostile_labels: args.hostile_labels,
         scenario: file.as_ref().map(ScenarioFile::scenario),
+        connections: defaults.connections,
     })
+}
+
+/// A config whose world the sim would seed (exit 2 otherwise, before any of
+/// it is built).
+fn checked(config: SimConfig) -> Result<SimConfig, UsageError> {
+    sim::check_size(&config).map_err(usage)?;
+    Ok(config)
 }
 
 /// `confmod demo`: the built-in scenario (or `--scenario`), its first
@@ -63,7 +71,7 @@ pub fn demo_config(args: &DemoArgs) -> Result<SimConfig, UsageError> {
         first.participants = Some(n as usize);
     }
     let defaults = SimConfig::default();
-    Ok(SimConfig {
+    checked(SimConfig {
         seed: file.seed.unwrap_or(defaults.seed),
         conferences: scenario.conferences.len().max(1),
         participants: args
@@ -125,6 +133,30 @@ mod tests {
             err.0.starts_with("scenario ") && err.0.contains("line 1"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn the_world_is_bounded_in_all_not_only_per_conference() {
+        assert!(config(&["--conferences", "2", "--participants", "50000"]).is_ok());
+        let err = config(&["--conferences", "1000", "--participants", "50000"]).unwrap_err();
+        assert!(
+            err.0
+                .contains("at most 100000 participants in all, not 50000000"),
+            "{err}"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let three = "[[conferences]]\nparticipants = 40000\n".repeat(3);
+        let file = scenario_file(&dir, "three.toml", &three);
+        let err = config(&["--scenario", &file]).unwrap_err();
+        assert!(err.0.contains("not 120000"), "{err}");
+        // conferences without a size take --participants
+        let sized = scenario_file(&dir, "sized.toml", &"[[conferences]]\n".repeat(3));
+        assert!(config(&["--scenario", &sized, "--participants", "30000"]).is_ok());
+        let err = config(&["--scenario", &sized, "--participants", "40000"]).unwrap_err();
+        assert!(err.0.contains("not 120000"), "{err}");
+        let many = scenario_file(&dir, "many.toml", &"[[conferences]]\n".repeat(1001));
+        let err = config(&["--scenario", &many, "--participants", "0"]).unwrap_err();
+        assert!(err.0.contains("at most 1000 conferences"), "{err}");
     }
 
     #[test]

@@ -56,6 +56,7 @@ async fn demo_console(settings: &Settings, sim: &sim::SimHandle) -> Result<(), E
     let client_config = ClientConfig {
         timeout: settings.timeout,
         max_retries: settings.max_retries,
+        listing_limits: settings.listing_limits,
         ..ClientConfig::new(sim.base_url(), key)
     };
     let client = Client::new(&client_config).map_err(|e| bad_sim(e.to_string()))?;

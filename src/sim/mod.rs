@@ -60,12 +60,20 @@
 //! `Content-Type` is not looked at; members a request schema does not
 //! describe are ignored.
 //!
+//! # Connections
+//!
+//! Served by its own accept loop (`conn.rs`): a header-read timeout, an
+//! idle timeout and a connection limit ([`ConnLimits`], in
+//! [`SimConfig::connections`]), so that idle or half-open sockets cannot
+//! exhaust it. A request in flight is never timed out.
+//!
 //! Outside `/v2`, `GET /_sim/conferences/{id}/participants/{id or label}`
 //! shows everything the sim knows of a participant (`beep_enabled`
 //! included), for tests; it needs the key and is never faulted.
 
 mod body;
 mod churn;
+mod conn;
 mod errors;
 mod gate;
 mod limits;
@@ -86,6 +94,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+pub use conn::ConnLimits;
 pub use limits::{BODY_LIMIT, HEADERS_LIMIT, URI_LIMIT};
 pub use routes::router;
 pub use scenario::{Scenario, ScenarioConference, ScenarioError, ScenarioFile};
@@ -98,6 +107,11 @@ use wire::ParticipantStatus;
 
 /// The largest conference the sim will seed.
 pub const MAX_PARTICIPANTS: usize = 50_000;
+/// The most participants the sim seeds in all its conferences (two of the
+/// largest; about 70 MB of state).
+pub const MAX_TOTAL_PARTICIPANTS: usize = 100_000;
+/// The most conferences the sim seeds.
+pub const MAX_CONFERENCES: usize = 1_000;
 
 /// Everything that shapes a sim.
 #[derive(Clone, Debug)]
@@ -116,6 +130,8 @@ pub struct SimConfig {
     pub faults: Faults,
     pub hostile_labels: bool,
     pub scenario: Option<Scenario>,
+    /// Timeouts and the connection limit of the server.
+    pub connections: ConnLimits,
 }
 
 impl Default for SimConfig {
@@ -130,6 +146,7 @@ impl Default for SimConfig {
             faults: Faults::default(),
             hostile_labels: false,
             scenario: None,
+            connections: ConnLimits::default(),
         }
     }
 }
@@ -145,12 +162,57 @@ pub struct Faults {
     pub hang_rate: f64,
 }
 
+/// The longest key the sim accepts, in bytes.
+pub const MAX_API_KEY_LEN: usize = 2048;
+
+/// Checks the size of the world `config` would seed, before any of it is:
+/// at most [`MAX_CONFERENCES`] conferences, [`MAX_PARTICIPANTS`] in one and
+/// [`MAX_TOTAL_PARTICIPANTS`] in all (a scenario's conferences included).
+/// The error names the limit and what was asked.
+pub fn check_size(config: &SimConfig) -> Result<(), String> {
+    let scripted = config
+        .scenario
+        .as_ref()
+        .map(|s| s.conferences.as_slice())
+        .filter(|c| !c.is_empty());
+    let sizes: Vec<usize> = match scripted {
+        Some(confs) => confs
+            .iter()
+            .map(|c| c.participants.unwrap_or(config.participants))
+            .collect(),
+        None => vec![config.participants; config.conferences.min(MAX_CONFERENCES + 1)],
+    };
+    let conferences = scripted.map_or(config.conferences, <[_]>::len);
+    if conferences > MAX_CONFERENCES {
+        return Err(format!(
+            "the simulator holds at most {MAX_CONFERENCES} conferences, not {conferences}"
+        ));
+    }
+    if sizes.iter().any(|&n| n > MAX_PARTICIPANTS) {
+        return Err(format!(
+            "the simulator holds at most {MAX_PARTICIPANTS} participants in a conference"
+        ));
+    }
+    let total: usize = sizes.iter().sum();
+    if total > MAX_TOTAL_PARTICIPANTS {
+        return Err(format!(
+            "the simulator holds at most {MAX_TOTAL_PARTICIPANTS} participants in all, not {total} \
+             ({conferences} conferences of {} on average): fewer conferences or participants",
+            total / conferences.max(1)
+        ));
+    }
+    Ok(())
+}
+
 /// The key as the sim serves it: trimmed, non-empty, visible ASCII (it
-/// travels in a header). The error says what is wrong, never the key.
+/// travels in a header), at most [`MAX_API_KEY_LEN`] bytes. The error says
+/// what is wrong, never the key.
 pub fn check_api_key(raw: &str) -> Result<&str, &'static str> {
     let key = raw.trim();
     if key.is_empty() {
         Err("the API key is empty")
+    } else if key.len() > MAX_API_KEY_LEN {
+        Err("the API key is longer than 2048 characters")
     } else if !key.bytes().all(|b| b.is_ascii_graphic()) {
         Err("the API key holds characters that cannot be sent in a header")
     } else {
@@ -215,34 +277,26 @@ pub struct SimHandle {
 }
 
 /// Binds `addr` (tests pass `127.0.0.1:0`) and serves the sim in a tokio task.
-/// Refuses (`InvalidInput`) a key [`check_api_key`] refuses and more than
-/// [`MAX_PARTICIPANTS`] in a conference.
+/// Refuses (`InvalidInput`) a key [`check_api_key`] refuses and a world
+/// [`check_size`] refuses.
 pub async fn spawn(config: SimConfig, addr: SocketAddr) -> std::io::Result<SimHandle> {
     if let Err(why) = check_api_key(&config.api_key) {
         return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, why));
     }
-    if config.participants > MAX_PARTICIPANTS
-        || config
-            .scenario
-            .iter()
-            .flat_map(|s| &s.conferences)
-            .any(|c| c.participants.unwrap_or(0) > MAX_PARTICIPANTS)
-    {
+    if config.participants > MAX_PARTICIPANTS {
         return Err(std::io::Error::new(
             std::io::ErrorKind::InvalidInput,
             format!("at most {MAX_PARTICIPANTS} participants per conference"),
         ));
     }
+    check_size(&config)
+        .map_err(|why| std::io::Error::new(std::io::ErrorKind::InvalidInput, why))?;
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     let state = SimState::new(&config);
     let app = router(state.clone());
     let shared = state.inner.clone();
-    let server = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move { shared.stopping().await })
-            .await
-    });
+    let server = tokio::spawn(conn::serve(listener, app, config.connections, shared));
     let churn = (config.churn > 0.0 && config.churn.is_finite())
         .then(|| tokio::spawn(churn::run(state.inner.clone(), config.churn)));
     Ok(SimHandle {

@@ -7,6 +7,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use super::MAX_PARTICIPANTS;
+use crate::files::{SCENARIO_FILE_LIMIT, read_small};
 use crate::sanitize::sanitize_line;
 
 /// The built-in demo scenario (`assets/demo.toml`), compiled in so that
@@ -110,7 +111,7 @@ impl ScenarioFile {
     }
 
     pub fn read(path: &Path) -> Result<Self, ScenarioError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
+        let text = read_small(path, SCENARIO_FILE_LIMIT).map_err(|e| ScenarioError {
             origin: path.display().to_string(),
             message: format!("cannot read it: {e}"),
         })?;

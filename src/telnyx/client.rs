@@ -10,7 +10,7 @@ use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, USER_
 use reqwest::{Method, Url};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::error::ApiError;
 use super::ids::{ConferenceId, ParticipantRef};
@@ -22,7 +22,8 @@ use super::pacing::RateLimit;
 use super::retry::{RetryHook, RetryNotice, RetryPolicy, retry_after};
 use super::settings::{ClientConfig, ConfigError, is_loopback, parse_base_url};
 use super::types::{
-    CallControlIds, ConferenceFilter, HoldMusic, Listing, ParticipantAction, ParticipantFilter,
+    CallControlIds, ConferenceFilter, Held, HoldMusic, Listing, ListingLimit, ListingLimits,
+    ParticipantAction, ParticipantFilter, read_item,
 };
 use crate::sanitize::sanitize_line;
 
@@ -31,8 +32,14 @@ pub(crate) const PAGE_SIZE: u32 = 250;
 /// A hard bound on pages fetched for one listing (250 x 2,000 = 500,000 items),
 /// so that no server, however broken its paging, can keep a listing going forever.
 pub(crate) const MAX_PAGES: u64 = 2_000;
-/// The largest answer read (a page of 250 participants is about 120 KB).
+/// The largest answer read (a page of 250 participants is about 130 KB).
 pub const MAX_BODY: usize = 16 << 20;
+/// The largest page of a listing read: 30 times a full page of participants.
+pub const MAX_PAGE_BODY: usize = 4 << 20;
+/// The largest item of a listing read (a participant is about 500 bytes):
+/// decoding one can cost many times its size, so a larger one is a note in
+/// `rejected`, not an item.
+pub const MAX_ITEM: usize = 256 << 10;
 
 /// The API client. Cheap to clone (the connection pool is shared).
 #[derive(Clone)]
@@ -44,6 +51,7 @@ pub struct Client {
     policy: RetryPolicy,
     hook: Option<RetryHook>,
     observer: Option<Observer>,
+    limits: ListingLimits,
 }
 
 /// One attempt of a request, as an [`Observer`] sees it: never the key.
@@ -119,6 +127,7 @@ impl Client {
             policy: RetryPolicy::new(config.max_retries),
             hook: None,
             observer: None,
+            limits: config.listing_limits,
         })
     }
 
@@ -160,22 +169,17 @@ impl Client {
         &self,
         filter: &ConferenceFilter,
     ) -> Result<Listing<Conference>, ApiError> {
-        Ok(self.list_conferences_raw(filter).await?.decode())
+        self.collect_pages(&["conferences"], conference_query(filter), decoded)
+            .await
     }
 
     /// `GET /conferences`, every page, as the API returned the items.
     pub async fn list_conferences_raw(
         &self,
         filter: &ConferenceFilter,
-    ) -> Result<Listing<Value>, ApiError> {
-        let mut query = Vec::new();
-        if let Some(status) = &filter.status {
-            query.push(("filter[status]".to_string(), status.as_str().to_string()));
-        }
-        if let Some(name) = &filter.name {
-            query.push(("filter[name]".to_string(), name.clone()));
-        }
-        self.collect_pages(&["conferences"], query).await
+    ) -> Result<Listing<Box<RawValue>>, ApiError> {
+        self.collect_pages(&["conferences"], conference_query(filter), raw)
+            .await
     }
 
     /// `GET /conferences/{id}`.
@@ -193,29 +197,24 @@ impl Client {
         &self,
         conference: &ConferenceId,
         filter: &ParticipantFilter,
-    ) -> Result<Listing<Value>, ApiError> {
-        let mut query = Vec::new();
-        if let Some(muted) = filter.muted {
-            query.push(("filter[muted]".to_string(), muted.to_string()));
-        }
-        if let Some(on_hold) = filter.on_hold {
-            query.push(("filter[on_hold]".to_string(), on_hold.to_string()));
-        }
+    ) -> Result<Listing<Box<RawValue>>, ApiError> {
         let id = conference.to_string();
-        self.collect_pages(&["conferences", &id, "participants"], query)
+        let segments = ["conferences", &id, "participants"];
+        self.collect_pages(&segments, participant_query(filter), raw)
             .await
     }
 
-    /// `GET /conferences/{id}/participants`, every page, decoded.
+    /// `GET /conferences/{id}/participants`, every page, decoded (page by
+    /// page: the raw items are not kept).
     pub async fn list_participants(
         &self,
         conference: &ConferenceId,
         filter: &ParticipantFilter,
     ) -> Result<Listing<Participant>, ApiError> {
-        Ok(self
-            .list_participants_raw(conference, filter)
-            .await?
-            .decode())
+        let id = conference.to_string();
+        let segments = ["conferences", &id, "participants"];
+        self.collect_pages(&segments, participant_query(filter), decoded)
+            .await
     }
 
     /// `GET /conferences/{id}/participants/{participant_id}`, by id or label
@@ -362,49 +361,104 @@ impl Client {
         }
     }
 
-    /// Every page of a listing, with `page[size]=250`. Ends on the last page,
-    /// an empty page, a page that brings nothing new, a server that does not
-    /// advance or whose page meta makes no sense, or after [`MAX_PAGES`];
-    /// every early end but the first two is a warning of the listing.
-    async fn collect_pages(
+    /// Every page of a listing, with `page[size]=250`, each item read by
+    /// `read` (with its number in the list). Ends on the last page, an empty
+    /// page, a page that brings nothing new, a server that does not advance
+    /// or whose page meta makes no sense, at the client's [`ListingLimits`]
+    /// or after [`MAX_PAGES`]; every early end but the first two is a
+    /// warning of the listing, and a limit also marks it `truncated`.
+    ///
+    /// Pages are read as JSON text (at most [`MAX_PAGE_BODY`] each) and each
+    /// item is decoded on its own, so what a page costs is its size and one
+    /// item's decoding (at most [`MAX_ITEM`]), never more. Each item counts
+    /// the larger of its JSON text and what the listing holds of it
+    /// ([`Held`]) against [`ListingLimits::max_bytes`]: that bounds both
+    /// what is read and what is kept.
+    async fn collect_pages<T: Held>(
         &self,
         segments: &[&str],
         query: Vec<(String, String)>,
-    ) -> Result<Listing<Value>, ApiError> {
-        let mut listing = Listing::default();
+        read: fn(usize, Box<RawValue>) -> Result<T, String>,
+    ) -> Result<Listing<T>, ApiError> {
+        let mut listing = Listing {
+            items: Vec::new(),
+            rejected: Vec::new(),
+            warnings: Vec::new(),
+            truncated: None,
+        };
         let mut seen = HashSet::new();
+        let (mut held, mut held_bytes) = (0usize, 0usize);
         let mut page: u64 = 1;
         let what = self.display_path(&self.url(segments, &[])?);
+        let stop = |listing: &mut Listing<T>, page: u64, why: String| {
+            tracing::warn!(path = %what, page, "{why}");
+            listing.warnings.push(sanitize_line(&why, 200));
+        };
         loop {
             let mut q = query.clone();
             q.push(("page[number]".into(), page.to_string()));
             q.push(("page[size]".into(), PAGE_SIZE.to_string()));
-            let resp: ListResponse<Value> =
-                self.call(Method::GET, segments, &q, None::<&()>).await?;
+            let resp: ListResponse<Box<RawValue>> = self
+                .call_limited(Method::GET, segments, &q, None::<&()>, MAX_PAGE_BODY)
+                .await?;
             let returned = resp.data.len();
             let mut fresh = 0;
-            for item in resp.data {
-                let is_new = match item.get("id").and_then(Value::as_str) {
-                    Some(id) => seen.insert(id.to_string()),
-                    None => true,
-                };
-                if is_new {
-                    fresh += 1;
-                    listing.items.push(item);
+            let mut limit = None;
+            for raw in resp.data {
+                let id = item_id(&raw);
+                if id.as_ref().is_some_and(|id| seen.contains(id)) {
+                    continue;
                 }
+                if held >= self.limits.max_items {
+                    limit = Some(ListingLimit::Items(self.limits.max_items));
+                    break;
+                }
+                let text = raw.get().len();
+                let item = if text > MAX_ITEM {
+                    Err(format!(
+                        "item {held}: larger than {} KiB, not read",
+                        MAX_ITEM >> 10
+                    ))
+                } else {
+                    read(held, raw)
+                };
+                // what was read or what is held, whichever is more (the
+                // item, or the note that it could not be read), and the id
+                // again in `seen`
+                let kept = match &item {
+                    Ok(item) => item.held(),
+                    Err(why) => why.len() + 48,
+                };
+                let cost = kept.max(text) + id.as_ref().map_or(0, |id| id.len() + 48);
+                if held_bytes.saturating_add(cost) > self.limits.max_bytes {
+                    limit = Some(ListingLimit::Bytes(self.limits.max_bytes));
+                    break;
+                }
+                match item {
+                    Ok(item) => listing.items.push(item),
+                    Err(why) => listing.rejected.push(sanitize_line(&why, 160)),
+                }
+                if let Some(id) = id {
+                    seen.insert(id);
+                }
+                held += 1;
+                held_bytes += cost;
+                fresh += 1;
+            }
+            if let Some(limit) = limit {
+                let why = format!(
+                    "stopped at {limit} of a listing, after {held} items: the listing is incomplete"
+                );
+                stop(&mut listing, page, why);
+                listing.truncated = Some(limit);
+                return Ok(listing);
             }
             let meta = resp.meta.unwrap_or_default();
-            let stop = |listing: &mut Listing<Value>, why: String| {
-                tracing::warn!(path = %what, page, "{why}");
-                listing.warnings.push(sanitize_line(&why, 200));
-            };
             if let Some(bad) = meta.nonsense() {
-                stop(
-                    &mut listing,
-                    format!(
-                        "the server's paging meta makes no sense ({bad}): stopped after page {page}"
-                    ),
+                let why = format!(
+                    "the server's paging meta makes no sense ({bad}): stopped after page {page}"
                 );
+                stop(&mut listing, page, why);
                 return Ok(listing);
             }
             let more = match meta.total_pages {
@@ -412,27 +466,22 @@ impl Client {
                 // without meta, a full page means there may be another
                 None => returned >= PAGE_SIZE as usize,
             };
-            let complete = meta
-                .total_results
-                .is_some_and(|total| listing.items.len() as i64 >= total);
+            let complete = meta.total_results.is_some_and(|total| held as i64 >= total);
             if returned == 0 || complete || !more {
                 return Ok(listing);
             }
             if meta.page_number.is_some_and(|n| n != page as i64) || fresh == 0 {
-                stop(
-                    &mut listing,
-                    format!("the server's paging did not advance: stopped after page {page}"),
-                );
+                let why = format!("the server's paging did not advance: stopped after page {page}");
+                stop(&mut listing, page, why);
                 return Ok(listing);
             }
             if page >= MAX_PAGES {
-                let n = listing.items.len();
-                stop(
-                    &mut listing,
-                    format!(
-                        "stopped after {MAX_PAGES} pages ({n} items): the listing may be incomplete"
-                    ),
+                let limit = ListingLimit::Pages(MAX_PAGES);
+                let why = format!(
+                    "stopped at {limit} of a listing, after {held} items: the listing may be incomplete"
                 );
+                stop(&mut listing, page, why);
+                listing.truncated = Some(limit);
                 return Ok(listing);
             }
             page += 1;
@@ -447,6 +496,19 @@ impl Client {
         query: &[(String, String)],
         body: Option<&B>,
     ) -> Result<T, ApiError> {
+        self.call_limited(method, segments, query, body, MAX_BODY)
+            .await
+    }
+
+    /// [`call`](Self::call), reading at most `max_body` bytes of an answer.
+    async fn call_limited<T: DeserializeOwned, B: Serialize + ?Sized>(
+        &self,
+        method: Method,
+        segments: &[&str],
+        query: &[(String, String)],
+        body: Option<&B>,
+        max_body: usize,
+    ) -> Result<T, ApiError> {
         let url = self.url(segments, query)?;
         let body =
             match body {
@@ -459,7 +521,7 @@ impl Client {
         let mut retry = 0;
         loop {
             let started = std::time::Instant::now();
-            let attempt = self.once(&method, &url, body.as_deref()).await;
+            let attempt = self.once(&method, &url, body.as_deref(), max_body).await;
             let outcome = match attempt.failure {
                 None => serde_json::from_slice::<T>(&attempt.bytes).map_err(|e| Failure {
                     error: ApiError::decode(
@@ -513,8 +575,14 @@ impl Client {
     }
 
     /// One attempt: the status, the rate-limit headers and at most
-    /// [`MAX_BODY`] bytes of the answer, and why it failed if it did.
-    async fn once(&self, method: &Method, url: &Url, body: Option<&[u8]>) -> Attempt {
+    /// `max_body` bytes of the answer, and why it failed if it did.
+    async fn once(
+        &self,
+        method: &Method,
+        url: &Url,
+        body: Option<&[u8]>,
+        max_body: usize,
+    ) -> Attempt {
         let mut req = self
             .http
             .request(method.clone(), url.clone())
@@ -533,18 +601,18 @@ impl Client {
         let headers = resp.headers().clone();
         attempt.status = Some(status);
         attempt.rate = RateLimit::from_headers(&headers);
-        // read at most MAX_BODY: a broken or hostile server cannot exhaust memory
+        // read at most max_body: a broken or hostile server cannot exhaust memory
         loop {
             let chunk = match resp.chunk().await {
                 Ok(Some(chunk)) => chunk,
                 Ok(None) => break,
                 Err(e) => return attempt.failed(self.transport(e)),
             };
-            if attempt.bytes.len() + chunk.len() > MAX_BODY {
+            if attempt.bytes.len() + chunk.len() > max_body {
                 let error = ApiError::decode(
                     status,
                     &attempt.bytes,
-                    &format!("the answer is larger than {} MiB", MAX_BODY >> 20),
+                    &format!("the answer is larger than {} MiB", max_body >> 20),
                 );
                 return attempt.failed(Failure {
                     error,
@@ -582,6 +650,51 @@ impl Client {
             should_retry: None,
         }
     }
+}
+
+/// The query of `GET /conferences`.
+fn conference_query(filter: &ConferenceFilter) -> Vec<(String, String)> {
+    let mut query = Vec::new();
+    if let Some(status) = &filter.status {
+        query.push(("filter[status]".to_string(), status.as_str().to_string()));
+    }
+    if let Some(name) = &filter.name {
+        query.push(("filter[name]".to_string(), name.clone()));
+    }
+    query
+}
+
+/// The query of `GET /conferences/{id}/participants`.
+fn participant_query(filter: &ParticipantFilter) -> Vec<(String, String)> {
+    let mut query = Vec::new();
+    if let Some(muted) = filter.muted {
+        query.push(("filter[muted]".to_string(), muted.to_string()));
+    }
+    if let Some(on_hold) = filter.on_hold {
+        query.push(("filter[on_hold]".to_string(), on_hold.to_string()));
+    }
+    query
+}
+
+/// Keeps a listing's item as the API sent it.
+fn raw(_: usize, item: Box<RawValue>) -> Result<Box<RawValue>, String> {
+    Ok(item)
+}
+
+/// Keeps a listing's item decoded (the text is dropped).
+fn decoded<T: DeserializeOwned>(i: usize, item: Box<RawValue>) -> Result<T, String> {
+    read_item(i, &item)
+}
+
+/// The `id` of an item, when it is an object with a string `id`.
+fn item_id(item: &RawValue) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Id<'a> {
+        #[serde(borrow, default)]
+        id: Option<&'a RawValue>,
+    }
+    let id: Id<'_> = serde_json::from_str(item.get()).ok()?;
+    serde_json::from_str(id.id?.get()).ok()
 }
 
 struct Failure {

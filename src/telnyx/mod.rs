@@ -9,13 +9,14 @@ pub(crate) mod retry;
 pub(crate) mod settings;
 pub(crate) mod types;
 
-pub use client::{Client, Exchange, MAX_BODY, Observer};
+pub use client::{Client, Exchange, MAX_BODY, MAX_ITEM, MAX_PAGE_BODY, Observer};
 pub use error::{ApiError, ErrorKind};
 pub use ids::{ConferenceId, InvalidId, ParticipantRef};
 pub use models::*;
 pub use pacing::{Pacer, RateLimit};
 pub use retry::{RetryHook, RetryNotice, RetryPolicy};
-pub use settings::{ApiKey, ClientConfig, ConfigError, DEFAULT_BASE_URL};
+pub use settings::{ApiKey, ClientConfig, ConfigError, DEFAULT_BASE_URL, MAX_KEY_LEN};
 pub use types::{
-    CallControlIds, ConferenceFilter, HoldMusic, Listing, ParticipantAction, ParticipantFilter,
+    CallControlIds, ConferenceFilter, Held, HoldMusic, Listing, ListingLimit, ListingLimits,
+    ParticipantAction, ParticipantFilter,
 };

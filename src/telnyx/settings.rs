@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use reqwest::Url;
 
+use super::types::ListingLimits;
 use crate::sanitize::sanitize_line;
 
 /// The default base URL of the Telnyx API.
@@ -16,12 +17,22 @@ pub const DEFAULT_BASE_URL: &str = "https://api.telnyx.com/v2";
 #[derive(Clone, PartialEq, Eq)]
 pub struct ApiKey(String);
 
+/// The longest API key accepted, in bytes (Telnyx keys are under 100; a
+/// gateway's token may be longer; a file read by mistake is not a key).
+pub const MAX_KEY_LEN: usize = 2048;
+
 impl ApiKey {
-    /// Accepts a key that can travel in an HTTP header (visible ASCII, no spaces).
+    /// Accepts a key that can travel in an HTTP header (visible ASCII, no
+    /// spaces) and is at most [`MAX_KEY_LEN`] bytes long.
     pub fn new(raw: &str) -> Result<Self, ConfigError> {
         let key = raw.trim();
         if key.is_empty() {
             return Err(ConfigError::InvalidKey("the API key is empty"));
+        }
+        if key.len() > MAX_KEY_LEN {
+            return Err(ConfigError::InvalidKey(
+                "the API key is longer than 2048 characters",
+            ));
         }
         if !key.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(ConfigError::InvalidKey(
@@ -80,6 +91,8 @@ pub struct ClientConfig {
     pub connect_timeout: Duration,
     pub timeout: Duration,
     pub max_retries: u32,
+    /// How much one listing may hold.
+    pub listing_limits: ListingLimits,
 }
 
 impl ClientConfig {
@@ -90,6 +103,7 @@ impl ClientConfig {
             connect_timeout: Duration::from_secs(5),
             timeout: Duration::from_secs(15),
             max_retries: 2,
+            listing_limits: ListingLimits::default(),
         }
     }
 }
@@ -166,5 +180,8 @@ mod tests {
         assert!(ApiKey::new("a b").is_err());
         assert!(ApiKey::new("kéy").is_err());
         assert_eq!(ApiKey::new(" KEY123\n").unwrap().expose(), "KEY123");
+        assert!(ApiKey::new(&"K".repeat(MAX_KEY_LEN)).is_ok());
+        let err = ApiKey::new(&"K".repeat(MAX_KEY_LEN + 1)).unwrap_err();
+        assert!(err.to_string().contains("longer than 2048"), "{err}");
     }
 }
