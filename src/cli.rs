@@ -87,6 +87,11 @@ pub struct GlobalArgs {
     /// Never send a write: the console browses only, write commands refuse
     #[arg(long, global = true)]
     pub read_only: bool,
+
+    /// The audit journal every write is appended to, and `confmod audit` reads
+    /// [default: $XDG_STATE_HOME/confmod/audit.jsonl]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub audit_file: Option<PathBuf>,
 }
 
 /// Flags of the console (`confmod` and `confmod demo`) only.
@@ -140,6 +145,8 @@ pub enum Command {
     Read(ReadCommand),
     #[command(flatten)]
     Write(WriteCommand),
+    /// Print the audit journal: every write confmod made, oldest first
+    Audit(AuditArgs),
 }
 
 /// One-shot commands that only read.
@@ -221,6 +228,17 @@ pub struct SimArgs {
     /// The world from a scenario file (as assets/demo.toml): conferences, labels, seed, churn
     #[arg(long, value_name = "PATH")]
     pub scenario: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct AuditArgs {
+    /// Only writes to this conference
+    #[arg(long, value_name = "ID", value_parser = parse_conference)]
+    pub conference: Option<ConferenceId>,
+    /// Only writes since then: a duration back (90s, 15m, 2h, 3d, 1w) or an
+    /// RFC 3339 time (2026-12-01T09:00:00Z)
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -49,6 +49,9 @@ pub enum Error {
     /// done): exit 1.
     #[error("{0}")]
     Incomplete(String),
+    /// The audit journal could not be opened, written or read: exit 1.
+    #[error("{0}")]
+    Journal(String),
     /// Writing the output failed: exit 1, or quietly 0 when the reader went away.
     #[error("cannot write the output")]
     Output(#[source] io::Error),
@@ -81,6 +84,7 @@ impl Error {
                 | Error::About { .. }
                 | Error::Reported
                 | Error::Incomplete(_)
+                | Error::Journal(_)
         )
     }
 

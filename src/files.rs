@@ -1,6 +1,8 @@
-//! The operator's small files (the API key file, the config file, scenario
-//! files), read with a size limit: only a regular file is read (never a
-//! device, a FIFO or a directory), and never more than its limit.
+//! The operator's files. Small ones (the API key file, the config file,
+//! scenario files) are read with a size limit: only a regular file is read
+//! (never a device, a FIFO or a directory), and never more than its limit.
+//! Private ones (the audit journal, the log file) are opened for appending
+//! only, created 0600 in a 0700 directory, never through a symbolic link.
 
 use std::fmt;
 use std::fs::File;
@@ -102,6 +104,81 @@ fn open_nonblocking(path: &Path) -> io::Result<File> {
     options.open(path)
 }
 
+/// Opens a private file for appending: its directory is created (0700)
+/// when missing, the file is created 0600 when missing, and an existing file
+/// is appended to, never truncated. A symbolic link in the file's place is
+/// refused (`O_NOFOLLOW`), and so is anything but a regular file.
+pub(crate) fn open_private_append(path: &Path) -> io::Result<File> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            builder.mode(0o700);
+        }
+        builder.create(dir)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.append(true).create(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600).custom_flags(
+            (rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK).bits() as i32,
+        );
+    }
+    refuse_odd(path)?;
+    // checked again on the open file: it may have been replaced meanwhile
+    let file = options.open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "it is not a regular file",
+        ));
+    }
+    Ok(file)
+}
+
+/// Opens a file for reading, never through a symbolic link and only if it
+/// is a regular file.
+pub(crate) fn open_regular_nofollow(path: &Path) -> io::Result<File> {
+    refuse_odd(path)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(
+            (rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK).bits() as i32,
+        );
+    }
+    let file = options.open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "it is not a regular file",
+        ));
+    }
+    Ok(file)
+}
+
+/// Refuses a symbolic link, a device, a FIFO or a directory in `path`'s
+/// place (a missing file is fine).
+fn refuse_odd(path: &Path) -> io::Result<()> {
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return Ok(());
+    };
+    let why = if meta.file_type().is_symlink() {
+        "it is a symbolic link (refused: the file must be named directly)"
+    } else if !meta.is_file() {
+        "it is not a regular file"
+    } else {
+        return Ok(());
+    };
+    Err(io::Error::new(io::ErrorKind::InvalidInput, why))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,5 +237,55 @@ mod tests {
         assert_eq!(size(8 * 1024), "8 KiB");
         assert_eq!(size(1 << 20), "1 MiB");
         assert_eq!(size(300), "300 bytes");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn private_files_are_0600_in_a_0700_directory_appended_and_never_through_a_link() {
+        use std::io::Write;
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state").join("confmod").join("audit.jsonl");
+        open_private_append(&path)
+            .unwrap()
+            .write_all(b"one\n")
+            .unwrap();
+        open_private_append(&path)
+            .unwrap()
+            .write_all(b"two\n")
+            .unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "one\ntwo\n");
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(path.parent().unwrap()), 0o700);
+        assert_eq!(mode(path.parent().unwrap().parent().unwrap()), 0o700);
+        assert_eq!(
+            std::io::read_to_string(open_regular_nofollow(&path).unwrap()).unwrap(),
+            "one\ntwo\n"
+        );
+
+        // a link in the file's place is refused, and what it names is untouched
+        let target = dir.path().join("elsewhere");
+        std::fs::write(&target, "precious\n").unwrap();
+        let link = dir.path().join("link.jsonl");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let err = open_private_append(&link).unwrap_err();
+        assert!(err.to_string().contains("symbolic link"), "{err}");
+        let err = open_regular_nofollow(&link).unwrap_err();
+        assert!(err.to_string().contains("symbolic link"), "{err}");
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "precious\n");
+        // so are a directory and a FIFO (without blocking)
+        assert!(open_private_append(dir.path()).is_err());
+        let fifo = dir.path().join("fifo");
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            &fifo,
+            rustix::fs::FileType::Fifo,
+            rustix::fs::Mode::from_raw_mode(0o600),
+            0,
+        )
+        .unwrap();
+        let err = open_private_append(&fifo).unwrap_err();
+        assert!(err.to_string().contains("not a regular file"), "{err}");
     }
 }

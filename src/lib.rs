@@ -7,6 +7,7 @@
 #![warn(unreachable_pub)]
 
 pub mod app;
+pub mod audit;
 pub mod cli;
 pub mod commands;
 pub mod config;

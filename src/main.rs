@@ -77,6 +77,10 @@ fn run(cli: Cli) -> Result<(), Error> {
             let ctx = Ctx::new(&cli.global, &cli.console)?;
             tokio()?.block_on(commands::write(&ctx, command))
         }
+        Command::Audit(args) => {
+            let ctx = Ctx::new(&cli.global, &cli.console)?;
+            commands::audit(&ctx, &args)
+        }
     }
 }
 

@@ -137,6 +137,31 @@ fn skip_string(chars: &mut Chars<'_>) {
     }
 }
 
+/// serde_json escapes only C0 controls; this also escapes C1 controls, bidi
+/// and other invisible format characters as `\uXXXX`, so JSON printed to a
+/// terminal cannot steer it. The JSON means the same.
+pub(crate) fn terminal_safe_json(json: String) -> String {
+    if !json.chars().any(needs_json_escape) {
+        return json;
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if needs_json_escape(c) {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+pub(crate) fn needs_json_escape(c: char) -> bool {
+    (c.is_control() && !matches!(c, '\n' | ' ')) || is_invisible_format(c)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

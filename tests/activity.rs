@@ -353,3 +353,281 @@ fn offline_the_console_tries_again_within_seconds_and_says_so() {
     update(&mut m, listed(seq, people(3)));
     assert!(m.conf.as_ref().unwrap().load.failure.is_none());
 }
+
+// ---- the audit journal -------------------------------------------------------------
+
+#[test]
+fn every_write_says_who_it_is_about_for_the_journal() {
+    use confmod::audit::{Party, Subject};
+    let mut m = table(5);
+    update(
+        &mut m,
+        Msg::LabelLoaded {
+            conference_id: conf(),
+            participant_id: "p1".into(),
+            result: Ok(Some("Ava Chen".into())),
+        },
+    );
+    update(&mut m, ch('j'));
+    let ava = Party {
+        id: Some("p1".into()),
+        label: Some("Ava Chen".into()),
+        call_control_id: Some("v3:call1".into()),
+    };
+    let effects = send(
+        &mut m,
+        [
+            key(KeyCode::Enter),
+            key(KeyCode::Tab),
+            ch(' '),
+            key(KeyCode::Enter),
+        ],
+    );
+    let subject = effects.iter().find_map(|e| match e {
+        Effect::Patch { subject, .. } => Some(subject.clone()),
+        _ => None,
+    });
+    assert_eq!(
+        subject,
+        Some(Subject {
+            conference_name: Some("Weekly sync".into()),
+            participants: vec![ava.clone()],
+        })
+    );
+    // an action, on a participant whose label is not known yet (the form
+    // saving in the background is left with Esc)
+    update(&mut m, key(KeyCode::Esc));
+    update(&mut m, ch('j'));
+    let effects = update(&mut m, ch('m'));
+    let subject = effects.iter().find_map(|e| match e {
+        Effect::Action { subject, .. } => Some(subject.clone()),
+        _ => None,
+    });
+    assert_eq!(
+        subject.expect("a mute").participants,
+        vec![Party {
+            id: Some("p2".into()),
+            label: None,
+            call_control_id: Some("v3:call2".into()),
+        }]
+    );
+}
+
+#[test]
+fn beep_markers_from_the_journal_fill_in_and_never_override_this_session() {
+    use confmod::telnyx::BeepEnabled;
+    let mut m = table(5);
+    // this console set p1's beep already
+    m.beeps.insert("p1".into(), BeepEnabled::Never);
+    let known = std::collections::HashMap::from([
+        ("p1".to_string(), BeepEnabled::Always),
+        ("p2".to_string(), BeepEnabled::OnExit),
+    ]);
+    update(&mut m, Msg::JournalRead(Ok(known)));
+    assert_eq!(m.beeps.get("p1"), Some(&BeepEnabled::Never));
+    assert_eq!(m.beeps.get("p2"), Some(&BeepEnabled::OnExit));
+    assert!(m.log.iter().any(|e| matches!(&e.what,
+        Logged::Event(t) if t.contains("beep setting of 2 participants"))));
+    assert!(m.toasts.is_empty());
+
+    let mut m = table(5);
+    update(
+        &mut m,
+        Msg::JournalRead(Err(
+            "the audit journal /j cannot be read: Permission denied".into(),
+        )),
+    );
+    assert!(has_toast(
+        &m,
+        Level::Error,
+        "Permission denied: beep settings of earlier sessions are not shown"
+    ));
+    assert!(m.beeps.is_empty());
+}
+
+#[test]
+fn a_journal_that_cannot_record_is_said_once_then_by_the_header() {
+    let mut m = table(5);
+    assert!(m.journal_trouble.is_none());
+    let why = "the audit journal /j cannot be written: No space left on device (os error 28)";
+    for _ in 0..3 {
+        update(&mut m, Msg::JournalFailed(why.into()));
+    }
+    assert_eq!(m.journal_trouble.as_deref(), Some(why));
+    let toasts: Vec<_> = m.toasts.iter().filter(|t| t.text.contains(why)).collect();
+    assert_eq!(toasts.len(), 1, "{:?}", m.toasts);
+    assert_eq!(toasts[0].level, Level::Error);
+    assert!(toasts[0].text.ends_with("writes are sent but not recorded"));
+    let events = m
+        .log
+        .iter()
+        .filter(|e| matches!(&e.what, Logged::Event(t) if t == why))
+        .count();
+    assert_eq!(events, 1);
+    // writes are still sent: the operator decides
+    update(&mut m, ch('m'));
+    assert!(!m.pending.is_empty());
+}
+
+// ---- the picker ------------------------------------------------------------------
+
+const C1: &str = "00000000-0000-4000-8000-0000000000c1";
+const C2: &str = "00000000-0000-4000-8000-0000000000c2";
+const C3: &str = "00000000-0000-4000-8000-0000000000c3";
+const C4: &str = "00000000-0000-4000-8000-0000000000c4";
+
+fn conference(id: &str, name: &str, status: ConferenceStatus) -> Conference {
+    Conference {
+        id: id.into(),
+        name: name.into(),
+        status: Some(status),
+        created_at: "2026-11-30T09:00:00.000Z".into(),
+        ..Default::default()
+    }
+}
+
+fn listed_conferences(seq: u64, items: Vec<Conference>) -> Msg {
+    Msg::ConferencesLoaded {
+        seq,
+        result: Ok(confmod::telnyx::Listing {
+            items,
+            ..Default::default()
+        }),
+    }
+}
+
+fn load_seq(effects: &[Effect]) -> Option<u64> {
+    effects.iter().find_map(|e| match e {
+        Effect::LoadConferences { seq } => Some(*seq),
+        _ => None,
+    })
+}
+
+/// The picker on C1 (live), C2 (live) and C3 (waiting), the second selected.
+fn picker() -> Model {
+    let mut m = Model::new(ctx(), T0, (120, 40));
+    let seq = load_seq(&confmod::app::init(&mut m, None)).expect("a listing");
+    let items = vec![
+        conference(C1, "Q4 All Hands", ConferenceStatus::InProgress),
+        conference(C2, "EMEA sales weekly", ConferenceStatus::InProgress),
+        conference(C3, "Board prep", ConferenceStatus::Init),
+        conference(C4, "Old retro", ConferenceStatus::Completed),
+    ];
+    update(&mut m, listed_conferences(seq, items));
+    update(&mut m, ch('j'));
+    m
+}
+
+fn names(m: &Model) -> Vec<(String, Option<ConferenceStatus>)> {
+    m.picker
+        .conferences
+        .iter()
+        .map(|c| (c.name.clone(), c.status.clone()))
+        .collect()
+}
+
+#[test]
+fn the_picker_lists_live_and_waiting_conferences_and_refreshes_at_a_slower_pace() {
+    let mut m = picker();
+    assert_eq!(
+        names(&m),
+        vec![
+            ("Q4 All Hands".into(), Some(ConferenceStatus::InProgress)),
+            (
+                "EMEA sales weekly".into(),
+                Some(ConferenceStatus::InProgress)
+            ),
+            ("Board prep".into(), Some(ConferenceStatus::Init)),
+        ]
+    );
+    // five table refreshes (2 s each) between two listings, nothing before
+    let pace = ctx().refresh * 5;
+    assert_eq!(m.next_deadline(), Some(T0 + pace));
+    assert!(update(&mut m, Msg::Tick(T0 + pace - Duration::from_millis(1))).is_empty());
+    let effects = update(&mut m, Msg::Tick(T0 + pace));
+    assert!(load_seq(&effects).is_some(), "{effects:?}");
+    // one listing out at a time
+    assert!(load_seq(&update(&mut m, Msg::Tick(T0 + pace * 2))).is_none());
+}
+
+#[test]
+fn a_conference_that_leaves_the_picker_is_marked_ended_with_its_reason() {
+    let mut m = picker();
+    assert_eq!(m.picker.selected().unwrap().name, "EMEA sales weekly");
+    let later = T0 + ctx().refresh * 5;
+    let seq = load_seq(&update(&mut m, Msg::Tick(later))).unwrap();
+    let effects = update(
+        &mut m,
+        listed_conferences(
+            seq,
+            vec![
+                conference(C1, "Q4 All Hands", ConferenceStatus::InProgress),
+                conference(C3, "Board prep", ConferenceStatus::InProgress),
+            ],
+        ),
+    );
+    // it stays, last, marked; the selection stays on it; its end is asked
+    assert_eq!(
+        names(&m),
+        vec![
+            ("Q4 All Hands".into(), Some(ConferenceStatus::InProgress)),
+            ("Board prep".into(), Some(ConferenceStatus::InProgress)),
+            (
+                "EMEA sales weekly".into(),
+                Some(ConferenceStatus::Completed)
+            ),
+        ]
+    );
+    assert_eq!(m.picker.selected().unwrap().name, "EMEA sales weekly");
+    let c2: confmod::telnyx::ConferenceId = C2.parse().unwrap();
+    assert_eq!(effects, vec![Effect::CheckConference { conference_id: c2 }]);
+    let mut answer = conference(C2, "EMEA sales weekly", ConferenceStatus::Completed);
+    answer.end_reason = Some(EndReason::HostLeft);
+    update(
+        &mut m,
+        Msg::ConferenceChecked {
+            conference_id: c2,
+            result: Ok(answer),
+        },
+    );
+    assert_eq!(
+        m.picker.conferences[2].end_reason,
+        Some(EndReason::HostLeft)
+    );
+    assert!(m.log.iter().any(|e| matches!(&e.what,
+        Logged::Event(t) if t == "conference EMEA sales weekly ended: the host left")));
+
+    // it is kept for ENDED_KEPT, then dropped
+    let mut at = later;
+    loop {
+        at += ctx().refresh * 5;
+        let seq = load_seq(&update(&mut m, Msg::Tick(at))).unwrap();
+        let items = vec![conference(C1, "Q4 All Hands", ConferenceStatus::InProgress)];
+        update(&mut m, listed_conferences(seq, items));
+        let kept = m.picker.conferences.iter().any(|c| c.id == C2);
+        assert_eq!(kept, at < later + confmod::app::ENDED_KEPT, "at {at}");
+        if !kept {
+            break;
+        }
+    }
+}
+
+#[test]
+fn a_listing_that_is_not_whole_says_nothing_of_who_left() {
+    let mut m = picker();
+    let seq = load_seq(&update(&mut m, Msg::Tick(T0 + ctx().refresh * 5))).unwrap();
+    let effects = update(
+        &mut m,
+        Msg::ConferencesLoaded {
+            seq,
+            result: Ok(confmod::telnyx::Listing {
+                items: vec![conference(C1, "Q4 All Hands", ConferenceStatus::InProgress)],
+                warnings: vec!["page 2 of 1: the listing may be incomplete".into()],
+                ..Default::default()
+            }),
+        },
+    );
+    assert!(effects.is_empty(), "{effects:?}");
+    assert_eq!(names(&m).len(), 1, "nothing is marked ended");
+    assert!(m.picker.ended.is_empty());
+}

@@ -77,6 +77,8 @@ fn home() -> &'static PathBuf {
     HOME.get_or_init(|| {
         let home = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("confmod-cli-home");
         std::fs::create_dir_all(&home).unwrap();
+        // the journal of the writes of earlier runs of the suite
+        let _ = std::fs::remove_file(home.join("state").join("confmod").join("audit.jsonl"));
         home
     })
 }
@@ -1102,4 +1104,258 @@ fn a_listing_that_never_ends_stops_at_its_limits_and_exits_1_writing_nothing() {
     let r = api.run(&format!("conferences --config {config}")).exit(1);
     r.one_error_line("the listing stopped at the limit of 1 MiB (max_listing_mib");
     assert!(r.stdout.is_empty(), "{r:#?}");
+}
+
+// ---- the audit journal -----------------------------------------------------------
+
+/// `confmod audit` of `journal` in `format`, with `more` arguments.
+fn audit(journal: &std::path::Path, format: &str, more: &[&str]) -> Run {
+    let path = journal.to_str().unwrap();
+    let args = [
+        &["audit", "--audit-file", path, "--format", format][..],
+        more,
+    ]
+    .concat();
+    run(&args, &[])
+}
+
+fn journal_lines(journal: &std::path::Path) -> Vec<Value> {
+    audit(journal, "jsonl", &[])
+        .exit(0)
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn every_write_of_the_commands_is_journaled_and_audit_reads_it_back() {
+    let sim = Sim::start(config(8));
+    let conf = sim.sample_conference();
+    let other = sim.ok("conferences").as_array().unwrap()[1]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let people = sim.participants(&conf);
+    let (host, guest) = (&people[0], &people[3]);
+    let dir = temp_dir();
+    // the directory does not exist yet: it is made 0700
+    let journal = dir.path().join("state").join("audit.jsonl");
+    let path = journal.to_str().unwrap();
+    let env = [&sim.env()[..], &[("USER", "ana")]].concat();
+    let write = |args: &[&str]| run(&[&["--audit-file", path][..], args].concat(), &env);
+
+    // one entry per request: two PATCHes, one mute, one end
+    write(&[
+        "update",
+        &conf,
+        &guest.id,
+        &host.label,
+        "--beep-enabled",
+        "never",
+    ])
+    .exit(0);
+    write(&["mute", &conf, &guest.call_control_id]).exit(0);
+    write(&["end", &other, "--yes"]).exit(0);
+
+    let entries = journal_lines(&journal);
+    assert_eq!(entries.len(), 4, "{entries:#?}");
+    let host_host = sim.base_url().split('/').nth(2).unwrap();
+    for e in &entries {
+        assert_eq!(e["operator"], "ana", "{e}");
+        assert_eq!(e["api_host"], host_host, "{e}");
+        assert_eq!(
+            (e["ok"].clone(), e["status"].clone()),
+            (json!(true), json!(200)),
+            "{e}"
+        );
+        assert!(e["time"].as_str().unwrap().ends_with('Z'), "{e}");
+    }
+    let updates: Vec<&Value> = entries.iter().filter(|e| e["action"] == "update").collect();
+    assert_eq!(updates.len(), 2);
+    for u in &updates {
+        assert_eq!(u["via"], "update");
+        assert_eq!(u["conference_id"], conf.as_str());
+        assert_eq!(u["conference_name"], NAMES[0]);
+        assert_eq!(u["sent"], json!({"beep_enabled": "never"}));
+    }
+    // the one named by label is known by label and call_control_id too
+    let by_label = updates
+        .iter()
+        .find(|u| u["participants"][0]["id"] == host.id.as_str())
+        .expect("the host's entry");
+    assert_eq!(by_label["participants"][0]["label"], host.label.as_str());
+    assert_eq!(
+        by_label["participants"][0]["call_control_id"],
+        host.call_control_id.as_str()
+    );
+    let mute = &entries[2];
+    assert_eq!(
+        (mute["action"].clone(), mute["via"].clone()),
+        (json!("mute"), json!("mute"))
+    );
+    assert_eq!(
+        mute["sent"],
+        json!({"call_control_ids": [guest.call_control_id]})
+    );
+    assert_eq!(
+        mute["participants"][0]["call_control_id"],
+        guest.call_control_id.as_str()
+    );
+    let end = &entries[3];
+    assert_eq!(
+        (end["action"].clone(), end["conference_id"].clone()),
+        (json!("end"), json!(other))
+    );
+    assert_eq!(end["conference_name"], NAMES[1]);
+
+    // a failure is journaled with the server's status and code
+    write(&["update", &other, &guest.id, "--beep-enabled", "always"]).exit(1);
+    let failed = journal_lines(&journal).pop().unwrap();
+    assert_eq!(
+        (failed["ok"].clone(), failed["status"].clone()),
+        (json!(false), json!(422))
+    );
+    assert_eq!(failed["code"], "90019");
+
+    // json is one array, oldest first, equal to the lines
+    let all = audit(&journal, "json", &[]).exit(0).json();
+    assert_eq!(all.as_array().unwrap(), &journal_lines(&journal));
+    // filters: by conference, by time
+    let only = audit(&journal, "json", &["--conference", &conf])
+        .exit(0)
+        .json();
+    assert_eq!(only.as_array().unwrap().len(), 3);
+    let recent = audit(&journal, "json", &["--since", "2h"]).exit(0).json();
+    assert_eq!(recent.as_array().unwrap().len(), 5);
+    let future = audit(&journal, "json", &["--since", "2999-01-01T00:00:00Z"]).exit(0);
+    assert_eq!(future.json(), json!([]));
+    let bad = run(
+        &["audit", "--audit-file", path, "--since", "yesterday"],
+        &[],
+    )
+    .exit(2);
+    bad.one_error_line("--since");
+    // a table for people
+    let table = audit(&journal, "table", &[]).exit(0).stdout;
+    has(
+        &table,
+        &[
+            "TIME",
+            "OPERATOR",
+            "ana",
+            NAMES[0],
+            &host.label,
+            "beep=never",
+            "mute",
+            "422 90019",
+        ],
+    );
+
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&journal), 0o600);
+        assert_eq!(mode(journal.parent().unwrap()), 0o700);
+    }
+}
+
+#[test]
+fn audit_without_a_journal_prints_nothing_and_skips_lines_that_are_not_entries() {
+    let dir = temp_dir();
+    let journal = dir.path().join("audit.jsonl");
+    let none = audit(&journal, "json", &[])
+        .exit(0)
+        .says(&["no audit journal"]);
+    assert_eq!(none.json(), json!([]));
+    std::fs::write(&journal, "not an entry\n{\"torn\": \n").unwrap();
+    let r = audit(&journal, "jsonl", &[])
+        .exit(0)
+        .says(&["2 line(s)", "line 1, 2"]);
+    assert!(r.stdout.is_empty(), "{r:#?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_journal_behind_a_symbolic_link_is_refused_before_anything_is_sent() {
+    let sim = Sim::start(config(4));
+    let conf = sim.sample_conference();
+    let pid = sim.participants(&conf)[1].id.clone();
+    let dir = temp_dir();
+    let target = dir.path().join("elsewhere");
+    std::fs::write(&target, "precious\n").unwrap();
+    let link = dir.path().join("audit.jsonl");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let before = sim.request_count();
+    let args = [
+        "--audit-file",
+        link.to_str().unwrap(),
+        "update",
+        &conf,
+        &pid,
+        "--beep-enabled",
+        "never",
+    ];
+    run(&args, &sim.env())
+        .exit(1)
+        .one_error_line("cannot be opened: it is a symbolic link");
+    assert_eq!(sim.request_count(), before, "a write was sent");
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "precious\n");
+    let read = audit(&link, "json", &[]).exit(1);
+    read.one_error_line("symbolic link");
+}
+
+/// A journal that stops taking writes (a full disk; here the file size limit
+/// of the process, which fails a write the same way) is said on stderr and
+/// in the exit code; the writes themselves are made and reported.
+#[cfg(unix)]
+#[test]
+fn a_journal_that_cannot_be_written_is_reported_and_exits_1() {
+    use std::os::unix::process::CommandExt;
+    let sim = Sim::start(config(6));
+    let conf = sim.sample_conference();
+    let people = sim.participants(&conf);
+    let targets = [people[2].id.as_str(), people[3].id.as_str()];
+    let dir = temp_dir();
+    let journal = dir.path().join("audit.jsonl");
+    let path = journal.to_str().unwrap();
+    let args = [
+        &["--audit-file", path, "update", &conf][..],
+        &targets,
+        &["--beep-enabled", "on_enter"],
+    ]
+    .concat();
+    let mut cmd = command(&args, &sim.env());
+    // SAFETY: between fork and exec only async-signal-safe calls are made:
+    // signal(2) and setrlimit(2).
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            let none = rustix::process::Rlimit {
+                current: Some(0),
+                maximum: Some(0),
+            };
+            rustix::process::setrlimit(rustix::process::Resource::Fsize, none)?;
+            Ok(())
+        });
+    }
+    let out = cmd.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    has(
+        &stderr,
+        &[
+            "the audit journal",
+            "cannot be written",
+            "a write was made but is not in the journal",
+            "2 of these writes are not in the audit journal",
+            "updated 2 of 2 participants",
+        ],
+    );
+    for id in targets {
+        let p = sim.participant(&conf, id).unwrap();
+        assert_eq!(p.beep_enabled, Some(BeepEnabled::OnEnter), "{id}");
+    }
+    assert_eq!(std::fs::metadata(&journal).unwrap().len(), 0);
 }

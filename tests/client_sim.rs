@@ -214,6 +214,9 @@ async fn participants_are_read_by_id_and_label_and_updated() {
         .update_participant(&cid(&conf), &first.id, &update)
         .await
         .unwrap();
+    // the sim answers a write with 200, as the spec says
+    assert_eq!(updated.status, 200);
+    let updated = updated.data;
     assert_eq!(updated.end_conference_on_exit, Some(true));
     assert_eq!(
         updated.soft_end_conference_on_exit,

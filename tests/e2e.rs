@@ -370,6 +370,18 @@ impl Sim {
         Console::spawn(&args, Some(api.api_key()), env)
     }
 
+    /// The console on this sim's sample conference with more arguments.
+    fn console_with(&self, more: &[&str], env: &[(&str, &str)]) -> Console {
+        let api = self.api();
+        let conf = self.conf();
+        let args = [
+            &["--base-url", api.base_url(), "--conference", &conf][..],
+            more,
+        ]
+        .concat();
+        Console::spawn(&args, Some(api.api_key()), env)
+    }
+
     /// The console with the table up and the label of `participants()[i]` shown.
     fn table_showing(&self, i: usize) -> (Console, SimParticipant) {
         let p = self.participants().swap_remove(i);
@@ -846,6 +858,79 @@ fn end_the_conference_by_typing_its_name() {
     });
     tui.until("the banner with its reason", |s| {
         s.contains("This conference has ended") && s.contains("ended via the API")
+    });
+    tui.quit();
+}
+
+/// Journey 14: the conference ends from outside (another shell, the host
+/// leaving): with no key pressed, the next refresh shows the banner with
+/// its reason, and the rows stay for reading.
+#[test]
+fn a_conference_ended_from_outside_shows_the_banner_by_itself() {
+    let sim = Sim::quiet(12);
+    let (mut tui, p) = sim.table_showing(0);
+    assert!(sim.api().end_conference(&sim.conf()));
+    tui.until("the banner with its reason", |s| {
+        s.contains("This conference has ended") && s.contains("ended via the API")
+    });
+    assert!(tui.screen().contains(&p.label), "{}", tui.screen());
+    assert!(tui.screen().contains("■ ended"), "{}", tui.screen());
+    tui.quit();
+}
+
+/// Journey 15: a beep set in the console is journaled; `confmod audit`
+/// reads it back; a console started later shows the beep marker it could
+/// not otherwise know (the API never returns `beep_enabled`).
+#[test]
+fn the_journal_records_the_console_and_its_beep_markers_survive_a_restart() {
+    let sim = Sim::quiet(12);
+    let shared = temp_dir();
+    let journal = shared.path().join("audit.jsonl");
+    let path = journal.to_str().expect("a UTF-8 temp path");
+    let before = sim.participants().swap_remove(1);
+    let label = before.label.clone();
+    let mut tui = sim.console_with(&["--audit-file", path], &[("USER", "ana")]);
+    tui.shows(&label);
+    edit_second(&mut tui, &label);
+    tui.send(TAB);
+    tui.send(TAB);
+    tui.send(RIGHT);
+    tui.shows("→  always");
+    tui.send(ENTER);
+    tui.until("always* in the row", |s| {
+        s.lines()
+            .any(|l| l.contains(&label) && l.contains("always*"))
+    });
+    tui.quit();
+
+    let out = Command::new(env!("CARGO_BIN_EXE_confmod"))
+        .args(["audit", "--audit-file", path, "--format", "jsonl"])
+        .output()
+        .expect("confmod audit");
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).expect("UTF-8");
+    let entries: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    assert_eq!(entries.len(), 1, "{text}");
+    let e = &entries[0];
+    assert_eq!(e["via"], "console");
+    assert_eq!(e["operator"], "ana");
+    assert_eq!(e["action"], "update");
+    assert_eq!(e["sent"], serde_json::json!({"beep_enabled": "always"}));
+    assert_eq!(e["ok"], true);
+    assert_eq!(e["conference_id"], sim.conf().as_str());
+    let who = &e["participants"][0];
+    assert_eq!(who["id"], before.id.as_str());
+    assert_eq!(who["label"], label.as_str());
+    assert_eq!(who["call_control_id"], before.call_control_id.as_str());
+
+    // a new console knows the beep from the journal, with no write of its own
+    let mut tui = sim.console_with(&["--audit-file", path], &[]);
+    tui.until("always* from the journal", |s| {
+        s.lines()
+            .any(|l| l.contains(&label) && l.contains("always*"))
     });
     tui.quit();
 }

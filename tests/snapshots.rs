@@ -233,6 +233,22 @@ fn sticky_error() {
     });
 }
 
+/// The journal could not record a write: a sticky error, and the header's
+/// badge for the rest of the session.
+#[test]
+fn journal_not_written() {
+    both_sizes("not_audited", |size| {
+        let mut m = table(size, 30);
+        update(
+            &mut m,
+            Msg::JournalFailed(
+                "the audit journal /home/ana/.local/state/confmod/audit.jsonl cannot be written: No space left on device (os error 28)".into(),
+            ),
+        );
+        m
+    });
+}
+
 #[test]
 fn help_overlay() {
     both_sizes("help", |size| {
@@ -299,6 +315,50 @@ fn picker(size: (u16, u16)) -> Model {
 #[test]
 fn conference_picker() {
     both_sizes("picker", picker);
+}
+
+/// A refresh later: one conference left the list (ended; the check said
+/// why) and one waits for its first participant.
+#[test]
+fn conference_picker_with_ended_and_waiting() {
+    both_sizes("picker_ended", |size| {
+        let mut m = picker(size);
+        let later = T0 + Duration::from_secs(10);
+        let Some(Effect::LoadConferences { seq }) =
+            update(&mut m, Msg::Tick(later)).first().cloned()
+        else {
+            panic!("no refresh of the picker")
+        };
+        let mut items = conferences();
+        let ended = items.remove(1);
+        items[2].status = Some(ConferenceStatus::Init);
+        let effects = update(
+            &mut m,
+            Msg::ConferencesLoaded {
+                seq,
+                result: Ok(Listing {
+                    items,
+                    ..Listing::default()
+                }),
+            },
+        );
+        let Some(Effect::CheckConference { conference_id }) = effects.first().cloned() else {
+            panic!("no check of the conference that left")
+        };
+        update(
+            &mut m,
+            Msg::ConferenceChecked {
+                conference_id,
+                result: Ok(Conference {
+                    status: Some(ConferenceStatus::Completed),
+                    end_reason: Some(confmod::telnyx::EndReason::HostLeft),
+                    ..ended
+                }),
+            },
+        );
+        update(&mut m, Msg::Tick(later + Duration::from_secs(95)));
+        m
+    });
 }
 
 #[test]

@@ -807,7 +807,8 @@ fn the_console_is_idle_when_nothing_is_due() {
         &mut m,
         conferences_loaded(seq, vec![conference(C1, "Q4 All Hands")]),
     );
-    assert_eq!(m.next_deadline(), None, "an idle picker needs no timer");
+    // an idle picker wakes only for its next refresh (five table refreshes)
+    assert_eq!(m.next_deadline(), Some(T0 + ctx().refresh * 5));
 }
 
 #[test]
@@ -895,6 +896,12 @@ fn the_picker_cursor_follows_a_shrinking_list() {
     };
     let one = vec![conference("c1", "A")];
     update(&mut m, conferences_loaded(seq, one));
+    // the ones that left stay, marked ended, and the selection with them
+    let selected = m.picker.selected().unwrap();
+    assert_eq!(selected.id, "c3");
+    assert_eq!(selected.status, Some(ConferenceStatus::Completed));
+    // a filter that hides the selected one moves the cursor into the list
+    send(&mut m, [ch('/'), ch('a')]);
     assert_eq!(m.picker.selected().map(|c| c.id.as_str()), Some("c1"));
 }
 

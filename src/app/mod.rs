@@ -23,9 +23,9 @@ pub(crate) mod writes;
 pub use form::{Field, Form};
 pub use log::curl;
 pub use model::{
-    Confirm, Context, Exchanged, Find, Inspect, Job, LOG_ENTRIES, Label, Level, LogEntry, LogView,
-    Logged, Model, Outcome, Overlay, Plan, Quick, Row, Run, Screen, Sort, TOAST_TTL, TypeToConfirm,
-    Undo, short_call_control_id,
+    Confirm, Context, ENDED_KEPT, Exchanged, Find, Inspect, Job, LOG_ENTRIES, Label, Level,
+    LogEntry, LogView, Logged, Model, Outcome, Overlay, Plan, Quick, Row, Run, Screen, Sort,
+    TOAST_TTL, TypeToConfirm, Undo, short_call_control_id,
 };
 pub use msg::{Effect, Msg};
 pub use send::ACTION_CHUNK;

@@ -46,6 +46,12 @@ pub(crate) const SPINNER_FRAME: Duration = Duration::from_millis(120);
 /// The longest wait between retries of a failing load: short, so the
 /// console is back within a few seconds of the API.
 pub(crate) const MAX_BACKOFF: Duration = Duration::from_secs(3);
+/// The picker refreshes this many times slower than the table.
+pub(crate) const PICKER_PACE: u32 = 5;
+/// How long a conference that ended stays in the picker, marked.
+pub const ENDED_KEPT: Duration = Duration::from_secs(10 * 60);
+/// Conferences that left the list read again at once, to say why.
+pub(crate) const ENDED_CHECKS: usize = 8;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {
@@ -84,7 +90,12 @@ pub struct Load {
 /// The conference picker.
 #[derive(Debug, Clone, Default)]
 pub struct Picker {
+    /// The conferences listed (in progress, then waiting), then those that
+    /// left the list lately (ended), newest first.
     pub conferences: Vec<Conference>,
+    /// Conferences that left the list, by id, and when that was noticed;
+    /// each stays, marked, for [`ENDED_KEPT`].
+    pub ended: HashMap<String, OffsetDateTime>,
     pub filter: Input,
     pub filtering: bool,
     /// Index into `visible()`.
@@ -647,6 +658,9 @@ pub struct Model {
     pub toasts: Vec<Toast>,
     /// The last retry the client reported, and when.
     pub activity: Option<(String, OffsetDateTime)>,
+    /// Why the audit journal cannot record this console's writes, once it
+    /// could not (the header says so for the rest of the session).
+    pub journal_trouble: Option<String>,
     /// The sequence number of the last request issued.
     pub seq: u64,
 }
@@ -674,6 +688,7 @@ impl Model {
             help_offset: 0,
             toasts: Vec::new(),
             activity: None,
+            journal_trouble: None,
             seq: 0,
         }
     }
@@ -821,11 +836,17 @@ impl Model {
         }
         match self.screen {
             Screen::Picker => {
-                if self.picker.load.in_flight.is_some() {
-                    consider(self.now + SPINNER_FRAME);
-                } else if let Some((_, Some(retry))) = &self.picker.load.failure {
+                let load = &self.picker.load;
+                if load.in_flight.is_some() {
+                    // only the first load shows a spinner
+                    if load.last_ok.is_none() {
+                        consider(self.now + SPINNER_FRAME);
+                    }
+                } else if let Some((_, Some(retry))) = &load.failure {
                     // the countdown is shown in whole seconds
                     consider((*retry).min(self.now + Duration::from_secs(1)));
+                } else if let Some(next) = load.next_at {
+                    consider(next);
                 }
             }
             Screen::Table => {

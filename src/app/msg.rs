@@ -1,14 +1,18 @@
 //! What the runtime tells the core (`Msg`) and what the core asks of the
 //! runtime (`Effect`).
 
+use std::collections::HashMap;
+
 use crossterm::event::KeyEvent;
 
 use super::model::Exchanged;
+use crate::audit::Subject;
 use time::OffsetDateTime;
 
 use crate::telnyx::{
-    ApiError, CallControlIds, CommandResult, Conference, ConferenceId, ConferenceParticipant,
-    HoldMusic, Listing, Participant, ParticipantAction, RateLimit, UpdateParticipant,
+    ApiError, BeepEnabled, CallControlIds, CommandResult, Conference, ConferenceId,
+    ConferenceParticipant, HoldMusic, Listing, Participant, ParticipantAction, RateLimit,
+    UpdateParticipant,
 };
 
 /// Every input of `update`. Time enters only as data: `Tick(now)`.
@@ -25,6 +29,11 @@ pub enum Msg {
     },
     ConferenceLoaded {
         seq: u64,
+        conference_id: ConferenceId,
+        result: Result<Conference, ApiError>,
+    },
+    /// A conference that left the picker's list, read again to say why.
+    ConferenceChecked {
         conference_id: ConferenceId,
         result: Result<Conference, ApiError>,
     },
@@ -64,6 +73,12 @@ pub enum Msg {
     Exchanged(Box<Exchanged>),
     /// The client is retrying a request (already sanitized, one line).
     Retrying(String),
+    /// The audit journal could not be opened or could not record a write
+    /// (sanitized, one line).
+    JournalFailed(String),
+    /// The `beep_enabled` last set for each participant, read from the
+    /// audit journal at start; or why it could not be read.
+    JournalRead(Result<HashMap<String, BeepEnabled>, String>),
 }
 
 /// Work the core asks for. The runtime runs each as a background task that
@@ -75,6 +90,10 @@ pub enum Effect {
     },
     LoadConference {
         seq: u64,
+        conference_id: ConferenceId,
+    },
+    /// Read a conference that left the picker's list (for the picker).
+    CheckConference {
         conference_id: ConferenceId,
     },
     LoadParticipants {
@@ -90,6 +109,8 @@ pub enum Effect {
         conference_id: ConferenceId,
         participant_id: String,
         update: UpdateParticipant,
+        /// Who it is about, for the audit journal.
+        subject: Subject,
     },
     Action {
         seq: u64,
@@ -100,10 +121,12 @@ pub enum Effect {
         call_control_ids: CallControlIds,
         /// What a hold plays, when configured.
         music: Option<HoldMusic>,
+        subject: Subject,
     },
     End {
         seq: u64,
         conference_id: ConferenceId,
+        subject: Subject,
     },
     /// Put text on the clipboard of the operator's terminal (OSC 52).
     Copy(String),

@@ -6,7 +6,10 @@ use tui_input::backend::crossterm::EventHandler;
 use super::conference;
 use super::keymap::{Action, Scope, lookup};
 use super::layout;
-use super::model::{Level, Model, Picker, Screen};
+use std::collections::HashSet;
+use std::time::Duration;
+
+use super::model::{ENDED_CHECKS, ENDED_KEPT, Level, Logged, Model, PICKER_PACE, Picker, Screen};
 use super::msg::Effect;
 use crate::sanitize::sanitize_line;
 use crate::telnyx::{ApiError, Conference, ConferenceId, ConferenceStatus, Listing};
@@ -33,7 +36,7 @@ impl Picker {
     }
 }
 
-/// Asks for the conferences in progress, unless a request is already out.
+/// Asks for the conferences in progress and waiting, unless a request is already out.
 pub(crate) fn load(model: &mut Model) -> Vec<Effect> {
     if model.picker.load.in_flight.is_some() {
         return Vec::new();
@@ -43,14 +46,27 @@ pub(crate) fn load(model: &mut Model) -> Vec<Effect> {
     vec![Effect::LoadConferences { seq }]
 }
 
-/// Retries a failed load when its time has come.
+/// Refreshes the list when its time has come (every [`PICKER_PACE`] table
+/// refreshes; sooner after a failure, with backoff).
 pub(crate) fn tick(model: &mut Model) -> Vec<Effect> {
-    let picker = &model.picker;
-    if picker.load.failure.is_some() && picker.load.due(model.now) {
+    if model.picker.load.due(model.now) {
         load(model)
     } else {
         Vec::new()
     }
+}
+
+/// How often the picker refreshes by itself.
+fn pace(model: &Model) -> Duration {
+    model.ctx.refresh * PICKER_PACE
+}
+
+/// Whether a conference can still be moderated (a conference without a
+/// status is taken as one).
+fn live(c: &Conference) -> bool {
+    c.status
+        .as_ref()
+        .is_none_or(|s| matches!(s, ConferenceStatus::InProgress | ConferenceStatus::Init))
 }
 
 pub(crate) fn loaded(
@@ -62,19 +78,47 @@ pub(crate) fn loaded(
     if !model.picker.load.answered(seq) {
         return Vec::new();
     }
+    let mut effects = Vec::new();
     match result {
         Ok(listing) => {
-            model.picker.load.succeeded(now, None);
+            let next = now + pace(model);
+            model.picker.load.succeeded(now, Some(next));
             let keep = model.picker.selected().map(|c| c.id.clone());
-            model.picker.conferences = listing
-                .items
-                .into_iter()
-                .filter(|c| {
-                    c.status
-                        .as_ref()
-                        .is_none_or(|s| *s == ConferenceStatus::InProgress)
-                })
-                .collect();
+            // a listing that is not whole says nothing of who left it
+            let whole = listing.truncated.is_none() && listing.warnings.is_empty();
+            let fresh: Vec<Conference> = listing.items.into_iter().filter(live).collect();
+            let listed: HashSet<&str> = fresh.iter().map(|c| c.id.as_str()).collect();
+            let picker = &mut model.picker;
+            let mut gone = Vec::new();
+            for c in std::mem::take(&mut picker.conferences) {
+                if listed.contains(c.id.as_str()) {
+                    continue;
+                }
+                let noticed = picker.ended.get(&c.id).copied();
+                match noticed {
+                    Some(at) if at + ENDED_KEPT > now => gone.push(c),
+                    Some(_) => {
+                        picker.ended.remove(&c.id);
+                    }
+                    None if whole && live(&c) => {
+                        picker.ended.insert(c.id.clone(), now);
+                        if let Some(id) = ConferenceId::from_api(&c.id)
+                            && effects.len() < ENDED_CHECKS
+                        {
+                            effects.push(Effect::CheckConference { conference_id: id });
+                        }
+                        gone.push(Conference {
+                            status: Some(ConferenceStatus::Completed),
+                            ..c
+                        });
+                    }
+                    None => {}
+                }
+            }
+            picker.ended.retain(|id, _| !listed.contains(id.as_str()));
+            gone.sort_by_key(|c| std::cmp::Reverse(picker.ended.get(&c.id).copied()));
+            picker.conferences = fresh;
+            picker.conferences.extend(gone);
             let visible = model.picker.visible();
             if let Some(pos) = keep.and_then(|id| {
                 visible
@@ -89,6 +133,45 @@ pub(crate) fn loaded(
         }
         Err(e) => model.picker.load.failed(e, now),
     }
+    effects
+}
+
+/// A conference that left the list, read again: why and when it ended.
+pub(crate) fn checked(
+    model: &mut Model,
+    conference_id: &ConferenceId,
+    result: Result<Conference, ApiError>,
+) -> Vec<Effect> {
+    let Ok(fresh) = result else {
+        // it stays marked as ended: it left the list of live ones
+        return Vec::new();
+    };
+    let picker = &mut model.picker;
+    let Some(c) = picker
+        .conferences
+        .iter_mut()
+        .find(|c| ConferenceId::from_api(&c.id).as_ref() == Some(conference_id))
+    else {
+        return Vec::new();
+    };
+    let name = sanitize_line(&c.name, 60);
+    c.status = fresh.status;
+    c.end_reason = fresh.end_reason;
+    c.updated_at = fresh.updated_at;
+    if live(c) {
+        // not ended after all: the next listing will say
+        picker.ended.remove(&c.id);
+        return Vec::new();
+    }
+    let ended = super::model::Ended {
+        reason: c.end_reason.clone(),
+        at: None,
+    };
+    let text = match ended.why() {
+        Some(why) => format!("conference {name} ended: {why}"),
+        None => format!("conference {name} ended"),
+    };
+    model.record(Logged::Event(text));
     Vec::new()
 }
 

@@ -10,8 +10,8 @@ use super::loading::poll_soon;
 use super::model::{Job, Level, Model, Outcome, Pending, Plan, Run, TOAST_TTL, Undo, Write};
 use super::msg::Effect;
 use super::send::{
-    action_jobs, before, inverse, learn_from, music, names, patch_undo, send_single, took_action,
-    took_patch, without_in_flight,
+    action_jobs, before, inverse, learn_from, music, names, patch_undo, send_single, subject,
+    took_action, took_patch, without_in_flight,
 };
 use crate::telnyx::{
     ApiError, CommandResult, ConferenceId, ConferenceParticipant, ErrorKind, Pacer,
@@ -42,7 +42,11 @@ pub(crate) fn execute(model: &mut Model, plan: Plan) -> Vec<Effect> {
         Plan::End => {
             let seq = model.next_seq();
             model.ending = Some(seq);
-            vec![Effect::End { seq, conference_id }]
+            vec![Effect::End {
+                seq,
+                conference_id,
+                subject: subject(model, &[]),
+            }]
         }
         Plan::Patch { what, targets } => {
             let jobs: Vec<Job> = targets
@@ -167,6 +171,7 @@ fn request(model: &mut Model, conference_id: ConferenceId, seq: u64, job: &Job) 
             Effect::Patch {
                 seq,
                 conference_id,
+                subject: subject(model, std::slice::from_ref(participant_id)),
                 participant_id: participant_id.clone(),
                 update: *update,
             }
@@ -190,6 +195,7 @@ fn request(model: &mut Model, conference_id: ConferenceId, seq: u64, job: &Job) 
             Effect::Action {
                 seq,
                 conference_id,
+                subject: subject(model, participants),
                 participant_ids: participants.clone(),
                 action: *action,
                 call_control_ids: call_control_ids.clone(),

@@ -4,6 +4,7 @@
 
 use super::model::{Ended, Job, Label, Level, Model, Outcome, Pending, Plan, Row, Undo, Write};
 use super::msg::Effect;
+use crate::audit::{Party, Subject};
 use crate::telnyx::{
     ApiError, CallControlIds, ConferenceId, ConferenceParticipant, ErrorKind, HoldMusic,
     Participant, ParticipantAction, UpdateParticipant,
@@ -158,6 +159,7 @@ pub(crate) fn send_single(model: &mut Model, conference_id: ConferenceId, job: J
             vec![Effect::Patch {
                 seq,
                 conference_id,
+                subject: subject(model, std::slice::from_ref(&participant_id)),
                 participant_id,
                 update,
             }]
@@ -181,12 +183,39 @@ pub(crate) fn send_single(model: &mut Model, conference_id: ConferenceId, job: J
             vec![Effect::Action {
                 seq,
                 conference_id,
+                subject: subject(model, &participants),
                 participant_ids: participants,
                 action,
                 call_control_ids,
                 music: music(model, action),
             }]
         }
+    }
+}
+
+/// Who a write is about, as the operator sees them now: the conference's
+/// name and each participant's id, label and call_control_id (for the
+/// audit journal).
+pub(crate) fn subject(model: &Model, participant_ids: &[String]) -> Subject {
+    let conf = model.conf.as_ref();
+    Subject {
+        conference_name: conf
+            .and_then(|c| c.conference.as_ref())
+            .map(|c| c.name.clone()),
+        participants: participant_ids
+            .iter()
+            .map(|id| Party {
+                id: Some(id.clone()),
+                label: match model.labels.get(id) {
+                    Some(Label::Known(l)) => Some(l.clone()),
+                    _ => None,
+                },
+                call_control_id: conf
+                    .and_then(|c| c.row(id))
+                    .map(|r| r.p.call_control_id.clone())
+                    .filter(|c| !c.trim().is_empty()),
+            })
+            .collect(),
     }
 }
 

@@ -3,6 +3,8 @@
 //! dispatches: the picker, the open conference and the writes each have
 //! their own module.
 
+use std::collections::HashMap;
+
 use crossterm::event::{KeyEvent, KeyEventKind};
 use time::OffsetDateTime;
 
@@ -10,8 +12,8 @@ use super::keymap::{Action, Scope, lookup};
 use super::model::{Level, Logged, Model, Overlay, Quick, Screen, TOAST_TTL};
 use super::msg::{Effect, Msg};
 use super::{answers, conference, find, help, loading, log, marks, picker, run, writes};
-use crate::telnyx::ConferenceId;
 use crate::telnyx::ParticipantStatus;
+use crate::telnyx::{BeepEnabled, ConferenceId};
 
 /// The first effects: the picker's list, or the given conference.
 pub fn init(model: &mut Model, conference_id: Option<ConferenceId>) -> Vec<Effect> {
@@ -31,6 +33,10 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         }
         Msg::Key(key) => on_key(model, key),
         Msg::ConferencesLoaded { seq, result } => picker::loaded(model, seq, result),
+        Msg::ConferenceChecked {
+            conference_id,
+            result,
+        } => picker::checked(model, &conference_id, result),
         Msg::ConferenceLoaded {
             seq,
             conference_id,
@@ -77,6 +83,54 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::Retrying(line) => {
             model.activity = Some((line, model.now));
             Vec::new()
+        }
+        Msg::JournalFailed(why) => {
+            journal_failed(model, why);
+            Vec::new()
+        }
+        Msg::JournalRead(result) => {
+            journal_read(model, result);
+            Vec::new()
+        }
+    }
+}
+
+/// The journal cannot record writes: said once per reason (a sticky error
+/// and an event), then by the header's NOT AUDITED badge.
+fn journal_failed(model: &mut Model, why: String) {
+    if model.journal_trouble.as_ref() == Some(&why) {
+        return;
+    }
+    model.record(Logged::Event(why.clone()));
+    model.toast(
+        Level::Error,
+        format!("{why}: writes are sent but not recorded"),
+    );
+    model.journal_trouble = Some(why);
+}
+
+/// The beep markers of earlier sessions, from the journal; what this
+/// console set since it started wins.
+fn journal_read(model: &mut Model, result: Result<HashMap<String, BeepEnabled>, String>) {
+    match result {
+        Ok(beeps) => {
+            if !beeps.is_empty() {
+                let n = beeps.len();
+                model.record(Logged::Event(format!(
+                    "the audit journal knows the beep setting of {n} participant{}",
+                    if n == 1 { "" } else { "s" }
+                )));
+            }
+            for (id, beep) in beeps {
+                model.beeps.entry(id).or_insert(beep);
+            }
+        }
+        Err(why) => {
+            model.record(Logged::Event(why.clone()));
+            model.toast(
+                Level::Error,
+                format!("{why}: beep settings of earlier sessions are not shown"),
+            );
         }
     }
 }

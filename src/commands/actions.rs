@@ -5,8 +5,9 @@ use std::io::Write;
 
 use serde_json::json;
 
-use super::Ctx;
 use super::output::write_json_line;
+use super::{Ctx, recorded};
+use crate::audit::{Outcome, Party, Subject, Write as AuditWrite};
 use crate::cli::{ActionArgs, EndArgs, Format};
 use crate::error::{Error, usage};
 use crate::sanitize::sanitize_line;
@@ -15,17 +16,20 @@ use crate::telnyx::{
     ParticipantRef,
 };
 
-/// The call_control_ids of the participants given: one GET for each id or
-/// label, call_control_ids as they are; each call once.
+/// The participants given, each with its call_control_id: one GET for each
+/// id or label, call_control_ids as they are; each call once.
 async fn resolve(
     client: &Client,
     conference: &ConferenceId,
     refs: &[ParticipantRef],
-) -> Result<Vec<String>, Error> {
-    let mut ids = Vec::with_capacity(refs.len());
+) -> Result<Vec<Party>, Error> {
+    let mut parties = Vec::with_capacity(refs.len());
     for r in refs {
-        let ccid = match r {
-            ParticipantRef::CallControlId(c) => c.clone(),
+        let party = match r {
+            ParticipantRef::CallControlId(c) => Party {
+                call_control_id: Some(c.clone()),
+                ..Party::default()
+            },
             ParticipantRef::Id(_) | ParticipantRef::Label(_) => {
                 let p = client
                     .get_participant(conference, r)
@@ -35,7 +39,11 @@ async fn resolve(
                         source,
                     })?;
                 match p.call_control_id.filter(|c| !c.trim().is_empty()) {
-                    Some(c) => c,
+                    Some(c) => Party {
+                        id: p.id,
+                        label: p.label,
+                        call_control_id: Some(c),
+                    },
                     None => {
                         return Err(Error::About {
                             what: r.describe(),
@@ -49,11 +57,17 @@ async fn resolve(
                 }
             }
         };
-        ids.push(ccid);
+        parties.push(party);
     }
     let mut seen = HashSet::new();
-    ids.retain(|id| seen.insert(id.clone()));
-    Ok(ids)
+    parties.retain(|p| seen.insert(p.call_control_id.clone()));
+    Ok(parties)
+}
+
+/// The conference's name for the journal; none when it cannot be read
+/// (the write does not depend on it).
+async fn conference_name(client: &Client, conference: &ConferenceId) -> Option<String> {
+    client.get_conference(conference).await.ok().map(|c| c.name)
 }
 
 /// The server's `result`, safe to print.
@@ -85,12 +99,34 @@ async fn act(
     music: Option<&HoldMusic>,
 ) -> Result<(), Error> {
     let client = ctx.client()?;
-    let resolved = resolve(&client, &args.conference, &args.participants).await?;
+    let journal = ctx.journal(&client, action.as_str())?;
+    let parties = resolve(&client, &args.conference, &args.participants).await?;
     // An empty list would mean "every participant" to the API: never send one.
-    let ids = CallControlIds::new(resolved).ok_or_else(|| usage("no participant to act on"))?;
-    let answer = client
+    let ids = CallControlIds::new(
+        parties
+            .iter()
+            .filter_map(|p| p.call_control_id.clone())
+            .collect(),
+    )
+    .ok_or_else(|| usage("no participant to act on"))?;
+    let subject = Subject {
+        conference_name: conference_name(&client, &args.conference).await,
+        participants: parties,
+    };
+    let result = client
         .participant_action(&args.conference, action, &ids, music)
-        .await?;
+        .await;
+    let written = recorded(journal.record(
+        &args.conference,
+        &subject,
+        &AuditWrite::Action {
+            action,
+            call_control_ids: &ids,
+            music,
+        },
+        Outcome::of(&result),
+    ));
+    let answer = result?.data;
 
     let mut out = ctx.stdout();
     match ctx.format {
@@ -119,7 +155,11 @@ async fn act(
         }
     }
     out.flush()?;
-    Ok(())
+    if written {
+        Ok(())
+    } else {
+        Err(Error::Reported)
+    }
 }
 
 pub(super) async fn end(ctx: &Ctx, args: &EndArgs) -> Result<(), Error> {
@@ -129,7 +169,19 @@ pub(super) async fn end(ctx: &Ctx, args: &EndArgs) -> Result<(), Error> {
         );
     }
     let client = ctx.client()?;
-    let answer = client.end_conference(&args.conference).await?;
+    let journal = ctx.journal(&client, "end")?;
+    let subject = Subject {
+        conference_name: conference_name(&client, &args.conference).await,
+        participants: Vec::new(),
+    };
+    let result = client.end_conference(&args.conference).await;
+    let written = recorded(journal.record(
+        &args.conference,
+        &subject,
+        &AuditWrite::End,
+        Outcome::of(&result),
+    ));
+    let answer = result?.data;
     let mut out = ctx.stdout();
     let conf = args.conference;
     match ctx.format {
@@ -144,5 +196,9 @@ pub(super) async fn end(ctx: &Ctx, args: &EndArgs) -> Result<(), Error> {
         )?,
     }
     out.flush()?;
-    Ok(())
+    if written {
+        Ok(())
+    } else {
+        Err(Error::Reported)
+    }
 }

@@ -1,6 +1,7 @@
 //! The one-shot, scriptable subcommands.
 
 mod actions;
+mod audit;
 mod list;
 mod output;
 mod update;
@@ -8,6 +9,7 @@ mod update;
 use std::io::{self, IsTerminal};
 use std::sync::Arc;
 
+use crate::audit::{Journal, JournalError, Origin};
 use crate::cli::{ConsoleArgs, Format, GlobalArgs, ReadCommand, WriteCommand};
 use crate::config::{self, ProcessEnv, Settings};
 use crate::error::{Error, usage};
@@ -45,6 +47,13 @@ impl Ctx {
         } else {
             client
         })
+    }
+
+    /// The audit journal, opened before anything is sent: a write that
+    /// could not be recorded is never made.
+    pub(crate) fn journal(&self, client: &Client, via: &'static str) -> Result<Journal, Error> {
+        Journal::open(&self.settings.audit_file, Origin::new(via, &client.host()))
+            .map_err(|e| journal_error(&e, "nothing was sent"))
     }
 
     pub fn stdout(&self) -> io::StdoutLock<'static> {
@@ -92,6 +101,29 @@ pub(crate) fn require_complete<T>(listing: &Listing<T>, not_done: &str) -> Resul
         "the listing stopped at {limit}{setting} after {} items: {not_done}; {remedy}",
         listing.items.len() + listing.rejected.len()
     )))
+}
+
+/// A journal failure, and what it means for the command.
+fn journal_error(e: &JournalError, consequence: &str) -> Error {
+    Error::Journal(format!(
+        "{e} ({consequence}; --audit-file or audit_file in the config file name another)"
+    ))
+}
+
+/// Says on stderr that a write was made but not recorded; `false` then.
+pub(crate) fn recorded(result: Result<(), JournalError>) -> bool {
+    match result {
+        Ok(()) => true,
+        Err(e) => {
+            eprintln!("confmod: {e}: a write was made but is not in the journal");
+            false
+        }
+    }
+}
+
+/// `confmod audit`: prints the journal.
+pub fn audit(ctx: &Ctx, args: &crate::cli::AuditArgs) -> Result<(), Error> {
+    audit::audit(ctx, args)
 }
 
 /// Runs a command that only reads.

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use unicode_width::UnicodeWidthStr;
 
 use crate::cli::Format;
-use crate::sanitize::sanitize_line;
+use crate::sanitize::{sanitize_line, terminal_safe_json};
 use crate::telnyx::ApiError;
 
 /// The widest a table cell may be; longer values are cut with an ellipsis.
@@ -83,7 +83,7 @@ pub(super) fn write_json_items(
         _ => {
             out.write_all(b"[\n")?;
             for (i, item) in items.iter().enumerate() {
-                let text = terminal_safe(serde_json::to_string_pretty(&value(item)?)?);
+                let text = terminal_safe_json(serde_json::to_string_pretty(&value(item)?)?);
                 // a JSON string holds no raw line break: every line is structure
                 let mut lines = text.lines().peekable();
                 while let Some(line) = lines.next() {
@@ -96,15 +96,15 @@ pub(super) fn write_json_items(
     }
 }
 
-/// One JSON document on one line, terminal-safe (see [`terminal_safe`]).
+/// One JSON document on one line, terminal-safe (see [`terminal_safe_json`]).
 pub(super) fn write_json_line(
     out: &mut dyn Write,
     value: &impl serde::Serialize,
 ) -> io::Result<()> {
-    writeln!(out, "{}", terminal_safe(serde_json::to_string(value)?))
+    writeln!(out, "{}", terminal_safe_json(serde_json::to_string(value)?))
 }
 
-/// One indented JSON document, terminal-safe (see [`terminal_safe`]).
+/// One indented JSON document, terminal-safe (see [`terminal_safe_json`]).
 pub(super) fn write_json_pretty(
     out: &mut dyn Write,
     value: &impl serde::Serialize,
@@ -112,33 +112,8 @@ pub(super) fn write_json_pretty(
     writeln!(
         out,
         "{}",
-        terminal_safe(serde_json::to_string_pretty(value)?)
+        terminal_safe_json(serde_json::to_string_pretty(value)?)
     )
-}
-
-/// serde_json escapes only C0 controls; this also escapes C1 controls, bidi
-/// and other invisible format characters as `\uXXXX`, so JSON printed to a
-/// terminal cannot steer it. The JSON means the same.
-pub(super) fn terminal_safe(json: String) -> String {
-    if !json.chars().any(needs_escape) {
-        return json;
-    }
-    let mut out = String::with_capacity(json.len() + 16);
-    for c in json.chars() {
-        if needs_escape(c) {
-            let mut units = [0u16; 2];
-            for unit in c.encode_utf16(&mut units) {
-                out.push_str(&format!("\\u{unit:04x}"));
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-fn needs_escape(c: char) -> bool {
-    (c.is_control() && !matches!(c, '\n' | ' ')) || crate::sanitize::is_invisible_format(c)
 }
 
 /// An error as JSON, for machine-readable failure reports.
@@ -161,6 +136,7 @@ pub(super) fn yes_no(b: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sanitize::needs_json_escape;
 
     #[test]
     fn json_output_escapes_what_a_terminal_would_obey() {
@@ -169,7 +145,7 @@ mod tests {
         let mut out = Vec::new();
         write_json_line(&mut out, &value).unwrap();
         let text = String::from_utf8(out).unwrap();
-        assert!(!text.chars().any(needs_escape), "{text:?}");
+        assert!(!text.chars().any(needs_json_escape), "{text:?}");
         assert!(
             text.contains("\\u009b") && text.contains("\\u202e") && text.contains("\\udb40\\udc41")
         );

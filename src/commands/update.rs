@@ -1,6 +1,8 @@
 //! `confmod update`: PATCH one, several or all participants of a conference.
 
+use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -11,13 +13,14 @@ use tokio::time::Instant;
 
 use super::list::participant_filter;
 use super::output::{Table, error_json, write_json_line, write_json_pretty, yes_no};
-use super::{Ctx, require_complete};
+use super::{Ctx, recorded, require_complete};
+use crate::audit::{Outcome, Party, Subject, Write as AuditWrite};
 use crate::cli::{Format, UpdateArgs};
 use crate::error::{Error, usage};
 use crate::sanitize::sanitize_line;
 use crate::telnyx::{
     ApiError, Client, ConferenceId, ConferenceParticipant, ErrorKind, ParticipantRef,
-    ParticipantStatus, UpdateParticipant,
+    ParticipantStatus, UpdateParticipant, Written,
 };
 
 /// How many times a bulk update goes back to one participant after the
@@ -43,27 +46,30 @@ pub(super) async fn bulk_update(
     ids: Vec<String>,
     request: UpdateParticipant,
     concurrency: usize,
-    on_done: impl Fn(&str, bool),
+    on_done: impl Fn(&str, &Result<Written<ConferenceParticipant>, ApiError>),
 ) -> BulkOutcome {
     let resume_at: Arc<Mutex<Option<Instant>>> = Arc::new(Mutex::new(None));
-    let mut results: Vec<(usize, String, Result<ConferenceParticipant, ApiError>)> =
-        futures::stream::iter(ids.into_iter().enumerate())
-            .map(|(i, id)| {
-                let resume_at = resume_at.clone();
-                async move {
-                    let result = update_one(client, conference_id, &id, &request, &resume_at).await;
-                    (i, id, result)
-                }
-            })
-            .buffer_unordered(concurrency.max(1))
-            .inspect(|(_, id, result)| on_done(id, result.is_ok()))
-            .collect()
-            .await;
+    let mut results: Vec<(
+        usize,
+        String,
+        Result<Written<ConferenceParticipant>, ApiError>,
+    )> = futures::stream::iter(ids.into_iter().enumerate())
+        .map(|(i, id)| {
+            let resume_at = resume_at.clone();
+            async move {
+                let result = update_one(client, conference_id, &id, &request, &resume_at).await;
+                (i, id, result)
+            }
+        })
+        .buffer_unordered(concurrency.max(1))
+        .inspect(|(_, id, result)| on_done(id, result))
+        .collect()
+        .await;
     results.sort_by_key(|(i, _, _)| *i);
     let mut outcome = BulkOutcome::default();
     for (_, id, result) in results {
         match result {
-            Ok(p) => outcome.updated.push((id, p)),
+            Ok(w) => outcome.updated.push((id, w.data)),
             Err(e) => outcome.failed.push((id, e)),
         }
     }
@@ -76,7 +82,7 @@ async fn update_one(
     id: &str,
     request: &UpdateParticipant,
     resume_at: &Mutex<Option<Instant>>,
-) -> Result<ConferenceParticipant, ApiError> {
+) -> Result<Written<ConferenceParticipant>, ApiError> {
     let mut round = 0;
     loop {
         let wait_until = *resume_at.lock().unwrap_or_else(|e| e.into_inner());
@@ -132,8 +138,11 @@ pub(super) async fn update(ctx: &Ctx, args: &UpdateArgs) -> Result<(), Error> {
         .into());
     }
     let client = ctx.client()?;
+    let journal = ctx.journal(&client, "update")?;
 
     let mut skipped = Vec::new();
+    // who each participant is, for the journal
+    let mut parties: HashMap<String, Party> = HashMap::new();
     let ids: Vec<String> = if args.all {
         let listing = client
             .list_participants(conf, &participant_filter(&args.filter))
@@ -145,6 +154,14 @@ pub(super) async fn update(ctx: &Ctx, args: &UpdateArgs) -> Result<(), Error> {
             if p.status == ParticipantStatus::Left {
                 skipped.push(p.id);
             } else {
+                parties.insert(
+                    p.id.clone(),
+                    Party {
+                        id: Some(p.id.clone()),
+                        label: None,
+                        call_control_id: Some(p.call_control_id),
+                    },
+                );
                 ids.push(p.id);
             }
         }
@@ -152,7 +169,10 @@ pub(super) async fn update(ctx: &Ctx, args: &UpdateArgs) -> Result<(), Error> {
     } else {
         let mut ids = Vec::with_capacity(args.participants.len());
         for p in &args.participants {
-            ids.push(participant_id(&client, conf, p).await?);
+            let party = participant(&client, conf, p).await?;
+            let id = party.id.clone().unwrap_or_default();
+            parties.insert(id.clone(), party);
+            ids.push(id);
         }
         let mut seen = std::collections::HashSet::new();
         ids.retain(|id| seen.insert(id.clone()));
@@ -171,16 +191,39 @@ pub(super) async fn update(ctx: &Ctx, args: &UpdateArgs) -> Result<(), Error> {
     } else {
         ProgressBar::hidden()
     };
-    let failures = std::sync::atomic::AtomicUsize::new(0);
+    let conference_name = if ids.is_empty() {
+        None
+    } else {
+        client.get_conference(conf).await.ok().map(|c| c.name)
+    };
+    let failures = AtomicUsize::new(0);
+    let unrecorded = AtomicUsize::new(0);
     let outcome = bulk_update(
         &client,
         conf,
         ids,
         request,
         args.concurrency.unwrap_or(ctx.settings.concurrency) as usize,
-        |_, ok| {
-            if !ok {
-                let n = failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        |id, result| {
+            let subject = Subject {
+                conference_name: conference_name.clone(),
+                participants: vec![parties.get(id).cloned().unwrap_or_else(|| Party {
+                    id: Some(id.to_string()),
+                    ..Party::default()
+                })],
+            };
+            let entry = journal.record(
+                conf,
+                &subject,
+                &AuditWrite::Update(&request),
+                Outcome::of(result),
+            );
+            // said once; the rest are counted in the summary
+            if entry.is_err() && unrecorded.fetch_add(1, Ordering::Relaxed) == 0 {
+                progress.suspend(|| recorded(entry));
+            }
+            if result.is_err() {
+                let n = failures.fetch_add(1, Ordering::Relaxed) + 1;
                 progress.set_message(format!("({n} failed)"));
             }
             progress.inc(1);
@@ -190,6 +233,14 @@ pub(super) async fn update(ctx: &Ctx, args: &UpdateArgs) -> Result<(), Error> {
     progress.finish_and_clear();
 
     report(ctx, &outcome, &skipped)?;
+    let unrecorded = unrecorded.into_inner();
+    if unrecorded > 0 {
+        eprintln!(
+            "confmod: {unrecorded} of these writes are not in the audit journal {}",
+            sanitize_line(&journal.path().display().to_string(), 200)
+        );
+        return Err(Error::Reported);
+    }
     if outcome.failed.is_empty() {
         Ok(())
     } else {
@@ -197,14 +248,18 @@ pub(super) async fn update(ctx: &Ctx, args: &UpdateArgs) -> Result<(), Error> {
     }
 }
 
-/// The id of a participant given by id or label (a label costs one GET).
-async fn participant_id(
+/// A participant given by id or label, with its id (a label costs one GET,
+/// which also says its call_control_id).
+async fn participant(
     client: &Client,
     conference: &ConferenceId,
     who: &ParticipantRef,
-) -> Result<String, Error> {
+) -> Result<Party, Error> {
     match who {
-        ParticipantRef::Id(id) => Ok(id.clone()),
+        ParticipantRef::Id(id) => Ok(Party {
+            id: Some(id.clone()),
+            ..Party::default()
+        }),
         _ => {
             let p = client
                 .get_participant(conference, who)
@@ -213,11 +268,17 @@ async fn participant_id(
                     what: who.describe(),
                     source,
                 })?;
-            p.id.filter(|id| !id.trim().is_empty())
-                .ok_or_else(|| Error::About {
-                    what: who.describe(),
-                    source: ApiError::decode(200, b"", "the participant has no id"),
-                })
+            let id =
+                p.id.filter(|id| !id.trim().is_empty())
+                    .ok_or_else(|| Error::About {
+                        what: who.describe(),
+                        source: ApiError::decode(200, b"", "the participant has no id"),
+                    })?;
+            Ok(Party {
+                id: Some(id),
+                label: p.label,
+                call_control_id: p.call_control_id,
+            })
         }
     }
 }

@@ -35,6 +35,8 @@ pub struct FileConfig {
     pub max_listing_items: Option<usize>,
     /// The most memory one listing's items take, in MiB.
     pub max_listing_mib: Option<usize>,
+    /// The audit journal (a team may share one).
+    pub audit_file: Option<PathBuf>,
 }
 
 /// The most writes in flight at once a bulk change may ask for.
@@ -59,6 +61,7 @@ pub struct Settings {
     pub concurrency: u32,
     pub hold_music: Option<HoldMusic>,
     pub listing_limits: ListingLimits,
+    pub audit_file: PathBuf,
 }
 
 /// The environment, as a function so tests can pass their own.
@@ -95,16 +98,22 @@ pub fn default_config_path(env: &dyn Env) -> Option<PathBuf> {
     Some(base.join("confmod").join("config.toml"))
 }
 
-/// `$XDG_STATE_HOME/confmod/confmod.log` (or `~/.local/state/...`, or the
-/// temporary directory when there is no home).
-pub fn default_log_path(env: &dyn Env) -> PathBuf {
+/// `$XDG_STATE_HOME/confmod` (or `~/.local/state/confmod`, or in the
+/// temporary directory when there is no home): the log file and the audit
+/// journal.
+pub fn state_dir(env: &dyn Env) -> PathBuf {
     let base = env
         .var("XDG_STATE_HOME")
         .map(PathBuf::from)
         .filter(|p| p.is_absolute())
         .or_else(|| home(env).map(|h| h.join(".local").join("state")))
         .unwrap_or_else(std::env::temp_dir);
-    base.join("confmod").join("confmod.log")
+    base.join("confmod")
+}
+
+/// `$XDG_STATE_HOME/confmod/confmod.log`.
+pub fn default_log_path(env: &dyn Env) -> PathBuf {
+    state_dir(env).join("confmod.log")
 }
 
 /// Reads the config file: the explicit one must exist; the default one may
@@ -248,6 +257,11 @@ pub fn resolve(
         concurrency,
         hold_music,
         listing_limits,
+        audit_file: global
+            .audit_file
+            .clone()
+            .or(file.audit_file)
+            .unwrap_or_else(|| crate::audit::default_path(env)),
     })
 }
 

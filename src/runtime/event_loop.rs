@@ -19,6 +19,7 @@ use super::effects::perform;
 use super::init_logging;
 use super::terminal::{install_panic_hook, setup_terminal};
 use crate::app::{self, Context, Effect, Exchanged, Model, Msg};
+use crate::audit::{Journal, Origin, last_beeps};
 use crate::config::Settings;
 use crate::error::Error;
 use crate::sanitize::sanitize_line;
@@ -42,7 +43,7 @@ pub(crate) async fn console(
     let (_guard, mut terminal) = setup_terminal().map_err(Error::Terminal)?;
     let size = terminal::size().unwrap_or((80, 24));
     let mut model = Model::new(ctx, OffsetDateTime::now_utc(), size);
-    let result = event_loop(&mut terminal, &mut model, client, conference).await;
+    let result = event_loop(&mut terminal, &mut model, client, conference, settings).await;
     tracing::info!("console stopped");
     result.map_err(Error::Terminal)
 }
@@ -52,6 +53,7 @@ pub(crate) async fn console(
 fn run_effects(
     effects: Vec<Effect>,
     client: &Client,
+    journal: Option<&Arc<Journal>>,
     tx: &mpsc::UnboundedSender<Msg>,
     tasks: &mut JoinSet<()>,
 ) -> bool {
@@ -68,9 +70,9 @@ fn run_effects(
             }
             _ => {}
         }
-        let (client, tx) = (client.clone(), tx.clone());
+        let (client, tx, journal) = (client.clone(), tx.clone(), journal.cloned());
         tasks.spawn(async move {
-            if let Some(msg) = perform(&client, effect).await {
+            for msg in perform(&client, journal.as_deref(), effect).await {
                 let _ = tx.send(msg);
             }
         });
@@ -93,6 +95,7 @@ async fn event_loop(
     model: &mut Model,
     client: Client,
     conference: Option<ConferenceId>,
+    settings: &Settings,
 ) -> io::Result<()> {
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     let retry_tx = tx.clone();
@@ -118,8 +121,15 @@ async fn event_loop(
             );
             let _ = rate_tx.send(Msg::Exchanged(Box::new(record)));
         }));
+    let journal = open_journal(settings, &client, model.ctx.demo, &tx);
     let mut tasks = JoinSet::new();
-    let mut quit = run_effects(app::init(model, conference), &client, &tx, &mut tasks);
+    let mut quit = run_effects(
+        app::init(model, conference),
+        &client,
+        journal.as_ref(),
+        &tx,
+        &mut tasks,
+    );
 
     let mut events = EventStream::new();
     let mut signals = Signals::new()?;
@@ -163,11 +173,48 @@ async fn event_loop(
         for msg in msgs {
             effects.extend(app::update(model, msg));
         }
-        quit = run_effects(effects, &client, &tx, &mut tasks);
+        quit = run_effects(effects, &client, journal.as_ref(), &tx, &mut tasks);
         dirty = true;
+    }
+    // a write whose answer is on its way is recorded if it comes soon
+    if !model.pending.is_empty() || model.ending.is_some() {
+        let _ = tokio::time::timeout(QUIT_GRACE, async {
+            while tasks.join_next().await.is_some() {}
+        })
+        .await;
     }
     tasks.abort_all();
     Ok(())
+}
+
+/// How long quitting waits for the answers of writes in flight (so the
+/// journal records them).
+const QUIT_GRACE: Duration = Duration::from_secs(3);
+
+/// Opens the audit journal, and reads in the background the beep settings
+/// it knows. A journal that cannot be opened costs the record, not the
+/// console: the operator is told, and the header says so.
+fn open_journal(
+    settings: &Settings,
+    client: &Client,
+    demo: bool,
+    tx: &mpsc::UnboundedSender<Msg>,
+) -> Option<Arc<Journal>> {
+    let origin = Origin::new(if demo { "demo" } else { "console" }, &client.host());
+    let path = settings.audit_file.clone();
+    let host = origin.api_host.clone();
+    let reader_tx = tx.clone();
+    tokio::task::spawn_blocking(move || {
+        let beeps = last_beeps(&path, &host).map_err(|e| e.to_string());
+        let _ = reader_tx.send(Msg::JournalRead(beeps));
+    });
+    match Journal::open(&settings.audit_file, origin) {
+        Ok(journal) => Some(Arc::new(journal)),
+        Err(e) => {
+            let _ = tx.send(Msg::JournalFailed(e.to_string()));
+            None
+        }
+    }
 }
 
 /// Bytes of a response body the activity log keeps: little of a listing

@@ -90,18 +90,11 @@ fn context(settings: &Settings, client: &Client, demo: bool) -> Context {
     }
 }
 
-/// Logs go to a file, never to the screen. A log file that cannot be opened
-/// costs the logs, not the console.
+/// Logs go to a file, never to the screen: appended to, created 0600 in a
+/// 0700 directory, never through a symbolic link. A log file that cannot be
+/// opened costs the logs, not the console.
 pub(super) fn init_logging(settings: &Settings) {
-    let path = &settings.log_file;
-    if let Some(dir) = path.parent() {
-        let _ = std::fs::create_dir_all(dir);
-    }
-    let Ok(file) = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-    else {
+    let Ok(file) = crate::files::open_private_append(&settings.log_file) else {
         return;
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("CONFMOD_LOG")

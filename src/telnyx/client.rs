@@ -54,6 +54,14 @@ pub struct Client {
     limits: ListingLimits,
 }
 
+/// The answer to a write: what the server said (`data`) and the 2xx status
+/// it said it with (for the audit journal).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Written<T> {
+    pub status: u16,
+    pub data: T,
+}
+
 /// One attempt of a request, as an [`Observer`] sees it: never the key.
 #[derive(Debug, Clone, Copy)]
 pub struct Exchange<'a> {
@@ -253,17 +261,14 @@ impl Client {
         conference: &ConferenceId,
         participant_id: &str,
         update: &UpdateParticipant,
-    ) -> Result<ConferenceParticipant, ApiError> {
+    ) -> Result<Written<ConferenceParticipant>, ApiError> {
         let id = conference.to_string();
-        let r: Resource<ConferenceParticipant> = self
-            .call(
-                Method::PATCH,
-                &["conferences", &id, "participants", participant_id],
-                &[],
-                Some(update),
-            )
-            .await?;
-        Ok(r.data)
+        self.write(
+            Method::PATCH,
+            &["conferences", &id, "participants", participant_id],
+            update,
+        )
+        .await
     }
 
     /// `POST /conferences/{id}/actions/{mute,unmute,hold,unhold}` for the
@@ -275,7 +280,7 @@ impl Client {
         action: ParticipantAction,
         ids: &CallControlIds,
         music: Option<&HoldMusic>,
-    ) -> Result<CommandResult, ApiError> {
+    ) -> Result<Written<CommandResult>, ApiError> {
         #[derive(Serialize)]
         struct Body<'a> {
             call_control_ids: &'a CallControlIds,
@@ -297,15 +302,12 @@ impl Client {
             },
         };
         let id = conference.to_string();
-        let r: Resource<CommandResult> = self
-            .call(
-                Method::POST,
-                &["conferences", &id, "actions", action.as_str()],
-                &[],
-                Some(&body),
-            )
-            .await?;
-        Ok(r.data)
+        self.write(
+            Method::POST,
+            &["conferences", &id, "actions", action.as_str()],
+            &body,
+        )
+        .await
     }
 
     /// `POST /conferences/{id}/actions/end`: ends the conference for everyone;
@@ -313,17 +315,14 @@ impl Client {
     pub async fn end_conference(
         &self,
         conference: &ConferenceId,
-    ) -> Result<CommandResult, ApiError> {
+    ) -> Result<Written<CommandResult>, ApiError> {
         let id = conference.to_string();
-        let r: Resource<CommandResult> = self
-            .call(
-                Method::POST,
-                &["conferences", &id, "actions", "end"],
-                &[],
-                Some(&serde_json::json!({})),
-            )
-            .await?;
-        Ok(r.data)
+        self.write(
+            Method::POST,
+            &["conferences", &id, "actions", "end"],
+            &serde_json::json!({}),
+        )
+        .await
     }
 
     // ---- plumbing ----------------------------------------------------------
@@ -398,7 +397,7 @@ impl Client {
             let mut q = query.clone();
             q.push(("page[number]".into(), page.to_string()));
             q.push(("page[size]".into(), PAGE_SIZE.to_string()));
-            let resp: ListResponse<Box<RawValue>> = self
+            let (resp, _): (ListResponse<Box<RawValue>>, _) = self
                 .call_limited(Method::GET, segments, &q, None::<&()>, MAX_PAGE_BODY)
                 .await?;
             let returned = resp.data.len();
@@ -488,6 +487,22 @@ impl Client {
         }
     }
 
+    /// A write: one call whose `data` and status are the answer.
+    async fn write<T: DeserializeOwned, B: Serialize + ?Sized>(
+        &self,
+        method: Method,
+        segments: &[&str],
+        body: &B,
+    ) -> Result<Written<T>, ApiError> {
+        let (r, status) = self
+            .call_limited::<Resource<T>, B>(method, segments, &[], Some(body), MAX_BODY)
+            .await?;
+        Ok(Written {
+            status,
+            data: r.data,
+        })
+    }
+
     /// One call with retries; decodes a 2xx body into `T`.
     async fn call<T: DeserializeOwned, B: Serialize + ?Sized>(
         &self,
@@ -498,9 +513,11 @@ impl Client {
     ) -> Result<T, ApiError> {
         self.call_limited(method, segments, query, body, MAX_BODY)
             .await
+            .map(|(value, _)| value)
     }
 
-    /// [`call`](Self::call), reading at most `max_body` bytes of an answer.
+    /// [`call`](Self::call), reading at most `max_body` bytes of an answer;
+    /// with the value, the 2xx status the server answered.
     async fn call_limited<T: DeserializeOwned, B: Serialize + ?Sized>(
         &self,
         method: Method,
@@ -508,7 +525,7 @@ impl Client {
         query: &[(String, String)],
         body: Option<&B>,
         max_body: usize,
-    ) -> Result<T, ApiError> {
+    ) -> Result<(T, u16), ApiError> {
         let url = self.url(segments, query)?;
         let body =
             match body {
@@ -547,7 +564,7 @@ impl Client {
                 });
             }
             let failure = match outcome {
-                Ok(value) => return Ok(value),
+                Ok(value) => return Ok((value, attempt.status.unwrap_or(200))),
                 Err(f) => f,
             };
             let wanted = failure

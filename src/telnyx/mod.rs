@@ -9,7 +9,7 @@ pub(crate) mod retry;
 pub(crate) mod settings;
 pub(crate) mod types;
 
-pub use client::{Client, Exchange, MAX_BODY, MAX_ITEM, MAX_PAGE_BODY, Observer};
+pub use client::{Client, Exchange, MAX_BODY, MAX_ITEM, MAX_PAGE_BODY, Observer, Written};
 pub use error::{ApiError, ErrorKind};
 pub use ids::{ConferenceId, InvalidId, ParticipantRef};
 pub use models::*;

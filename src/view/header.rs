@@ -48,6 +48,10 @@ pub(super) fn badges<'a>(model: &Model, t: &Theme) -> Line<'a> {
         spans.push(Span::raw(" "));
         spans.push(Span::styled(" READ-ONLY ", t.badge(Color::Yellow)));
     }
+    if model.journal_trouble.is_some() {
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(" NOT AUDITED ", t.badge(Color::Red)));
+    }
     Line::from(spans)
 }
 
@@ -270,7 +274,7 @@ pub(super) fn picker(frame: &mut Frame, area: Rect, model: &Model, t: &Theme) {
     let left = Line::from(vec![
         Span::styled("confmod", t.title()),
         Span::styled(" ▸ ", t.dim()),
-        Span::styled("conferences in progress", t.title()),
+        Span::styled("conferences", t.title()),
     ]);
     split_line(frame, l1, left, badges(model, t));
 
@@ -294,14 +298,18 @@ pub(super) fn picker(frame: &mut Frame, area: Rect, model: &Model, t: &Theme) {
         ));
         Line::from(spans)
     } else if p.load.last_ok.is_some() {
-        Line::from(Span::styled(
-            format!("{shown} conference{}", if shown == 1 { "" } else { "s" }),
-            t.dim(),
-        ))
+        let ended = p.ended.len();
+        let live = shown.saturating_sub(ended);
+        let mut text = format!("{live} conference{}", if live == 1 { "" } else { "s" });
+        if ended > 0 {
+            text.push_str(&format!(" · {ended} ended lately"));
+        }
+        Line::from(Span::styled(text, t.dim()))
     } else {
         Line::default()
     };
-    // The picker is idle between loads: an absolute time never goes stale.
+    // The picker refreshes by itself, slowly: an absolute time says how
+    // fresh the list is without ticking.
     let right = match (&p.load.failure, p.load.last_ok) {
         (None, Some(at)) if p.load.in_flight.is_none() => Line::from(vec![
             Span::styled("● ", t.ok()),

@@ -2,11 +2,11 @@
 //! on screen are built; every string in them was sanitized when recorded.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Clear, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Block, Clear, Paragraph};
 
-use super::fmt::thousands;
+use super::fmt::{fit, thousands};
 use super::hints;
 use super::theme::Theme;
 use crate::app::keymap::{self, Scope};
@@ -23,9 +23,14 @@ fn clock(e: &LogEntry) -> String {
     )
 }
 
-/// A path as the log lists it: every UUID shortened to its first block, and
-/// the query's brackets unescaped (`?page[number]=2`).
+/// A path as the log lists it: every UUID shortened to its first four
+/// digits, and the query's brackets unescaped (`?page[number]=2`).
 fn short_path(path: &str) -> String {
+    shorten(path, 4)
+}
+
+/// A path with every UUID cut to its first `keep` digits.
+fn shorten(path: &str, keep: usize) -> String {
     let path = path.replace("%5B", "[").replace("%5D", "]");
     let mut out = String::with_capacity(path.len());
     let mut rest = path.as_str();
@@ -33,7 +38,7 @@ fn short_path(path: &str) -> String {
         let uuid = rest.get(..36).filter(|c| uuid::Uuid::try_parse(c).is_ok());
         match uuid {
             Some(id) => {
-                out.push_str(&id[..8]);
+                out.push_str(&id[..keep]);
                 out.push('…');
                 rest = &rest[36..];
             }
@@ -89,52 +94,67 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model, view: &LogVie
     let start = start.min(ids.len().saturating_sub(rows_fit));
     let end = (start + rows_fit).min(ids.len());
     let first = model.log.front().map_or(0, |e| e.id);
-    let rows: Vec<Row> = ids[start..end]
+    let width = inner.width as usize;
+    // time, method, path, status, latency, what: the path takes what the
+    // others leave, between PATH_MIN and PATH_MAX columns
+    // `10:00:01 `, `PATCH  `, ` 422 `, `  42 ms `
+    const FIXED: usize = 9 + 7 + 5 + 8;
+    let what_w = width.saturating_sub(FIXED + PATH_MIN).min(40);
+    let path_w = width.saturating_sub(FIXED + what_w).clamp(1, PATH_MAX);
+    let lines: Vec<Line> = ids[start..end]
         .iter()
         .filter_map(|id| model.log.get((id - first) as usize))
-        .map(|e| match &e.what {
-            Logged::Request(x) => {
-                let status = match x.status {
-                    Some(s) => s.to_string(),
-                    None => "---".into(),
-                };
-                let style = if x.is_error() { t.error() } else { t.plain() };
-                let mut what = x.error.clone().unwrap_or_default();
-                if x.attempt > 0 {
-                    what = format!("↻{} {what}", x.attempt);
+        .enumerate()
+        .map(|(i, e)| {
+            let mut line = match &e.what {
+                Logged::Request(x) => {
+                    let status = match x.status {
+                        Some(s) => s.to_string(),
+                        None => "---".into(),
+                    };
+                    let style = if x.is_error() { t.error() } else { t.plain() };
+                    // the status has its own column
+                    let error = x.error.as_deref().unwrap_or_default();
+                    let mut what = error
+                        .strip_prefix(&format!("{status} "))
+                        .unwrap_or(error)
+                        .to_string();
+                    if x.attempt > 0 {
+                        what = format!("↻{} {what}", x.attempt);
+                    }
+                    Line::from(vec![
+                        Span::styled(format!("{} ", clock(e)), t.dim()),
+                        Span::styled(format!("{:<6} ", x.method), t.key()),
+                        Span::raw(pad(&short_path(&x.path), path_w)),
+                        Span::styled(format!(" {status:<3} "), style),
+                        Span::styled(format!("{:>7} ", millis(x)), t.dim()),
+                        Span::styled(fit(&what, what_w), style),
+                    ])
                 }
-                Row::new(vec![
-                    Cell::from(Span::styled(clock(e), t.dim())),
-                    Cell::from(Span::styled(x.method.clone(), t.key())),
-                    Cell::from(short_path(&x.path)),
-                    Cell::from(Span::styled(status, style)),
-                    Cell::from(Span::styled(millis(x), t.dim())),
-                    Cell::from(Span::styled(what, style)),
-                ])
+                Logged::Event(text) => Line::from(vec![
+                    Span::styled(format!("{} ", clock(e)), t.dim()),
+                    Span::styled("•      ", t.changed()),
+                    Span::styled(fit(text, width.saturating_sub(9 + 7)), t.changed()),
+                ]),
+            };
+            if start + i == at {
+                line = line.style(t.selected());
             }
-            Logged::Event(text) => Row::new(vec![
-                Cell::from(Span::styled(clock(e), t.dim())),
-                Cell::from(Span::styled("•", t.changed())),
-                Cell::from(Span::styled(text.clone(), t.changed())),
-                Cell::from(""),
-                Cell::from(""),
-                Cell::from(""),
-            ]),
+            line
         })
         .collect();
-    let widths = [
-        Constraint::Length(8),
-        Constraint::Length(6),
-        Constraint::Min(30),
-        Constraint::Length(3),
-        Constraint::Length(8),
-        Constraint::Max(40),
-    ];
-    let table = Table::new(rows, widths)
-        .column_spacing(1)
-        .row_highlight_style(t.selected());
-    let mut state = TableState::default().with_selected(Some(at - start));
-    frame.render_stateful_widget(table, inner, &mut state);
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The narrowest and widest the path column gets.
+const PATH_MIN: usize = 38;
+const PATH_MAX: usize = 64;
+
+/// `text` in exactly `width` columns: cut with `…`, or padded.
+fn pad(text: &str, width: usize) -> String {
+    let cut = fit(text, width);
+    let used = unicode_width::UnicodeWidthStr::width(cut.as_str());
+    format!("{cut}{}", " ".repeat(width.saturating_sub(used)))
 }
 
 /// A body as lines: pretty JSON when it is JSON, else as it came (said when
@@ -191,7 +211,7 @@ pub(super) fn inspect(frame: &mut Frame, area: Rect, model: &Model, inspect: &In
         .map_or_else(|| "no answer".to_string(), |s| s.to_string());
     let title = Line::from(vec![
         Span::styled(format!(" {} ", x.method), t.key()),
-        Span::styled(format!("{} ", short_path(&x.path)), t.title()),
+        Span::styled(format!("{} ", shorten(&x.path, 8)), t.title()),
         Span::styled(format!("· {status} · {} ", millis(x)), t.dim()),
     ]);
     let block = block.title(title);
@@ -230,7 +250,7 @@ mod tests {
             short_path(
                 "/conferences/73612167-58e1-41b7-91fd-a4a803222b7b/participants?page%5Bnumber%5D=2"
             ),
-            "/conferences/73612167…/participants?page[number]=2"
+            "/conferences/7361…/participants?page[number]=2"
         );
         assert_eq!(short_path("/conferences"), "/conferences");
         assert_eq!(short_path("/é/x"), "/é/x");
