@@ -74,7 +74,7 @@ fn report(e: Error) -> u8 {
     let code = e.exit_code();
     let mut err = io::stderr().lock();
     let _ = match e {
-        Error::Reported => Ok(()),
+        Error::Reported | Error::Interrupted { .. } => Ok(()),
         e if e.is_expected() => writeln!(err, "error: {e}"),
         e => writeln!(err, "error: {:?}", color_eyre::Report::new(e)),
     };

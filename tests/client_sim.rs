@@ -34,10 +34,10 @@ fn who(s: &str) -> ParticipantRef {
 
 fn fast(max_retries: u32) -> RetryPolicy {
     RetryPolicy {
-        max_retries,
         initial: Duration::from_millis(10),
         max: Duration::from_millis(50),
         jitter: 0.0,
+        ..RetryPolicy::new(max_retries)
     }
 }
 

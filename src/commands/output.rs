@@ -141,8 +141,9 @@ fn needs_escape(c: char) -> bool {
     (c.is_control() && !matches!(c, '\n' | ' ')) || crate::sanitize::is_invisible_format(c)
 }
 
-/// An error as JSON, for machine-readable failure reports.
-pub(super) fn error_json(e: &ApiError) -> Value {
+/// An error as JSON, for machine-readable failure reports; `message` is
+/// what is said of it (its `Display`, or more).
+pub(super) fn error_json(e: &ApiError, message: &str) -> Value {
     let first = e.errors.first();
     json!({
         "status": e.status,
@@ -150,7 +151,7 @@ pub(super) fn error_json(e: &ApiError) -> Value {
         "title": first.map(|x| x.title.clone()),
         "detail": first.and_then(|x| x.detail.clone()),
         "pointer": first.and_then(|x| x.source_name().map(str::to_string)),
-        "message": e.to_string(),
+        "message": message,
     })
 }
 

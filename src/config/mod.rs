@@ -35,6 +35,8 @@ pub struct FileConfig {
     pub max_listing_items: Option<usize>,
     /// The most memory one listing's items take, in MiB.
     pub max_listing_mib: Option<usize>,
+    /// The longest wait a server's rate limit may impose, in seconds.
+    pub rate_limit_max_wait: Option<f64>,
 }
 
 /// The most writes in flight at once a bulk change may ask for.
@@ -59,6 +61,10 @@ pub struct Settings {
     pub concurrency: u32,
     pub hold_music: Option<HoldMusic>,
     pub listing_limits: ListingLimits,
+    /// The longest a server's rate limit makes confmod wait: one
+    /// `Retry-After` of a retry, and the pauses of one participant in a
+    /// bulk update.
+    pub rate_limit_max_wait: Duration,
 }
 
 /// The environment, as a function so tests can pass their own.
@@ -229,6 +235,12 @@ pub fn resolve(
     }
     let hold_music = hold_music(file.hold_audio_url, file.hold_media_name)?;
     let listing_limits = listing_limits(file.max_listing_items, file.max_listing_mib)?;
+    let rate_limit_max_wait = secs(
+        "rate_limit_max_wait",
+        file.rate_limit_max_wait.unwrap_or(60.0),
+        0.0,
+        3600.0,
+    )?;
     Ok(Settings {
         base_url,
         // the flag beats TELNYX_API_KEY, which beats the config file's key file
@@ -248,6 +260,7 @@ pub fn resolve(
         concurrency,
         hold_music,
         listing_limits,
+        rate_limit_max_wait,
     })
 }
 
@@ -332,6 +345,7 @@ impl Settings {
             timeout: self.timeout,
             max_retries: self.max_retries,
             listing_limits: self.listing_limits,
+            max_retry_after: self.rate_limit_max_wait,
             ..ClientConfig::new(&self.base_url, key)
         }
     }
@@ -362,6 +376,7 @@ mod tests {
         assert_eq!(s.max_retries, 2);
         assert_eq!(s.refresh, Duration::from_secs(2));
         assert!(!s.read_only);
+        assert_eq!(s.rate_limit_max_wait, Duration::from_secs(60));
     }
 
     #[test]

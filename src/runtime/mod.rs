@@ -57,6 +57,7 @@ async fn demo_console(settings: &Settings, sim: &sim::SimHandle) -> Result<(), E
         timeout: settings.timeout,
         max_retries: settings.max_retries,
         listing_limits: settings.listing_limits,
+        max_retry_after: settings.rate_limit_max_wait,
         ..ClientConfig::new(sim.base_url(), key)
     };
     let client = Client::new(&client_config).map_err(|e| bad_sim(e.to_string()))?;

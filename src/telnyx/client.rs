@@ -124,7 +124,10 @@ impl Client {
             base,
             auth,
             timeout: config.timeout,
-            policy: RetryPolicy::new(config.max_retries),
+            policy: RetryPolicy {
+                max_retry_after: config.max_retry_after,
+                ..RetryPolicy::new(config.max_retries)
+            },
             hook: None,
             observer: None,
             limits: config.listing_limits,
@@ -687,7 +690,7 @@ fn decoded<T: DeserializeOwned>(i: usize, item: Box<RawValue>) -> Result<T, Stri
 }
 
 /// The `id` of an item, when it is an object with a string `id`.
-fn item_id(item: &RawValue) -> Option<String> {
+pub(crate) fn item_id(item: &RawValue) -> Option<String> {
     #[derive(serde::Deserialize)]
     struct Id<'a> {
         #[serde(borrow, default)]

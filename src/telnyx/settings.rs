@@ -93,6 +93,8 @@ pub struct ClientConfig {
     pub max_retries: u32,
     /// How much one listing may hold.
     pub listing_limits: ListingLimits,
+    /// The longest `Retry-After` a retry waits for.
+    pub max_retry_after: Duration,
 }
 
 impl ClientConfig {
@@ -104,6 +106,7 @@ impl ClientConfig {
             timeout: Duration::from_secs(15),
             max_retries: 2,
             listing_limits: ListingLimits::default(),
+            max_retry_after: super::retry::MAX_RETRY_AFTER,
         }
     }
 }
