@@ -676,6 +676,45 @@ fn key_config_and_scenario_files_are_read_bounded_and_keys_checked() {
 }
 
 #[test]
+fn bad_input_is_a_short_usage_error_and_nothing_is_sent() {
+    let sim = Sim::start(config(5));
+    let conf = sim.sample_conference();
+    let huge = "p".repeat(70_000);
+    let far = format!("http://127.0.0.1:1/{huge}");
+    let cases: [&[&str]; 11] = [
+        &["update", &conf, "..", "--beep-enabled", "never"],
+        &["update", &conf, ".", "--beep-enabled", "never"],
+        &["update", &conf, &huge, "--beep-enabled", "never"],
+        &["mute", &conf, &huge],
+        &["conferences", "--name", &huge],
+        &["conferences", "--base-url", &far],
+        &["update", &conf],
+        &["update", "not-a-uuid", "p", "--beep-enabled", "never"],
+        &["conferences", "--status", "bogus"],
+        &["update", &conf, "p", "--al", "--beep-enabled", "never"],
+        &["--bogus"],
+    ];
+    for args in cases {
+        let err = sim.usage_error(args, &sim.env());
+        let lines: Vec<&str> = err.lines().collect();
+        let shown = &err[..err.len().min(400)];
+        assert!((1..=2).contains(&lines.len()), "{shown}");
+        assert!(lines[0].starts_with("error: "), "{shown}");
+        assert!(lines.iter().all(|l| l.chars().count() <= 300), "{shown}");
+    }
+    let err = sim.usage_error(&["update", &conf, ".."], &sim.env());
+    assert!(
+        err.contains("'..' is not a participant id or label"),
+        "{err}"
+    );
+    let err = sim.usage_error(&["conferences", "--status", "bogus"], &sim.env());
+    assert!(
+        err.contains("[possible values: init, in_progress, completed]"),
+        "{err}"
+    );
+}
+
+#[test]
 fn the_key_file_flag_beats_the_environment_which_beats_the_config_file() {
     let sim = Sim::start(config(5));
     let dir = temp_dir();
