@@ -162,3 +162,258 @@ mod tests {
         assert_eq!(size(300), "300 bytes");
     }
 }
+
+/// Why the log file was not opened.
+#[derive(Debug)]
+pub(crate) enum LogError {
+    /// The log's directory, or the file, is a symbolic link.
+    Symlink(std::path::PathBuf),
+    /// Not a directory, not a regular file, or a file with other names.
+    NotPlain(std::path::PathBuf),
+    /// Owned by another user.
+    NotOurs(std::path::PathBuf),
+    Io(std::path::PathBuf, io::Error),
+}
+
+impl fmt::Display for LogError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LogError::Symlink(p) => write!(f, "{} is a symbolic link", p.display()),
+            LogError::NotPlain(p) => write!(
+                f,
+                "{} is not a plain directory or file of its own",
+                p.display()
+            ),
+            LogError::NotOurs(p) => write!(f, "{} belongs to another user", p.display()),
+            LogError::Io(p, e) => write!(f, "{}: {e}", p.display()),
+        }
+    }
+}
+
+impl std::error::Error for LogError {}
+
+/// Opens the log file to append to it, safely in a directory others can
+/// write to:
+///
+/// - the file is never opened through a symbolic link (`O_NOFOLLOW`): a
+///   link planted in its place is refused, not followed;
+/// - it must be a regular file of the current user with no other name (a
+///   FIFO is refused without blocking, a hard link to another file too);
+/// - it is created `0600`, and an existing one others can read is made so;
+/// - its directory is created `0700` when missing. When `private_dir` (the
+///   default location, which may be in a shared temporary directory), an
+///   existing directory must be a real directory of the current user, and
+///   is made `0700`; a directory given by the user is left as it is.
+pub(crate) fn open_log(path: &Path, private_dir: bool) -> Result<File, LogError> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    prepare_dir(dir, private_dir)?;
+    let io_err = |e: io::Error| LogError::Io(path.to_path_buf(), e);
+    let file = open_append(path).map_err(|e| {
+        if is_symlink(path) {
+            LogError::Symlink(path.to_path_buf())
+        } else {
+            io_err(e)
+        }
+    })?;
+    let meta = file.metadata().map_err(io_err)?;
+    if !meta.is_file() {
+        return Err(LogError::NotPlain(path.to_path_buf()));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        if meta.uid() != rustix::process::geteuid().as_raw() {
+            return Err(LogError::NotOurs(path.to_path_buf()));
+        }
+        if meta.nlink() > 1 {
+            return Err(LogError::NotPlain(path.to_path_buf()));
+        }
+        if meta.mode() & 0o077 != 0 {
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))
+                .map_err(io_err)?;
+        }
+    }
+    Ok(file)
+}
+
+fn is_symlink(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+}
+
+/// Appends, creating it `0600`, never through a symbolic link, never
+/// blocking on a FIFO.
+fn open_append(path: &Path) -> io::Result<File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.append(true).create(true);
+    #[cfg(unix)]
+    {
+        use rustix::fs::OFlags;
+        use std::os::unix::fs::OpenOptionsExt;
+        options
+            .mode(0o600)
+            .custom_flags((OFlags::NOFOLLOW | OFlags::NONBLOCK).bits() as i32);
+    }
+    options.open(path)
+}
+
+/// The log's directory: created `0700` when missing; when `private`, an
+/// existing one must be a real directory of the current user, made `0700`.
+fn prepare_dir(dir: &Path, private: bool) -> Result<(), LogError> {
+    let io_err = |e: io::Error| LogError::Io(dir.to_path_buf(), e);
+    let meta = match std::fs::symlink_metadata(dir) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent).map_err(io_err)?;
+            }
+            let mut builder = std::fs::DirBuilder::new();
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::DirBuilderExt;
+                builder.mode(0o700);
+            }
+            match builder.create(dir) {
+                Ok(()) => {}
+                // made meanwhile (another confmod): checked below
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(io_err(e)),
+            }
+            std::fs::symlink_metadata(dir).map_err(io_err)?
+        }
+        Err(e) => return Err(io_err(e)),
+    };
+    if !private {
+        return Ok(());
+    }
+    if meta.file_type().is_symlink() {
+        return Err(LogError::Symlink(dir.to_path_buf()));
+    }
+    if !meta.is_dir() {
+        return Err(LogError::NotPlain(dir.to_path_buf()));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        if meta.uid() != rustix::process::geteuid().as_raw() {
+            return Err(LogError::NotOurs(dir.to_path_buf()));
+        }
+        if meta.mode() & 0o077 != 0 {
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+                .map_err(io_err)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(all(test, unix))]
+mod log_tests {
+    use super::*;
+    use std::os::unix::fs::{MetadataExt, PermissionsExt, symlink};
+
+    fn mode(path: &Path) -> u32 {
+        std::fs::symlink_metadata(path).unwrap().mode() & 0o777
+    }
+
+    #[test]
+    fn the_log_is_created_0600_in_a_private_0700_directory() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("state").join("confmod");
+        let log = dir.join("confmod.log");
+        let mut file = open_log(&log, true).unwrap();
+        use std::io::Write;
+        writeln!(file, "one").unwrap();
+        assert_eq!((mode(&dir), mode(&log)), (0o700, 0o600));
+        // appended to, not truncated
+        writeln!(open_log(&log, true).unwrap(), "two").unwrap();
+        assert_eq!(std::fs::read_to_string(&log).unwrap(), "one\ntwo\n");
+    }
+
+    #[test]
+    fn an_open_log_and_its_default_directory_are_made_private() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("confmod");
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let log = dir.join("confmod.log");
+        std::fs::write(&log, "old\n").unwrap();
+        std::fs::set_permissions(&log, std::fs::Permissions::from_mode(0o644)).unwrap();
+        open_log(&log, true).unwrap();
+        assert_eq!((mode(&dir), mode(&log)), (0o700, 0o600));
+        // a directory the user chose is left as it is
+        let chosen = tmp.path().join("chosen");
+        std::fs::create_dir(&chosen).unwrap();
+        std::fs::set_permissions(&chosen, std::fs::Permissions::from_mode(0o755)).unwrap();
+        open_log(&chosen.join("x.log"), false).unwrap();
+        assert_eq!(mode(&chosen), 0o755);
+        assert_eq!(mode(&chosen.join("x.log")), 0o600);
+    }
+
+    #[test]
+    fn a_planted_symlink_is_refused_and_its_target_untouched() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("target");
+        std::fs::write(&target, "precious\n").unwrap();
+        // the log file is a link
+        let dir = tmp.path().join("confmod");
+        std::fs::create_dir(&dir).unwrap();
+        let log = dir.join("confmod.log");
+        symlink(&target, &log).unwrap();
+        for private in [true, false] {
+            let err = open_log(&log, private).unwrap_err();
+            assert!(matches!(err, LogError::Symlink(_)), "{err}");
+        }
+        // the default directory is a link
+        let elsewhere = tmp.path().join("elsewhere");
+        std::fs::create_dir(&elsewhere).unwrap();
+        let linked = tmp.path().join("linked");
+        symlink(&elsewhere, &linked).unwrap();
+        let err = open_log(&linked.join("confmod.log"), true).unwrap_err();
+        assert!(matches!(err, LogError::Symlink(_)), "{err}");
+        assert!(!elsewhere.join("confmod.log").exists());
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "precious\n");
+    }
+
+    #[test]
+    fn a_directory_or_log_of_another_user_is_refused() {
+        // only root can make a file another user's
+        if !rustix::process::geteuid().is_root() {
+            return;
+        }
+        let tmp = tempfile::tempdir().unwrap();
+        let theirs = tmp.path().join("confmod");
+        std::fs::create_dir(&theirs).unwrap();
+        std::os::unix::fs::chown(&theirs, Some(4242), None).unwrap();
+        let err = open_log(&theirs.join("confmod.log"), true).unwrap_err();
+        assert!(matches!(err, LogError::NotOurs(_)), "{err}");
+        let log = tmp.path().join("theirs.log");
+        std::fs::write(&log, "").unwrap();
+        std::os::unix::fs::chown(&log, Some(4242), None).unwrap();
+        let err = open_log(&log, false).unwrap_err();
+        assert!(matches!(err, LogError::NotOurs(_)), "{err}");
+    }
+
+    #[test]
+    fn a_fifo_or_a_hard_link_is_not_a_log() {
+        let tmp = tempfile::tempdir().unwrap();
+        let fifo = tmp.path().join("fifo.log");
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            &fifo,
+            rustix::fs::FileType::Fifo,
+            rustix::fs::Mode::from_raw_mode(0o600),
+            0,
+        )
+        .unwrap();
+        assert!(open_log(&fifo, false).is_err());
+        let other = tmp.path().join("other");
+        std::fs::write(&other, "x").unwrap();
+        let linked = tmp.path().join("linked.log");
+        std::fs::hard_link(&other, &linked).unwrap();
+        let err = open_log(&linked, false).unwrap_err();
+        assert!(matches!(err, LogError::NotPlain(_)), "{err}");
+        assert_eq!(std::fs::metadata(&other).unwrap().nlink(), 2);
+    }
+}

@@ -130,6 +130,28 @@ impl Console {
         env: &[(&str, &str)],
         dir: tempfile::TempDir,
     ) -> Console {
+        Console::spawn_program_without(program, args, env, &[], dir)
+    }
+
+    /// `confmod ARGS` (no `--log-file`) as [`Console::spawn_program`] runs
+    /// it, with the variables of `unset` (HOME, TERM, ...) left out.
+    fn spawn_without(
+        args: &[&str],
+        env: &[(&str, &str)],
+        unset: &[&str],
+        dir: tempfile::TempDir,
+    ) -> Console {
+        let program = env!("CARGO_BIN_EXE_confmod").as_ref();
+        Console::spawn_program_without(program, args, env, unset, dir)
+    }
+
+    fn spawn_program_without(
+        program: &std::ffi::OsStr,
+        args: &[&str],
+        env: &[(&str, &str)],
+        unset: &[&str],
+        dir: tempfile::TempDir,
+    ) -> Console {
         let size = PtySize {
             rows: ROWS,
             cols: COLS,
@@ -153,6 +175,9 @@ impl Console {
         }
         for (k, v) in env {
             cmd.env(k, v);
+        }
+        for var in unset {
+            cmd.env_remove(var);
         }
         let child = pty.slave.spawn_command(cmd).expect("spawn confmod");
         // Only the child holds the slave now: the reader sees EOF when it exits.
@@ -680,4 +705,50 @@ fn starts_in_a_bare_terminal_that_answers_no_queries() {
         );
     }
     tui.quit();
+}
+
+/// Journey 11: without a home, the log goes in a directory of the user's
+/// own in the temporary directory, private; a symbolic link planted there is
+/// refused, not followed: the console runs without logs and says so.
+#[test]
+fn without_a_home_the_log_is_private_and_a_planted_symlink_is_refused() {
+    use std::os::unix::fs::{PermissionsExt, symlink};
+    let uid = rustix::process::geteuid().as_raw();
+    let mode =
+        |p: &std::path::Path| std::fs::metadata(p).expect("exists").permissions().mode() & 0o777;
+    let no_home = ["HOME", "XDG_STATE_HOME"];
+
+    let dir = temp_dir();
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir(&tmp).expect("tmp");
+    let tmp_var = tmp.to_str().expect("UTF-8").to_string();
+    let mut tui = Console::spawn_without(&["demo"], &[("TMPDIR", &tmp_var)], &no_home, dir);
+    tui.until("the demo", |s| s.contains("DEMO"));
+    tui.quit();
+    let own = tmp.join(format!("confmod-{uid}"));
+    let log = own.join("confmod.log");
+    assert_eq!((mode(&own), mode(&log)), (0o700, 0o600));
+    let text = std::fs::read_to_string(&log).expect("the log");
+    assert!(text.contains("console starting"), "{text}");
+
+    // someone else got there first: the directory is a link to theirs
+    let dir = temp_dir();
+    let tmp = dir.path().join("tmp");
+    let theirs = dir.path().join("theirs");
+    std::fs::create_dir(&tmp).expect("tmp");
+    std::fs::create_dir(&theirs).expect("theirs");
+    std::fs::write(theirs.join("confmod.log"), "theirs\n").expect("their log");
+    symlink(&theirs, tmp.join(format!("confmod-{uid}"))).expect("symlink");
+    let tmp_var = tmp.to_str().expect("UTF-8").to_string();
+    let mut tui = Console::spawn_without(&["demo"], &[("TMPDIR", &tmp_var)], &no_home, dir);
+    tui.until("the demo", |s| s.contains("DEMO"));
+    tui.quit();
+    let out = tui.raw_text();
+    assert!(
+        out.contains("confmod: logging off: cannot open the log file safely"),
+        "{out}"
+    );
+    assert!(out.contains("is a symbolic link"), "{out}");
+    let theirs_now = std::fs::read_to_string(theirs.join("confmod.log")).expect("their log");
+    assert_eq!(theirs_now, "theirs\n");
 }

@@ -57,6 +57,9 @@ pub struct Settings {
     pub max_retries: u32,
     pub refresh: Duration,
     pub log_file: PathBuf,
+    /// The log file is the default one: its directory is confmod's own
+    /// (kept private), not one the user chose.
+    pub log_file_default: bool,
     pub read_only: bool,
     pub concurrency: u32,
     pub hold_music: Option<HoldMusic>,
@@ -101,16 +104,32 @@ pub fn default_config_path(env: &dyn Env) -> Option<PathBuf> {
     Some(base.join("confmod").join("config.toml"))
 }
 
-/// `$XDG_STATE_HOME/confmod/confmod.log` (or `~/.local/state/...`, or the
-/// temporary directory when there is no home).
+/// `$XDG_STATE_HOME/confmod/confmod.log` (or `~/.local/state/...`; when
+/// there is no home, `confmod-<uid>/confmod.log` in the temporary
+/// directory, a directory of this user's own).
 pub fn default_log_path(env: &dyn Env) -> PathBuf {
-    let base = env
+    let state = env
         .var("XDG_STATE_HOME")
         .map(PathBuf::from)
         .filter(|p| p.is_absolute())
-        .or_else(|| home(env).map(|h| h.join(".local").join("state")))
-        .unwrap_or_else(std::env::temp_dir);
-    base.join("confmod").join("confmod.log")
+        .or_else(|| home(env).map(|h| h.join(".local").join("state")));
+    let dir = match state {
+        Some(state) => state.join("confmod"),
+        None => std::env::temp_dir().join(format!("confmod-{}", user_id())),
+    };
+    dir.join("confmod.log")
+}
+
+/// The user the process runs as, to name its own temporary directory.
+fn user_id() -> String {
+    #[cfg(unix)]
+    {
+        rustix::process::geteuid().as_raw().to_string()
+    }
+    #[cfg(not(unix))]
+    {
+        std::env::var("USERNAME").unwrap_or_else(|_| "user".into())
+    }
 }
 
 /// Reads the config file: the explicit one must exist; the default one may
@@ -251,6 +270,7 @@ pub fn resolve(
         timeout,
         max_retries,
         refresh,
+        log_file_default: console.log_file.is_none() && file.log_file.is_none(),
         log_file: console
             .log_file
             .clone()
@@ -572,6 +592,26 @@ mod tests {
             let err = resolve_with(bad).unwrap_err();
             assert!(err.0.contains("max_listing_"), "{err}");
         }
+    }
+
+    #[test]
+    fn without_a_home_the_log_goes_in_a_directory_of_this_users_own() {
+        let path = default_log_path(&env(&[]));
+        let uid = rustix::process::geteuid().as_raw();
+        assert_eq!(
+            path,
+            std::env::temp_dir()
+                .join(format!("confmod-{uid}"))
+                .join("confmod.log")
+        );
+        let s = resolve(&GlobalArgs::default(), &ConsoleArgs::default(), &env(&[])).unwrap();
+        assert!(s.log_file_default);
+        let chosen = ConsoleArgs {
+            log_file: Some("/x/y.log".into()),
+            ..Default::default()
+        };
+        let s = resolve(&GlobalArgs::default(), &chosen, &env(&[])).unwrap();
+        assert!(!s.log_file_default);
     }
 
     #[test]

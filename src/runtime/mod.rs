@@ -10,13 +10,14 @@ mod effects;
 mod event_loop;
 pub mod terminal;
 
-use std::io::{self, IsTerminal};
+use std::io::{self, IsTerminal, Write};
 use std::net::{Ipv4Addr, SocketAddr};
 
 use crate::app::Context;
 use crate::cli::DemoArgs;
 use crate::config::{self, ProcessEnv, Settings};
 use crate::error::{Error, usage};
+use crate::files;
 use crate::sanitize::sanitize_line;
 use crate::sim;
 use crate::telnyx::{ApiKey, Client, ClientConfig, ConferenceId};
@@ -88,19 +89,23 @@ fn context(settings: &Settings, client: &Client, demo: bool) -> Context {
     }
 }
 
-/// Logs go to a file, never to the screen. A log file that cannot be opened
-/// costs the logs, not the console.
+/// Logs go to a file, never to the screen, opened safely
+/// ([`files::open_log`]: never through a symbolic link, created `0600`, the
+/// default directory private). A log file that cannot be opened so costs the
+/// logs, not the console: it is said once on stderr, before the terminal is
+/// taken (it shows again when the console ends).
 pub(super) fn init_logging(settings: &Settings) {
     let path = &settings.log_file;
-    if let Some(dir) = path.parent() {
-        let _ = std::fs::create_dir_all(dir);
-    }
-    let Ok(file) = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-    else {
-        return;
+    let file = match files::open_log(path, settings.log_file_default) {
+        Ok(file) => file,
+        Err(why) => {
+            let why = sanitize_line(&why.to_string(), 300);
+            let _ = writeln!(
+                io::stderr(),
+                "confmod: logging off: cannot open the log file safely: {why}"
+            );
+            return;
+        }
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("CONFMOD_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
