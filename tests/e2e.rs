@@ -541,6 +541,55 @@ fn sighup_restores_the_terminal() {
     signal_restores_the_terminal("HUP");
 }
 
+#[test]
+fn sigquit_restores_the_terminal() {
+    signal_restores_the_terminal("QUIT");
+}
+
+/// Journey 4b: a terminal that says it cannot draw a full screen is refused
+/// with one line, before anything is drawn on it.
+#[test]
+fn a_dumb_terminal_or_none_named_is_refused_with_one_line() {
+    let sim = Sim::quiet(3);
+    let api = sim.api();
+    let conf = sim.conf();
+    let console = ["--base-url", api.base_url(), "--conference", &conf];
+    let key = [("TELNYX_API_KEY", api.api_key())];
+    /// Arguments, environment, variables left out, and why it is refused.
+    type Case<'a> = (
+        &'a [&'a str],
+        &'a [(&'a str, &'a str)],
+        &'a [&'a str],
+        &'a str,
+    );
+    let cases: [Case; 4] = [
+        (&["demo"], &[("TERM", "dumb")], &[], "TERM is dumb"),
+        (&["demo"], &[], &["TERM"], "TERM is not set"),
+        (&console, &[key[0], ("TERM", "dumb")], &[], "TERM is dumb"),
+        (&console, &key, &["TERM"], "TERM is not set"),
+    ];
+    for (args, env, unset, why) in cases {
+        let mut tui = Console::spawn_without(args, env, unset, temp_dir());
+        let status = tui.exit();
+        assert_eq!(status.exit_code(), 2, "{args:?} {env:?}: {status:?}");
+        let raw = tui.raw();
+        let text = String::from_utf8_lossy(&raw);
+        assert!(
+            find(&raw, b"\x1b").is_none(),
+            "escapes written: {}",
+            tui.raw_text()
+        );
+        let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+        assert_eq!(lines.len(), 1, "{}", tui.raw_text());
+        assert!(
+            lines[0].starts_with("error: the console needs a terminal that can draw a full screen")
+                && lines[0].contains(why),
+            "{}",
+            tui.raw_text()
+        );
+    }
+}
+
 /// Journey 5: a panic restores the terminal first, then reports. The test
 /// runs its own executable again as the panicking program: it sets the
 /// terminal up and installs the hooks as `confmod` does, then panics; no

@@ -144,7 +144,7 @@ async fn event_loop(
     Ok(())
 }
 
-/// SIGTERM and SIGHUP end the console the same way `q` does.
+/// SIGTERM, SIGHUP and SIGQUIT end the console the same way `q` does.
 struct Signals {
     #[cfg(unix)]
     term: tokio::signal::unix::Signal,
@@ -152,6 +152,8 @@ struct Signals {
     hup: tokio::signal::unix::Signal,
     #[cfg(unix)]
     int: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    quit: tokio::signal::unix::Signal,
 }
 
 impl Signals {
@@ -162,6 +164,7 @@ impl Signals {
             term: signal(SignalKind::terminate())?,
             hup: signal(SignalKind::hangup())?,
             int: signal(SignalKind::interrupt())?,
+            quit: signal(SignalKind::quit())?,
         })
     }
 
@@ -171,6 +174,7 @@ impl Signals {
             _ = self.term.recv() => {}
             _ = self.hup.recv() => {}
             _ = self.int.recv() => {}
+            _ = self.quit.recv() => {}
         }
     }
 

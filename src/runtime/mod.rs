@@ -68,15 +68,29 @@ async fn demo_console(settings: &Settings, sim: &sim::SimHandle) -> Result<(), E
     console(client, ctx, Some(main), settings).await
 }
 
+/// The console needs a terminal on stdin and stdout that can draw a full
+/// screen: one that says it cannot (`TERM=dumb`, or no `TERM` at all) is
+/// refused before anything is written to it.
 fn require_terminal() -> Result<(), Error> {
-    if io::stdout().is_terminal() && io::stdin().is_terminal() {
-        Ok(())
-    } else {
-        Err(usage(
+    if !(io::stdout().is_terminal() && io::stdin().is_terminal()) {
+        return Err(usage(
             "the console needs a terminal; from scripts use the one-shot commands (confmod --help)",
         )
-        .into())
+        .into());
     }
+    let term = std::env::var_os("TERM").unwrap_or_default();
+    if term.is_empty() || term == "dumb" {
+        let which = if term.is_empty() {
+            "TERM is not set"
+        } else {
+            "TERM is dumb"
+        };
+        return Err(usage(format!(
+            "the console needs a terminal that can draw a full screen ({which}); from scripts use the one-shot commands (confmod --help)"
+        ))
+        .into());
+    }
+    Ok(())
 }
 
 fn context(settings: &Settings, client: &Client, demo: bool) -> Context {
