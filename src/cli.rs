@@ -247,7 +247,7 @@ pub struct ConferencesArgs {
     #[arg(long, value_parser = ["init", "in_progress", "completed"])]
     pub status: Option<String>,
     /// Only conferences with exactly this name (case-sensitive)
-    #[arg(long)]
+    #[arg(long, value_parser = parse_name)]
     pub name: Option<String>,
 }
 
@@ -336,6 +336,21 @@ fn parse_conference(s: &str) -> Result<ConferenceId, String> {
 
 fn parse_participant(s: &str) -> Result<ParticipantRef, String> {
     ParticipantRef::parse(s).map_err(|e| e.to_string())
+}
+
+/// The longest conference name a filter takes.
+const MAX_NAME: usize = 512;
+
+fn parse_name(s: &str) -> Result<String, String> {
+    if s.is_empty() {
+        Err("an empty name".into())
+    } else if s.len() > MAX_NAME {
+        Err(format!("a name of {} bytes (at most {MAX_NAME})", s.len()))
+    } else if s.chars().any(char::is_control) {
+        Err("a name with control characters".into())
+    } else {
+        Ok(s.to_string())
+    }
 }
 
 fn parse_beep(s: &str) -> Result<BeepEnabled, String> {
@@ -471,6 +486,10 @@ mod tests {
             &["confmod", "sim", "--refresh", "2"],
             &["confmod", "sim", "--log-file", "x"],
             &["confmod", "conferences", "--refresh", "2"],
+            &["confmod", "update", C, "..", "--beep-enabled", "never"],
+            &["confmod", "conferences", "--name", ""],
+            &["confmod", "conferences", "--name", "a\u{1b}[2J"],
+            &["confmod", "conferences", "--name", &"n".repeat(513)],
         ] {
             let err = Cli::try_parse_from(args).unwrap_err();
             assert_eq!(err.exit_code(), 2, "{args:?}");

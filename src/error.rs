@@ -14,6 +14,9 @@ use crate::telnyx::ApiError;
 pub const EXIT_OK: u8 = 0;
 pub const EXIT_API: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
+/// 128 + the signal's number: how a shell reports a process ended by it.
+pub const EXIT_SIGINT: u8 = 130;
+pub const EXIT_SIGTERM: u8 = 143;
 
 /// A problem with the user's input: a bad flag, id or config file, a missing
 /// key. Exits with code 2, before anything reaches the network.
@@ -44,6 +47,10 @@ pub enum Error {
     /// Failures already reported in detail (a bulk update's summary): exit 1.
     #[error("some requests failed")]
     Reported,
+    /// Interrupted by a signal after reporting what was done: exits
+    /// [`EXIT_SIGINT`] or [`EXIT_SIGTERM`].
+    #[error("interrupted")]
+    Interrupted { exit_code: u8 },
     /// A listing stopped at one of the client's bounds, so the command
     /// did not act on it (the message says which bound, and what was not
     /// done): exit 1.
@@ -70,6 +77,7 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Usage(_) => EXIT_USAGE,
+            Error::Interrupted { exit_code } => *exit_code,
             _ => EXIT_API,
         }
     }
@@ -83,6 +91,7 @@ impl Error {
                 | Error::Api(_)
                 | Error::About { .. }
                 | Error::Reported
+                | Error::Interrupted { .. }
                 | Error::Incomplete(_)
                 | Error::Journal(_)
         )

@@ -104,42 +104,6 @@ fn open_nonblocking(path: &Path) -> io::Result<File> {
     options.open(path)
 }
 
-/// Opens a private file for appending: its directory is created (0700)
-/// when missing, the file is created 0600 when missing, and an existing file
-/// is appended to, never truncated. A symbolic link in the file's place is
-/// refused (`O_NOFOLLOW`), and so is anything but a regular file.
-pub(crate) fn open_private_append(path: &Path) -> io::Result<File> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        let mut builder = std::fs::DirBuilder::new();
-        builder.recursive(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::DirBuilderExt;
-            builder.mode(0o700);
-        }
-        builder.create(dir)?;
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.append(true).create(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600).custom_flags(
-            (rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK).bits() as i32,
-        );
-    }
-    refuse_odd(path)?;
-    // checked again on the open file: it may have been replaced meanwhile
-    let file = options.open(path)?;
-    if !file.metadata()?.is_file() {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "it is not a regular file",
-        ));
-    }
-    Ok(file)
-}
-
 /// Opens a file for reading, never through a symbolic link and only if it
 /// is a regular file.
 pub(crate) fn open_regular_nofollow(path: &Path) -> io::Result<File> {
@@ -238,45 +202,272 @@ mod tests {
         assert_eq!(size(1 << 20), "1 MiB");
         assert_eq!(size(300), "300 bytes");
     }
+}
 
+/// Why a private file (the log, the audit journal) was not opened.
+#[derive(Debug)]
+pub(crate) enum OpenError {
+    /// The log's directory, or the file, is a symbolic link.
+    Symlink(std::path::PathBuf),
+    /// Not a directory, not a regular file, or a file with other names.
+    NotPlain(std::path::PathBuf),
+    /// Owned by another user.
+    NotOurs(std::path::PathBuf),
+    Io(std::path::PathBuf, io::Error),
+}
+
+impl fmt::Display for OpenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OpenError::Symlink(p) => write!(f, "{} is a symbolic link", p.display()),
+            OpenError::NotPlain(p) => write!(
+                f,
+                "{} is not a plain directory or file of its own",
+                p.display()
+            ),
+            OpenError::NotOurs(p) => write!(f, "{} belongs to another user", p.display()),
+            OpenError::Io(p, e) => write!(f, "{}: {e}", p.display()),
+        }
+    }
+}
+
+impl std::error::Error for OpenError {}
+
+/// Where a private file is, which says how strictly its place is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Place {
+    /// confmod's own default place (in a shared temporary directory when
+    /// there is no home): the directory must be a real one of the user's,
+    /// made `0700`; the file the user's own, with one name, made `0600`.
+    Default,
+    /// A path the user named: its directory is left as it is; the file is
+    /// checked as in the default place.
+    Named,
+    /// A file the user named for a team to share (the audit journal): a
+    /// regular file, never opened through a symbolic link, created `0600`
+    /// when missing; its owner and mode are the team's business.
+    Shared,
+}
+
+/// The place of a log: the default one, or one the user named.
+pub(crate) fn place(default: bool) -> Place {
+    if default {
+        Place::Default
+    } else {
+        Place::Named
+    }
+}
+
+/// Opens a private file to append to it, safely in a directory others can
+/// write to:
+///
+/// - the file is never opened through a symbolic link (`O_NOFOLLOW`): a
+///   link planted in its place is refused, not followed;
+/// - it must be a regular file of the current user with no other name (a
+///   FIFO is refused without blocking, a hard link to another file too);
+/// - it is created `0600`, and an existing one others can read is made so;
+/// - its directory is created `0700` when missing. In the [`Place::Default`]
+///   place, an existing directory must be a real directory of the current
+///   user, and is made `0700`; a directory given by the user is left as it is;
+/// - a [`Place::Shared`] file is only required to be a regular file.
+pub(crate) fn open_private(path: &Path, place: Place) -> Result<File, OpenError> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    prepare_dir(dir, place == Place::Default)?;
+    let io_err = |e: io::Error| OpenError::Io(path.to_path_buf(), e);
+    let file = open_append(path).map_err(|e| {
+        if is_symlink(path) {
+            OpenError::Symlink(path.to_path_buf())
+        } else {
+            io_err(e)
+        }
+    })?;
+    let meta = file.metadata().map_err(io_err)?;
+    if !meta.is_file() {
+        return Err(OpenError::NotPlain(path.to_path_buf()));
+    }
+    if place == Place::Shared {
+        return Ok(file);
+    }
     #[cfg(unix)]
-    #[test]
-    fn private_files_are_0600_in_a_0700_directory_appended_and_never_through_a_link() {
-        use std::io::Write;
-        use std::os::unix::fs::PermissionsExt;
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("state").join("confmod").join("audit.jsonl");
-        open_private_append(&path)
-            .unwrap()
-            .write_all(b"one\n")
-            .unwrap();
-        open_private_append(&path)
-            .unwrap()
-            .write_all(b"two\n")
-            .unwrap();
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "one\ntwo\n");
-        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode(&path), 0o600);
-        assert_eq!(mode(path.parent().unwrap()), 0o700);
-        assert_eq!(mode(path.parent().unwrap().parent().unwrap()), 0o700);
-        assert_eq!(
-            std::io::read_to_string(open_regular_nofollow(&path).unwrap()).unwrap(),
-            "one\ntwo\n"
-        );
+    {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        if meta.uid() != rustix::process::geteuid().as_raw() {
+            return Err(OpenError::NotOurs(path.to_path_buf()));
+        }
+        if meta.nlink() > 1 {
+            return Err(OpenError::NotPlain(path.to_path_buf()));
+        }
+        if meta.mode() & 0o077 != 0 {
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))
+                .map_err(io_err)?;
+        }
+    }
+    Ok(file)
+}
 
-        // a link in the file's place is refused, and what it names is untouched
-        let target = dir.path().join("elsewhere");
+fn is_symlink(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+}
+
+/// Appends, creating it `0600`, never through a symbolic link, never
+/// blocking on a FIFO.
+fn open_append(path: &Path) -> io::Result<File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.append(true).create(true);
+    #[cfg(unix)]
+    {
+        use rustix::fs::OFlags;
+        use std::os::unix::fs::OpenOptionsExt;
+        options
+            .mode(0o600)
+            .custom_flags((OFlags::NOFOLLOW | OFlags::NONBLOCK).bits() as i32);
+    }
+    options.open(path)
+}
+
+/// The log's directory: created `0700` when missing; when `private`, an
+/// existing one must be a real directory of the current user, made `0700`.
+fn prepare_dir(dir: &Path, private: bool) -> Result<(), OpenError> {
+    let io_err = |e: io::Error| OpenError::Io(dir.to_path_buf(), e);
+    let meta = match std::fs::symlink_metadata(dir) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent).map_err(io_err)?;
+            }
+            let mut builder = std::fs::DirBuilder::new();
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::DirBuilderExt;
+                builder.mode(0o700);
+            }
+            match builder.create(dir) {
+                Ok(()) => {}
+                // made meanwhile (another confmod): checked below
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(io_err(e)),
+            }
+            std::fs::symlink_metadata(dir).map_err(io_err)?
+        }
+        Err(e) => return Err(io_err(e)),
+    };
+    if !private {
+        return Ok(());
+    }
+    if meta.file_type().is_symlink() {
+        return Err(OpenError::Symlink(dir.to_path_buf()));
+    }
+    if !meta.is_dir() {
+        return Err(OpenError::NotPlain(dir.to_path_buf()));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        if meta.uid() != rustix::process::geteuid().as_raw() {
+            return Err(OpenError::NotOurs(dir.to_path_buf()));
+        }
+        if meta.mode() & 0o077 != 0 {
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+                .map_err(io_err)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(all(test, unix))]
+mod log_tests {
+    use super::*;
+    use std::os::unix::fs::{MetadataExt, PermissionsExt, symlink};
+
+    fn mode(path: &Path) -> u32 {
+        std::fs::symlink_metadata(path).unwrap().mode() & 0o777
+    }
+
+    #[test]
+    fn the_log_is_created_0600_in_a_private_0700_directory() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("state").join("confmod");
+        let log = dir.join("confmod.log");
+        let mut file = open_private(&log, Place::Default).unwrap();
+        use std::io::Write;
+        writeln!(file, "one").unwrap();
+        assert_eq!((mode(&dir), mode(&log)), (0o700, 0o600));
+        // appended to, not truncated
+        writeln!(open_private(&log, Place::Default).unwrap(), "two").unwrap();
+        assert_eq!(std::fs::read_to_string(&log).unwrap(), "one\ntwo\n");
+    }
+
+    #[test]
+    fn an_open_log_and_its_default_directory_are_made_private() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("confmod");
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let log = dir.join("confmod.log");
+        std::fs::write(&log, "old\n").unwrap();
+        std::fs::set_permissions(&log, std::fs::Permissions::from_mode(0o644)).unwrap();
+        open_private(&log, Place::Default).unwrap();
+        assert_eq!((mode(&dir), mode(&log)), (0o700, 0o600));
+        // a directory the user chose is left as it is
+        let chosen = tmp.path().join("chosen");
+        std::fs::create_dir(&chosen).unwrap();
+        std::fs::set_permissions(&chosen, std::fs::Permissions::from_mode(0o755)).unwrap();
+        open_private(&chosen.join("x.log"), Place::Named).unwrap();
+        assert_eq!(mode(&chosen), 0o755);
+        assert_eq!(mode(&chosen.join("x.log")), 0o600);
+    }
+
+    #[test]
+    fn a_planted_symlink_is_refused_and_its_target_untouched() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("target");
         std::fs::write(&target, "precious\n").unwrap();
-        let link = dir.path().join("link.jsonl");
-        std::os::unix::fs::symlink(&target, &link).unwrap();
-        let err = open_private_append(&link).unwrap_err();
-        assert!(err.to_string().contains("symbolic link"), "{err}");
-        let err = open_regular_nofollow(&link).unwrap_err();
-        assert!(err.to_string().contains("symbolic link"), "{err}");
+        // the log file is a link
+        let dir = tmp.path().join("confmod");
+        std::fs::create_dir(&dir).unwrap();
+        let log = dir.join("confmod.log");
+        symlink(&target, &log).unwrap();
+        for place in [Place::Default, Place::Named, Place::Shared] {
+            let err = open_private(&log, place).unwrap_err();
+            assert!(matches!(err, OpenError::Symlink(_)), "{err}");
+        }
+        // the default directory is a link
+        let elsewhere = tmp.path().join("elsewhere");
+        std::fs::create_dir(&elsewhere).unwrap();
+        let linked = tmp.path().join("linked");
+        symlink(&elsewhere, &linked).unwrap();
+        let err = open_private(&linked.join("confmod.log"), Place::Default).unwrap_err();
+        assert!(matches!(err, OpenError::Symlink(_)), "{err}");
+        assert!(!elsewhere.join("confmod.log").exists());
         assert_eq!(std::fs::read_to_string(&target).unwrap(), "precious\n");
-        // so are a directory and a FIFO (without blocking)
-        assert!(open_private_append(dir.path()).is_err());
-        let fifo = dir.path().join("fifo");
+    }
+
+    #[test]
+    fn a_directory_or_log_of_another_user_is_refused() {
+        // only root can make a file another user's
+        if !rustix::process::geteuid().is_root() {
+            return;
+        }
+        let tmp = tempfile::tempdir().unwrap();
+        let theirs = tmp.path().join("confmod");
+        std::fs::create_dir(&theirs).unwrap();
+        std::os::unix::fs::chown(&theirs, Some(4242), None).unwrap();
+        let err = open_private(&theirs.join("confmod.log"), Place::Default).unwrap_err();
+        assert!(matches!(err, OpenError::NotOurs(_)), "{err}");
+        let log = tmp.path().join("theirs.log");
+        std::fs::write(&log, "").unwrap();
+        std::os::unix::fs::chown(&log, Some(4242), None).unwrap();
+        let err = open_private(&log, Place::Named).unwrap_err();
+        assert!(matches!(err, OpenError::NotOurs(_)), "{err}");
+    }
+
+    #[test]
+    fn a_fifo_or_a_hard_link_is_not_a_log() {
+        let tmp = tempfile::tempdir().unwrap();
+        let fifo = tmp.path().join("fifo.log");
         rustix::fs::mknodat(
             rustix::fs::CWD,
             &fifo,
@@ -285,7 +476,49 @@ mod tests {
             0,
         )
         .unwrap();
-        let err = open_private_append(&fifo).unwrap_err();
-        assert!(err.to_string().contains("not a regular file"), "{err}");
+        assert!(open_private(&fifo, Place::Named).is_err());
+        let other = tmp.path().join("other");
+        std::fs::write(&other, "x").unwrap();
+        let linked = tmp.path().join("linked.log");
+        std::fs::hard_link(&other, &linked).unwrap();
+        let err = open_private(&linked, Place::Named).unwrap_err();
+        assert!(matches!(err, OpenError::NotPlain(_)), "{err}");
+        assert_eq!(std::fs::metadata(&other).unwrap().nlink(), 2);
+    }
+
+    #[test]
+    fn a_shared_file_keeps_its_owner_and_mode_but_never_follows_a_link() {
+        let tmp = tempfile::tempdir().unwrap();
+        let journal = tmp.path().join("team").join("audit.jsonl");
+        // created 0600 in a 0700 directory when missing
+        open_private(&journal, Place::Shared).unwrap();
+        assert_eq!(
+            (mode(journal.parent().unwrap()), mode(&journal)),
+            (0o700, 0o600)
+        );
+        // a team's file keeps the mode and owner the team gave it
+        std::fs::set_permissions(&journal, std::fs::Permissions::from_mode(0o660)).unwrap();
+        if rustix::process::geteuid().is_root() {
+            std::os::unix::fs::chown(&journal, Some(4242), Some(4242)).unwrap();
+        }
+        use std::io::Write;
+        writeln!(open_private(&journal, Place::Shared).unwrap(), "entry").unwrap();
+        assert_eq!(mode(&journal), 0o660);
+        assert_eq!(std::fs::read_to_string(&journal).unwrap(), "entry\n");
+        // never through a link, never a FIFO
+        let link = tmp.path().join("link.jsonl");
+        symlink(&journal, &link).unwrap();
+        let err = open_private(&link, Place::Shared).unwrap_err();
+        assert!(matches!(err, OpenError::Symlink(_)), "{err}");
+        let fifo = tmp.path().join("fifo.jsonl");
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            &fifo,
+            rustix::fs::FileType::Fifo,
+            rustix::fs::Mode::from_raw_mode(0o600),
+            0,
+        )
+        .unwrap();
+        assert!(open_private(&fifo, Place::Shared).is_err());
     }
 }

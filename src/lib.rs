@@ -15,6 +15,7 @@ pub mod error;
 mod files;
 pub mod runtime;
 mod sanitize;
+pub use sanitize::sanitize_line;
 pub mod sim;
 pub mod telnyx;
 pub mod view;

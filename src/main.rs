@@ -5,11 +5,12 @@ use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
+use clap::error::{ContextKind, ContextValue, ErrorKind};
 use confmod::cli::{Cli, Command};
 use confmod::commands::{self, Ctx};
 use confmod::config::{self, ProcessEnv};
 use confmod::error::{EXIT_OK, Error, usage};
-use confmod::{runtime, sim};
+use confmod::{runtime, sanitize_line, sim};
 
 fn main() -> ExitCode {
     // Panics and unexpected errors are reported with their causes; the
@@ -25,7 +26,10 @@ fn main() -> ExitCode {
         .theme(theme)
         .display_env_section(false)
         .install();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return ExitCode::from(report_usage(e)),
+    };
     ExitCode::from(match run(cli) {
         Ok(()) => EXIT_OK,
         Err(e) => report(e),
@@ -84,6 +88,53 @@ fn run(cli: Cli) -> Result<(), Error> {
     }
 }
 
+/// A command line clap refused, said in at most two short lines: what is
+/// wrong (with the values it allows; a value it quotes is cut short and made
+/// safe to print), and one hint (a similar flag, the usage or `--help`).
+/// Help and version are printed as they are.
+fn report_usage(e: clap::Error) -> u8 {
+    let code = u8::try_from(e.exit_code()).unwrap_or(2);
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = e.print();
+        return code;
+    }
+    // clap's paragraphs: the error (with the arguments or values it lists
+    // below it), then tips, the usage and where to read more
+    let text = e.render().to_string();
+    let mut paragraphs = text.split("\n\n").filter(|p| !p.trim().is_empty());
+    let join = |p: &str| p.lines().map(str::trim).collect::<Vec<_>>().join(" ");
+    let mut what = paragraphs.next().map(join).unwrap_or_default();
+    let rest: Vec<String> = paragraphs.map(join).collect();
+    if e.kind() == ErrorKind::ValueValidation
+        && let (Some(ContextValue::String(arg)), Some(ContextValue::String(value))) = (
+            e.get(ContextKind::InvalidArg),
+            e.get(ContextKind::InvalidValue),
+        )
+    {
+        let why = std::error::Error::source(&e)
+            .map(|s| s.to_string())
+            .unwrap_or_default();
+        what = format!(
+            "error: invalid value '{}' for '{arg}': {why}",
+            sanitize_line(value, 40)
+        );
+    }
+    let hint = ["tip:", "Usage:", "For more information"]
+        .iter()
+        .find_map(|start| rest.iter().find(|l| l.starts_with(start)));
+    let mut err = io::stderr().lock();
+    let _ = writeln!(err, "{}", sanitize_line(&what, 300));
+    if let Some(hint) = hint {
+        let _ = writeln!(err, "{}", sanitize_line(hint, 200));
+    }
+    code
+}
+
 /// Says what went wrong on stderr and gives the exit code: one line for an
 /// error of the input or of the API, the whole chain of causes otherwise.
 fn report(e: Error) -> u8 {
@@ -93,7 +144,7 @@ fn report(e: Error) -> u8 {
     let code = e.exit_code();
     let mut err = io::stderr().lock();
     let _ = match e {
-        Error::Reported => Ok(()),
+        Error::Reported | Error::Interrupted { .. } => Ok(()),
         e if e.is_expected() => writeln!(err, "error: {e}"),
         e => writeln!(err, "error: {:?}", color_eyre::Report::new(e)),
     };

@@ -38,7 +38,7 @@ pub(crate) fn is_invisible_format(c: char) -> bool {
 
 /// Makes `raw` a single terminal-safe line of at most `max_chars` characters
 /// (an ellipsis marks a cut).
-pub(crate) fn sanitize_line(raw: &str, max_chars: usize) -> String {
+pub fn sanitize_line(raw: &str, max_chars: usize) -> String {
     let clean = strip(raw);
     let trimmed = clean.trim();
     if trimmed.chars().count() <= max_chars {

@@ -678,6 +678,45 @@ fn key_config_and_scenario_files_are_read_bounded_and_keys_checked() {
 }
 
 #[test]
+fn bad_input_is_a_short_usage_error_and_nothing_is_sent() {
+    let sim = Sim::start(config(5));
+    let conf = sim.sample_conference();
+    let huge = "p".repeat(70_000);
+    let far = format!("http://127.0.0.1:1/{huge}");
+    let cases: [&[&str]; 11] = [
+        &["update", &conf, "..", "--beep-enabled", "never"],
+        &["update", &conf, ".", "--beep-enabled", "never"],
+        &["update", &conf, &huge, "--beep-enabled", "never"],
+        &["mute", &conf, &huge],
+        &["conferences", "--name", &huge],
+        &["conferences", "--base-url", &far],
+        &["update", &conf],
+        &["update", "not-a-uuid", "p", "--beep-enabled", "never"],
+        &["conferences", "--status", "bogus"],
+        &["update", &conf, "p", "--al", "--beep-enabled", "never"],
+        &["--bogus"],
+    ];
+    for args in cases {
+        let err = sim.usage_error(args, &sim.env());
+        let lines: Vec<&str> = err.lines().collect();
+        let shown = &err[..err.len().min(400)];
+        assert!((1..=2).contains(&lines.len()), "{shown}");
+        assert!(lines[0].starts_with("error: "), "{shown}");
+        assert!(lines.iter().all(|l| l.chars().count() <= 300), "{shown}");
+    }
+    let err = sim.usage_error(&["update", &conf, ".."], &sim.env());
+    assert!(
+        err.contains("'..' is not a participant id or label"),
+        "{err}"
+    );
+    let err = sim.usage_error(&["conferences", "--status", "bogus"], &sim.env());
+    assert!(
+        err.contains("[possible values: init, in_progress, completed]"),
+        "{err}"
+    );
+}
+
+#[test]
 fn the_key_file_flag_beats_the_environment_which_beats_the_config_file() {
     let sim = Sim::start(config(5));
     let dir = temp_dir();
@@ -1299,7 +1338,7 @@ fn a_journal_behind_a_symbolic_link_is_refused_before_anything_is_sent() {
     ];
     run(&args, &sim.env())
         .exit(1)
-        .one_error_line("cannot be opened: it is a symbolic link");
+        .one_error_line("audit.jsonl is a symbolic link (nothing was sent");
     assert_eq!(sim.request_count(), before, "a write was sent");
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "precious\n");
     let read = audit(&link, "json", &[]).exit(1);
@@ -1358,4 +1397,467 @@ fn a_journal_that_cannot_be_written_is_reported_and_exits_1() {
         assert_eq!(p.beep_enabled, Some(BeepEnabled::OnEnter), "{id}");
     }
     assert_eq!(std::fs::metadata(&journal).unwrap().len(), 0);
+}
+
+// ---- bulk updates: nothing lost or hidden ------------------------------------------
+
+/// A server of one conference: its participant list is `items`, and a PATCH
+/// is answered by `answer` (given the participant id); counts the PATCHes.
+fn patching(
+    items: Vec<Value>,
+    answer: impl Fn(&str) -> axum::response::Response + Clone + Send + Sync + 'static,
+) -> (Scripted, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use axum::extract::Path;
+    use axum::routing::{get, patch};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let patches = Arc::new(AtomicUsize::new(0));
+    let counter = patches.clone();
+    let list = move || {
+        let page = json!({"data": items, "meta": {"page_number": 1, "total_pages": 1}});
+        std::future::ready(axum::Json(page))
+    };
+    let update = move |Path((_, pid)): Path<(String, String)>| {
+        counter.fetch_add(1, Ordering::SeqCst);
+        std::future::ready(answer(&pid))
+    };
+    let app = axum::Router::new()
+        .route("/v2/conferences/{id}/participants", get(list))
+        .route("/v2/conferences/{id}/participants/{pid}", patch(update));
+    (Scripted::start(app), patches)
+}
+
+fn answer_json(status: u16, body: Value) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let status = axum::http::StatusCode::from_u16(status).unwrap();
+    (status, axum::Json(body)).into_response()
+}
+
+fn echo(pid: &str) -> axum::response::Response {
+    answer_json(200, json!({"data": {"id": pid, "status": "joined"}}))
+}
+
+fn count(counter: &std::sync::atomic::AtomicUsize) -> usize {
+    counter.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+#[test]
+fn a_list_item_that_does_not_decode_is_a_failure_not_left_out() {
+    let items = vec![
+        json!({"id": "p1", "status": "joined"}),
+        json!({"id": "p2", "status": "joined", "muted": "loud"}),
+        json!("not a participant"),
+        json!({"id": "p3", "status": "left"}),
+        json!({"id": "p4", "status": "joining"}),
+    ];
+    let (api, patches) = patching(items, echo);
+    let r = api.run(&format!(
+        "update {CONF} --all --beep-enabled never --format json"
+    ));
+    let doc = r.json();
+    let r = r.exit(1);
+    assert_eq!(ids(&doc["updated"]), ["p1", "p4"]);
+    let failed = doc["failed"].as_array().unwrap();
+    assert_eq!(failed.len(), 2, "{doc}");
+    assert_eq!(failed[0]["participant_id"], "p2");
+    let message = failed[0]["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("does not decode") && message.contains("muted"),
+        "{message}"
+    );
+    assert_eq!(failed[1]["participant_id"], Value::Null);
+    assert_eq!(doc["skipped"], json!(["p3"]));
+    assert_eq!(count(&patches), 2);
+    has(
+        &r.stderr,
+        &[
+            "failed p2: ",
+            "failed an item of the list without an id: ",
+            "updated 2 of 4 participants, 2 failed, skipped 1 who have left",
+        ],
+    );
+
+    // the same, line by line
+    let r = api.run(&format!(
+        "update {CONF} --all --beep-enabled never --format jsonl"
+    ));
+    let lines: Vec<Value> = r
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let ok: Vec<&Value> = lines.iter().filter(|l| l["ok"] == true).collect();
+    let failed: Vec<&Value> = lines.iter().filter(|l| l.get("error").is_some()).collect();
+    assert_eq!(
+        (ok.len(), failed.len(), lines.len()),
+        (2, 2, 5),
+        "{lines:?}"
+    );
+    r.exit(1);
+}
+
+#[test]
+fn an_answer_that_does_not_carry_the_participant_is_a_failure() {
+    const EMPTY: &str = "00000000-0000-4000-8000-000000000001";
+    const OTHER: &str = "00000000-0000-4000-8000-000000000002";
+    const FINE: &str = "00000000-0000-4000-8000-000000000003";
+    let answer = |pid: &str| match pid {
+        EMPTY => answer_json(200, json!({"data": {}})),
+        OTHER => answer_json(200, json!({"data": {"id": FINE}})),
+        _ => echo(pid),
+    };
+    let (api, _) = patching(vec![], answer);
+    let line = format!("update {CONF} {EMPTY} {OTHER} {FINE} --beep-enabled never --format json");
+    let r = api.run(&line);
+    let doc = r.json();
+    r.exit(1).says(&["updated 1 of 3 participants, 2 failed"]);
+    // every participant updated is the one asked for, by its id
+    assert_eq!(ids(&doc["updated"]), [FINE]);
+    let failed = doc["failed"].as_array().unwrap();
+    let why = |i: usize| failed[i]["error"]["message"].as_str().unwrap().to_string();
+    assert_eq!(failed[0]["participant_id"], EMPTY);
+    assert!(
+        why(0).contains("does not carry the participant"),
+        "{}",
+        why(0)
+    );
+    assert_eq!(failed[1]["participant_id"], OTHER);
+    assert!(why(1).contains("about another participant"), "{}", why(1));
+}
+
+fn too_many(retry_after: &str) -> axum::response::Response {
+    let mut r = answer_json(
+        429,
+        json!({"errors": [{"code": "10011", "title": "Too many requests"}]}),
+    );
+    r.headers_mut()
+        .insert("retry-after", retry_after.parse().unwrap());
+    r
+}
+
+#[test]
+fn a_long_retry_after_fails_the_participant_instead_of_pausing_everyone() {
+    // before: ten pauses of 60 s, silently, for one participant
+    let (api, patches) = patching(vec![], |_| too_many("3600"));
+    let line =
+        format!("update {CONF} {FINE_ID} --beep-enabled never --max-retries 0 --format json");
+    let r = api.run(&line);
+    let doc = r.json();
+    r.exit(1);
+    let message = doc["failed"][0]["error"]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("429 10011 Too many requests")
+            && message.contains("asks to wait 3600s")
+            && message.contains("rate_limit_max_wait"),
+        "{message}"
+    );
+    assert_eq!(count(&patches), 1);
+
+    // the limit comes from the config file
+    let (api, patches) = patching(vec![], |_| too_many("1"));
+    let dir = temp_dir();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "rate_limit_max_wait = 0.5\n").unwrap();
+    let r = api.run(&format!("{line} --config {}", config.display()));
+    let doc = r.json();
+    r.exit(1);
+    let message = doc["failed"][0]["error"]["message"].as_str().unwrap();
+    assert!(message.contains("asks to wait 1s"), "{message}");
+    assert_eq!(count(&patches), 1);
+}
+
+const FINE_ID: &str = "00000000-0000-4000-8000-0000000000f1";
+
+#[test]
+fn a_rate_limit_wait_is_said_on_stderr() {
+    // once 429 with Retry-After: 1, then fine: by the bulk update's pause
+    // (no client retry), and by the client's own retry
+    for retries in ["0", "2"] {
+        let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let answer = move |pid: &str| match calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+        {
+            0 => too_many("1"),
+            _ => echo(pid),
+        };
+        let (api, patches) = patching(vec![], answer);
+        let line = format!("update {CONF} {FINE_ID} --beep-enabled never --max-retries {retries}");
+        let r = api.run(&line).exit(0);
+        has(
+            &r.stderr,
+            &[
+                "confmod: rate limited: waiting 1s (Retry-After)",
+                "updated 1 of 1",
+            ],
+        );
+        assert_eq!(count(&patches), 2, "--max-retries {retries}");
+    }
+}
+
+#[test]
+fn progress_that_cannot_be_drawn_is_not_a_failed_update() {
+    let sim = Sim::start(config(20));
+    let conf = sim.sample_conference();
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let out = command(
+        &split(&format!("update {conf} --all --beep-enabled never")),
+        &sim.env(),
+    )
+    .stdout(Stdio::piped())
+    .stderr(full)
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(ids(&doc["updated"]), sim.people(&conf, all));
+    let never = sim.people(&conf, |p| p.beep_enabled == Some(BeepEnabled::Never));
+    assert_eq!(never.len(), 20);
+}
+
+// ---- bulk updates interrupted ------------------------------------------------------
+
+/// The binary running, its stdout and stderr read line by line as they come.
+struct Running {
+    child: std::process::Child,
+    stdout: mpsc::Receiver<String>,
+    stderr: mpsc::Receiver<String>,
+    seen_out: Vec<String>,
+    seen_err: Vec<String>,
+    _guard: KillOnDrop,
+}
+
+impl Running {
+    fn start(args: &[&str], env: &[(&str, &str)]) -> Running {
+        let mut child = command(args, env)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let lines = |from: Box<dyn std::io::Read + Send>| {
+            let (tx, rx) = mpsc::channel();
+            std::thread::spawn(move || {
+                BufReader::new(from)
+                    .lines()
+                    .map_while(Result::ok)
+                    .try_for_each(|l| tx.send(l))
+            });
+            rx
+        };
+        let stdout = lines(Box::new(child.stdout.take().unwrap()));
+        let stderr = lines(Box::new(child.stderr.take().unwrap()));
+        let guard = KillOnDrop(Some(child.id()));
+        Running {
+            child,
+            stdout,
+            stderr,
+            seen_out: Vec::new(),
+            seen_err: Vec::new(),
+            _guard: guard,
+        }
+    }
+
+    fn signal(&self, signal: Signal) {
+        kill(signal, self.child.id());
+    }
+
+    /// Waits (at most [`DEADLINE`]) until `n` lines came on stdout.
+    fn stdout_lines(&mut self, n: usize) {
+        let end = Instant::now() + DEADLINE;
+        while self.seen_out.len() < n {
+            let left = end.saturating_duration_since(Instant::now());
+            let line = self.stdout.recv_timeout(left);
+            self.seen_out
+                .push(line.unwrap_or_else(|_| panic!("{n} lines on stdout: {:?}", self.seen_out)));
+        }
+    }
+
+    /// Waits (at most [`DEADLINE`]) for a line on stderr holding `needle`.
+    fn stderr_says(&mut self, needle: &str) {
+        let end = Instant::now() + DEADLINE;
+        while !self.seen_err.iter().any(|l| l.contains(needle)) {
+            let left = end.saturating_duration_since(Instant::now());
+            let line = self.stderr.recv_timeout(left);
+            self.seen_err
+                .push(line.unwrap_or_else(|_| panic!("{needle:?} on stderr: {:?}", self.seen_err)));
+        }
+    }
+
+    /// Waits (at most [`DEADLINE`]) for the exit; the code, all of stdout and
+    /// all of stderr.
+    fn exit(mut self) -> Run {
+        let end = Instant::now() + DEADLINE;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(Instant::now() < end, "still running: {:?}", self.seen_err);
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        self.seen_out.extend(self.stdout.iter());
+        self.seen_err.extend(self.stderr.iter());
+        let (stdout, stderr) = (self.seen_out.join("\n"), self.seen_err.join("\n"));
+        assert!(
+            !stdout.contains(KEY) && !stderr.contains(KEY),
+            "the key leaked"
+        );
+        Run {
+            code: status.code(),
+            stdout,
+            stderr,
+        }
+    }
+}
+
+/// A sim whose every answer takes a while, so that a bulk update of its
+/// 60 participants one at a time is still running when it is signalled.
+fn slow_sim() -> Sim {
+    let sim = Sim::start(config(60));
+    sim.set_faults(Faults {
+        latency: Duration::from_millis(100),
+        ..faults(0.0, 0.0)
+    });
+    sim
+}
+
+/// Every participant of the conference is accounted for exactly once, and
+/// the sim agrees: those reported updated are, the others are not.
+fn accounted(
+    sim: &Sim,
+    conf: &str,
+    updated: &[String],
+    failed: &[String],
+    not_attempted: &[String],
+    skipped: &[String],
+) {
+    let mut seen = HashSet::new();
+    for id in [updated, failed, not_attempted, skipped].concat() {
+        assert!(seen.insert(id.clone()), "{id} reported twice");
+    }
+    assert_eq!(seen, sim.people(conf, all).into_iter().collect());
+    let changed = sim.people(conf, |p| p.beep_enabled == Some(BeepEnabled::Never));
+    let mut updated = updated.to_vec();
+    updated.sort();
+    let mut changed = changed;
+    changed.sort();
+    assert_eq!(updated, changed, "reported updated vs changed in the sim");
+}
+
+#[test]
+fn sigint_mid_update_finishes_what_is_in_flight_and_reports_everyone() {
+    let sim = slow_sim();
+    let conf = sim.sample_conference();
+    let line = format!("update {conf} --all --beep-enabled never --concurrency 1 --format jsonl");
+    let mut run = Running::start(&split(&line), &sim.env());
+    // evidence that it is under way: results on stdout
+    run.stdout_lines(3);
+    run.signal(Signal::INT);
+    let r = run.exit();
+    assert_eq!(r.code, Some(130), "{r:#?}");
+    let lines: Vec<Value> = r
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let pick = |keep: &dyn Fn(&Value) -> bool| -> Vec<String> {
+        let kept = lines.iter().filter(|l| keep(l));
+        kept.map(|l| l["participant_id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let updated = pick(&|l| l["ok"] == true);
+    let failed = pick(&|l| l.get("error").is_some());
+    let not_attempted = pick(&|l| l["not_attempted"] == "interrupted");
+    assert!(
+        !updated.is_empty() && !not_attempted.is_empty(),
+        "{lines:?}"
+    );
+    accounted(&sim, &conf, &updated, &failed, &not_attempted, &[]);
+    has(
+        &r.stderr,
+        &[
+            "confmod: interrupted (SIGINT)",
+            "interrupted by SIGINT: updated ",
+        ],
+    );
+    has(
+        &r.stderr,
+        &[&format!("{} not attempted", not_attempted.len())],
+    );
+}
+
+#[test]
+fn sigterm_mid_update_reports_everyone_in_the_json_document() {
+    let sim = slow_sim();
+    let conf = sim.sample_conference();
+    let line = format!("update {conf} --all --beep-enabled never --concurrency 1 --format json");
+    let run = Running::start(&split(&line), &sim.env());
+    // evidence that it is under way: the listing and some updates reached the sim
+    let end = Instant::now() + DEADLINE;
+    while sim.request_count() < 5 {
+        assert!(Instant::now() < end, "no updates reached the sim");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    run.signal(Signal::TERM);
+    let r = run.exit();
+    assert_eq!(r.code, Some(143), "{r:#?}");
+    let doc = r.json();
+    let list = |key: &str| -> Vec<String> { serde_json::from_value(doc[key].clone()).unwrap() };
+    let updated = ids(&doc["updated"]);
+    let failed: Vec<String> = doc["failed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["participant_id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(!list("not_attempted").is_empty(), "{doc}");
+    assert_eq!(doc["interrupted"], "SIGTERM");
+    accounted(
+        &sim,
+        &conf,
+        &updated,
+        &failed,
+        &list("not_attempted"),
+        &list("skipped"),
+    );
+}
+
+#[test]
+fn a_second_signal_stops_at_once() {
+    use axum::routing::{get, patch};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    // a server that lists two participants and never answers a PATCH
+    let patches = Arc::new(AtomicUsize::new(0));
+    let counter = patches.clone();
+    let list = || {
+        let items = json!([{"id": "p1", "status": "joined"}, {"id": "p2", "status": "joined"}]);
+        std::future::ready(axum::Json(json!({"data": items})))
+    };
+    let hang = move || {
+        counter.fetch_add(1, Ordering::SeqCst);
+        std::future::pending::<axum::Json<Value>>()
+    };
+    let app = axum::Router::new()
+        .route("/v2/conferences/{id}/participants", get(list))
+        .route("/v2/conferences/{id}/participants/{pid}", patch(hang));
+    let api = Scripted::start(app);
+    let env = [
+        ("TELNYX_BASE_URL", api.base.as_str()),
+        ("TELNYX_API_KEY", KEY),
+    ];
+    let line = format!("update {CONF} --all --beep-enabled never --format jsonl --timeout 600");
+    let mut run = Running::start(&split(&line), &env);
+    let end = Instant::now() + DEADLINE;
+    while patches.load(Ordering::SeqCst) < 2 {
+        assert!(Instant::now() < end, "no PATCH reached the server");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    run.signal(Signal::INT);
+    // the first is heard: the run waits for the two requests in flight
+    run.stderr_says("finishing the 2 request(s) in flight");
+    run.signal(Signal::INT);
+    let r = run.exit();
+    assert_eq!(r.code, Some(130), "{r:#?}");
+    has(&r.stderr, &["stopped at once (SIGINT)"]);
 }

@@ -34,10 +34,10 @@ fn who(s: &str) -> ParticipantRef {
 
 fn fast(max_retries: u32) -> RetryPolicy {
     RetryPolicy {
-        max_retries,
         initial: Duration::from_millis(10),
         max: Duration::from_millis(50),
         jitter: 0.0,
+        ..RetryPolicy::new(max_retries)
     }
 }
 
@@ -740,8 +740,19 @@ async fn an_oversized_answer_is_refused_not_read_whole() {
     let server = Scripted::start(vec![Canned::new(200, &huge)]).await;
     let e = kind_of(server.client(2).get_conference(&cid(C1)).await);
     assert_eq!((e.kind, e.status), (ErrorKind::Decode, Some(200)));
-    assert!(e.note.unwrap().contains("larger than 16 MiB"));
+    assert!(e.note.unwrap().contains("larger than 1 MiB"));
     assert_eq!(server.requests(), 1, "not retried");
+}
+
+#[tokio::test]
+async fn an_oversized_error_is_judged_by_its_status() {
+    let page = format!("<html>{}</html>", "x".repeat(2 * confmod::telnyx::MAX_BODY));
+    let server = Scripted::start(vec![Canned::new(503, &page)]).await;
+    let e = kind_of(server.client(1).get_conference(&cid(C1)).await);
+    assert_eq!((e.kind, e.status), (ErrorKind::Server, Some(503)));
+    // read far enough to know it for a proxy's page, and said so
+    assert_eq!(e.note.as_deref(), Some("HTML error page from a proxy"));
+    assert_eq!(server.requests(), 2, "retried as any 503");
 }
 
 // ---- bounded listings ----------------------------------------------------------

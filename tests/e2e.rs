@@ -130,6 +130,28 @@ impl Console {
         env: &[(&str, &str)],
         dir: tempfile::TempDir,
     ) -> Console {
+        Console::spawn_program_without(program, args, env, &[], dir)
+    }
+
+    /// `confmod ARGS` (no `--log-file`) as [`Console::spawn_program`] runs
+    /// it, with the variables of `unset` (HOME, TERM, ...) left out.
+    fn spawn_without(
+        args: &[&str],
+        env: &[(&str, &str)],
+        unset: &[&str],
+        dir: tempfile::TempDir,
+    ) -> Console {
+        let program = env!("CARGO_BIN_EXE_confmod").as_ref();
+        Console::spawn_program_without(program, args, env, unset, dir)
+    }
+
+    fn spawn_program_without(
+        program: &std::ffi::OsStr,
+        args: &[&str],
+        env: &[(&str, &str)],
+        unset: &[&str],
+        dir: tempfile::TempDir,
+    ) -> Console {
         let size = PtySize {
             rows: ROWS,
             cols: COLS,
@@ -153,6 +175,9 @@ impl Console {
         }
         for (k, v) in env {
             cmd.env(k, v);
+        }
+        for var in unset {
+            cmd.env_remove(var);
         }
         let child = pty.slave.spawn_command(cmd).expect("spawn confmod");
         // Only the child holds the slave now: the reader sees EOF when it exits.
@@ -528,6 +553,55 @@ fn sighup_restores_the_terminal() {
     signal_restores_the_terminal("HUP");
 }
 
+#[test]
+fn sigquit_restores_the_terminal() {
+    signal_restores_the_terminal("QUIT");
+}
+
+/// Journey 4b: a terminal that says it cannot draw a full screen is refused
+/// with one line, before anything is drawn on it.
+#[test]
+fn a_dumb_terminal_or_none_named_is_refused_with_one_line() {
+    let sim = Sim::quiet(3);
+    let api = sim.api();
+    let conf = sim.conf();
+    let console = ["--base-url", api.base_url(), "--conference", &conf];
+    let key = [("TELNYX_API_KEY", api.api_key())];
+    /// Arguments, environment, variables left out, and why it is refused.
+    type Case<'a> = (
+        &'a [&'a str],
+        &'a [(&'a str, &'a str)],
+        &'a [&'a str],
+        &'a str,
+    );
+    let cases: [Case; 4] = [
+        (&["demo"], &[("TERM", "dumb")], &[], "TERM is dumb"),
+        (&["demo"], &[], &["TERM"], "TERM is not set"),
+        (&console, &[key[0], ("TERM", "dumb")], &[], "TERM is dumb"),
+        (&console, &key, &["TERM"], "TERM is not set"),
+    ];
+    for (args, env, unset, why) in cases {
+        let mut tui = Console::spawn_without(args, env, unset, temp_dir());
+        let status = tui.exit();
+        assert_eq!(status.exit_code(), 2, "{args:?} {env:?}: {status:?}");
+        let raw = tui.raw();
+        let text = String::from_utf8_lossy(&raw);
+        assert!(
+            find(&raw, b"\x1b").is_none(),
+            "escapes written: {}",
+            tui.raw_text()
+        );
+        let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+        assert_eq!(lines.len(), 1, "{}", tui.raw_text());
+        assert!(
+            lines[0].starts_with("error: the console needs a terminal that can draw a full screen")
+                && lines[0].contains(why),
+            "{}",
+            tui.raw_text()
+        );
+    }
+}
+
 /// Journey 5: a panic restores the terminal first, then reports. The test
 /// runs its own executable again as the panicking program: it sets the
 /// terminal up and installs the hooks as `confmod` does, then panics; no
@@ -735,7 +809,7 @@ fn state(sim: &Sim) -> Vec<(String, bool, bool, bool, bool, Option<BeepEnabled>)
         .collect()
 }
 
-/// Journey 10: a search typed with the keys that act elsewhere (m, o, q, M,
+/// Journey 11: a search typed with the keys that act elsewhere (m, o, q, M,
 /// E, u, space, a) changes nothing on the server, and the console stays.
 #[test]
 fn a_search_with_action_letters_changes_nothing_on_the_server() {
@@ -756,7 +830,7 @@ fn a_search_with_action_letters_changes_nothing_on_the_server() {
     tui.quit();
 }
 
-/// Journey 11: search, mark the five found, set beep_enabled to never for
+/// Journey 12: search, mark the five found, set beep_enabled to never for
 /// them under a rate limit; every one of them reads back from the sim.
 #[test]
 fn search_mark_five_and_set_their_beep_under_a_rate_limit() {
@@ -806,7 +880,7 @@ fn search_mark_five_and_set_their_beep_under_a_rate_limit() {
     tui.quit();
 }
 
-/// Journey 12: mute everyone but the selected one, after a confirmation.
+/// Journey 13: mute everyone but the selected one, after a confirmation.
 #[test]
 fn mute_all_but_the_speaker() {
     let sim = labelled_sim(25, &["Ava Thompson", "Liam Chen"]);
@@ -832,7 +906,7 @@ fn mute_all_but_the_speaker() {
     tui.quit();
 }
 
-/// Journey 13: end the conference, typing the start of its name.
+/// Journey 14: end the conference, typing the start of its name.
 #[test]
 fn end_the_conference_by_typing_its_name() {
     let sim = labelled_sim(10, &["Ava Thompson"]);
@@ -862,7 +936,7 @@ fn end_the_conference_by_typing_its_name() {
     tui.quit();
 }
 
-/// Journey 14: the conference ends from outside (another shell, the host
+/// Journey 15: the conference ends from outside (another shell, the host
 /// leaving): with no key pressed, the next refresh shows the banner with
 /// its reason, and the rows stay for reading.
 #[test]
@@ -878,7 +952,7 @@ fn a_conference_ended_from_outside_shows_the_banner_by_itself() {
     tui.quit();
 }
 
-/// Journey 15: a beep set in the console is journaled; `confmod audit`
+/// Journey 16: a beep set in the console is journaled; `confmod audit`
 /// reads it back; a console started later shows the beep marker it could
 /// not otherwise know (the API never returns `beep_enabled`).
 #[test]
@@ -933,4 +1007,50 @@ fn the_journal_records_the_console_and_its_beep_markers_survive_a_restart() {
             .any(|l| l.contains(&label) && l.contains("always*"))
     });
     tui.quit();
+}
+
+/// Journey 17: without a home, the log goes in a directory of the user's
+/// own in the temporary directory, private; a symbolic link planted there is
+/// refused, not followed: the console runs without logs and says so.
+#[test]
+fn without_a_home_the_log_is_private_and_a_planted_symlink_is_refused() {
+    use std::os::unix::fs::{PermissionsExt, symlink};
+    let uid = rustix::process::geteuid().as_raw();
+    let mode =
+        |p: &std::path::Path| std::fs::metadata(p).expect("exists").permissions().mode() & 0o777;
+    let no_home = ["HOME", "XDG_STATE_HOME"];
+
+    let dir = temp_dir();
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir(&tmp).expect("tmp");
+    let tmp_var = tmp.to_str().expect("UTF-8").to_string();
+    let mut tui = Console::spawn_without(&["demo"], &[("TMPDIR", &tmp_var)], &no_home, dir);
+    tui.until("the demo", |s| s.contains("DEMO"));
+    tui.quit();
+    let own = tmp.join(format!("confmod-{uid}"));
+    let log = own.join("confmod.log");
+    assert_eq!((mode(&own), mode(&log)), (0o700, 0o600));
+    let text = std::fs::read_to_string(&log).expect("the log");
+    assert!(text.contains("console starting"), "{text}");
+
+    // someone else got there first: the directory is a link to theirs
+    let dir = temp_dir();
+    let tmp = dir.path().join("tmp");
+    let theirs = dir.path().join("theirs");
+    std::fs::create_dir(&tmp).expect("tmp");
+    std::fs::create_dir(&theirs).expect("theirs");
+    std::fs::write(theirs.join("confmod.log"), "theirs\n").expect("their log");
+    symlink(&theirs, tmp.join(format!("confmod-{uid}"))).expect("symlink");
+    let tmp_var = tmp.to_str().expect("UTF-8").to_string();
+    let mut tui = Console::spawn_without(&["demo"], &[("TMPDIR", &tmp_var)], &no_home, dir);
+    tui.until("the demo", |s| s.contains("DEMO"));
+    tui.quit();
+    let out = tui.raw_text();
+    assert!(
+        out.contains("confmod: logging off: cannot open the log file safely"),
+        "{out}"
+    );
+    assert!(out.contains("is a symbolic link"), "{out}");
+    let theirs_now = std::fs::read_to_string(theirs.join("confmod.log")).expect("their log");
+    assert_eq!(theirs_now, "theirs\n");
 }

@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 
 use super::{Entry, Origin, Outcome, Subject, Write};
 use crate::config::Env;
-use crate::files::open_private_append;
+use crate::files::{OpenError, Place, open_private};
 use crate::sanitize::{sanitize_line, terminal_safe_json};
 use crate::telnyx::ConferenceId;
 
@@ -65,12 +65,22 @@ impl std::error::Error for JournalError {
 }
 
 impl Journal {
-    /// Opens (creating when missing) the journal at `path`.
-    pub(crate) fn open(path: &Path, origin: Origin) -> Result<Self, JournalError> {
-        let file = open_private_append(path).map_err(|source| JournalError {
+    /// Opens (creating when missing) the journal at `path`: confmod's own
+    /// default place, or one named for a team to share (its owner and mode
+    /// are then left as they are).
+    pub(crate) fn open(path: &Path, default: bool, origin: Origin) -> Result<Self, JournalError> {
+        let place = if default {
+            Place::Default
+        } else {
+            Place::Shared
+        };
+        let file = open_private(path, place).map_err(|e| JournalError {
             path: path.to_path_buf(),
             doing: "opened",
-            source,
+            source: match e {
+                OpenError::Io(_, source) => source,
+                other => io::Error::other(other.to_string()),
+            },
         })?;
         Ok(Self::with_sink(path, origin, Box::new(file)))
     }
@@ -155,7 +165,7 @@ mod tests {
     fn entries_are_appended_one_line_each_and_read_back_in_order() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("confmod").join("audit.jsonl");
-        let journal = Journal::open(&path, origin()).unwrap();
+        let journal = Journal::open(&path, false, origin()).unwrap();
         let subject = Subject {
             conference_name: Some("evil \u{1b}]52;c;x\u{7} \u{9b}31m".into()),
             participants: Vec::new(),
@@ -167,7 +177,7 @@ mod tests {
             .record(&conf(), &Subject::default(), &Write::End, ok())
             .unwrap();
         // another run appends, never rewrites
-        let again = Journal::open(&path, origin()).unwrap();
+        let again = Journal::open(&path, false, origin()).unwrap();
         again
             .record(&conf(), &Subject::default(), &Write::End, ok())
             .unwrap();
@@ -222,10 +232,10 @@ mod tests {
         std::fs::write(&target, "").unwrap();
         let link = dir.path().join("audit.jsonl");
         std::os::unix::fs::symlink(&target, &link).unwrap();
-        let err = Journal::open(&link, origin()).unwrap_err();
+        let err = Journal::open(&link, false, origin()).unwrap_err();
         assert!(
-            err.to_string()
-                .contains("cannot be opened: it is a symbolic link"),
+            err.to_string().contains("cannot be opened:")
+                && err.to_string().ends_with("audit.jsonl is a symbolic link"),
             "{err}"
         );
         assert_eq!(std::fs::read_to_string(&target).unwrap(), "");

@@ -298,8 +298,8 @@ mod tests {
     fn beep_markers_are_the_last_successful_set_on_this_api() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("audit.jsonl");
-        let here = Journal::open(&path, origin("api.telnyx.com")).unwrap();
-        let there = Journal::open(&path, origin("127.0.0.1:8765")).unwrap();
+        let here = Journal::open(&path, false, origin("api.telnyx.com")).unwrap();
+        let there = Journal::open(&path, false, origin("127.0.0.1:8765")).unwrap();
         let (always, never) = (beep(BeepEnabled::Always), beep(BeepEnabled::Never));
         here.record(
             &conf(1),
@@ -371,7 +371,7 @@ mod tests {
     fn filters_by_conference_and_time_and_counts_what_is_not_an_entry() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("audit.jsonl");
-        let j = Journal::open(&path, origin("h")).unwrap();
+        let j = Journal::open(&path, false, origin("h")).unwrap();
         j.record(&conf(1), &subject(&[]), &Write::End, status(200))
             .unwrap();
         let mut file = std::fs::OpenOptions::new()
@@ -413,7 +413,7 @@ mod tests {
     fn the_tail_starts_at_a_whole_line() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("audit.jsonl");
-        let j = Journal::open(&path, origin("h")).unwrap();
+        let j = Journal::open(&path, false, origin("h")).unwrap();
         for _ in 0..50 {
             j.record(&conf(1), &subject(&["a"]), &Write::End, status(200))
                 .unwrap();

@@ -2,18 +2,20 @@
 
 mod actions;
 mod audit;
+mod bulk;
 mod list;
 mod output;
 mod update;
 
-use std::io::{self, IsTerminal};
+use std::io::{self, IsTerminal, Write};
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::audit::{Journal, JournalError, Origin};
 use crate::cli::{ConsoleArgs, Format, GlobalArgs, ReadCommand, WriteCommand};
 use crate::config::{self, ProcessEnv, Settings};
 use crate::error::{Error, usage};
-use crate::telnyx::{Client, Listing, ListingLimit, ParticipantAction, RetryNotice};
+use crate::telnyx::{Client, ErrorKind, Listing, ListingLimit, ParticipantAction, RetryNotice};
 
 /// What a one-shot command needs: resolved settings and the output format.
 pub struct Ctx {
@@ -37,23 +39,42 @@ impl Ctx {
         })
     }
 
-    /// The client, with the key from the environment or the key file.
+    /// The client, with the key from the environment or the key file. Its
+    /// retries are said on stderr: every one with `-v`, else the waits a
+    /// rate limit imposes.
     pub fn client(&self) -> Result<Client, Error> {
+        self.client_saying(Arc::new(|line: &str| say(line)))
+    }
+
+    /// [`Ctx::client`], saying its retries through `say` (a progress bar
+    /// draws them above itself).
+    pub(crate) fn client_saying(
+        &self,
+        say: Arc<dyn Fn(&str) + Send + Sync>,
+    ) -> Result<Client, Error> {
         let key = config::api_key(&self.settings, &ProcessEnv)?;
         let client =
             Client::new(&self.settings.client_config(key)).map_err(|e| usage(e.to_string()))?;
-        Ok(if self.verbose {
-            client.with_retry_hook(Arc::new(|n: &RetryNotice| eprintln!("confmod: {n}")))
-        } else {
-            client
-        })
+        let verbose = self.verbose;
+        Ok(client.with_retry_hook(Arc::new(move |n: &RetryNotice| {
+            if verbose {
+                say(&format!("confmod: {n}"));
+            } else if n.error.kind == ErrorKind::RateLimited {
+                say(&rate_limited(n.delay, n.error.retry_after == Some(n.delay)));
+            }
+        })))
     }
 
     /// The audit journal, opened before anything is sent: a write that
     /// could not be recorded is never made.
     pub(crate) fn journal(&self, client: &Client, via: &'static str) -> Result<Journal, Error> {
-        Journal::open(&self.settings.audit_file, Origin::new(via, &client.host()))
-            .map_err(|e| journal_error(&e, "nothing was sent"))
+        let origin = Origin::new(via, &client.host());
+        Journal::open(
+            &self.settings.audit_file,
+            self.settings.audit_file_default,
+            origin,
+        )
+        .map_err(|e| journal_error(&e, "nothing was sent"))
     }
 
     pub fn stdout(&self) -> io::StdoutLock<'static> {
@@ -64,18 +85,40 @@ impl Ctx {
     /// did not decode, and why paging stopped early.
     pub fn report_listing<T>(&self, listing: &Listing<T>) {
         for w in &listing.warnings {
-            eprintln!("confmod: warning: {w}");
+            say(&format!("confmod: warning: {w}"));
         }
         if listing.rejected.is_empty() {
             return;
         }
-        eprintln!(
+        say(&format!(
             "confmod: {} item(s) of the listing could not be read and are not shown",
             listing.rejected.len()
-        );
+        ));
         for r in listing.rejected.iter().take(5) {
-            eprintln!("  {r}");
+            say(&format!("  {r}"));
         }
+    }
+}
+
+/// Says `line` on stderr. Progress and notes are not the result: when
+/// stderr cannot be written (`2>/dev/full`, a closed pipe), the line is lost
+/// and the command goes on.
+pub(crate) fn say(line: &str) {
+    let _ = writeln!(io::stderr().lock(), "{line}");
+}
+
+/// `confmod: rate limited: waiting 12s (Retry-After)`.
+pub(crate) fn rate_limited(wait: Duration, asked: bool) -> String {
+    let why = if asked { " (Retry-After)" } else { "" };
+    format!("confmod: rate limited: waiting {}{why}", seconds(wait))
+}
+
+/// `12s`, `1.5s`.
+pub(crate) fn seconds(d: Duration) -> String {
+    if d.subsec_millis() == 0 {
+        format!("{}s", d.as_secs())
+    } else {
+        format!("{:.1}s", d.as_secs_f64())
     }
 }
 

@@ -116,8 +116,9 @@ pub(super) fn write_json_pretty(
     )
 }
 
-/// An error as JSON, for machine-readable failure reports.
-pub(super) fn error_json(e: &ApiError) -> Value {
+/// An error as JSON, for machine-readable failure reports; `message` is
+/// what is said of it (its `Display`, or more).
+pub(super) fn error_json(e: &ApiError, message: &str) -> Value {
     let first = e.errors.first();
     json!({
         "status": e.status,
@@ -125,7 +126,7 @@ pub(super) fn error_json(e: &ApiError) -> Value {
         "title": first.map(|x| x.title.clone()),
         "detail": first.and_then(|x| x.detail.clone()),
         "pointer": first.and_then(|x| x.source_name().map(str::to_string)),
-        "message": e.to_string(),
+        "message": message,
     })
 }
 

@@ -1,110 +1,48 @@
 //! `confmod update`: PATCH one, several or all participants of a conference.
+//!
+//! Nothing is lost or hidden: every participant ends updated, failed (with
+//! its error), skipped (it has left) or, when the run is interrupted, not
+//! attempted, and each is reported. A list item that does not decode is a
+//! failure, and so is an answer that does not carry the participant. With
+//! `--format jsonl` each line is written, and flushed, as its result
+//! arrives, so even a killed run leaves a record.
+//!
+//! The first SIGINT or SIGTERM stops starting requests, lets those in
+//! flight finish, reports what was done and exits 130 or 143; a second one
+//! exits at once.
 
-use std::collections::HashMap;
-use std::io::{IsTerminal, Write};
+use std::collections::{HashMap, HashSet};
+use std::io::{self, IsTerminal, Write};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
-use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{Value, json};
-use tokio::time::Instant;
+use tokio::sync::watch;
 
+use super::bulk::{Bulk, Failure, Outcome, Stop, bulk_update, listen_for_stop};
 use super::list::participant_filter;
 use super::output::{Table, error_json, write_json_line, write_json_pretty, yes_no};
-use super::{Ctx, recorded, require_complete};
-use crate::audit::{Outcome, Party, Subject, Write as AuditWrite};
+use super::{Ctx, recorded, require_complete, say};
+use crate::audit::{Outcome as AuditOutcome, Party, Subject, Write as AuditWrite};
 use crate::cli::{Format, UpdateArgs};
 use crate::error::{Error, usage};
 use crate::sanitize::sanitize_line;
+use crate::telnyx::client::item_id;
 use crate::telnyx::{
-    ApiError, Client, ConferenceId, ConferenceParticipant, ErrorKind, ParticipantRef,
+    ApiError, Client, ConferenceId, ConferenceParticipant, Participant, ParticipantRef,
     ParticipantStatus, UpdateParticipant, Written,
 };
 
-/// How many times a bulk update goes back to one participant after the
-/// server kept answering 429 through the client's own retries.
-const RATE_LIMIT_ROUNDS: u32 = 10;
-/// The longest pause of all workers after a 429, whatever the server asks.
-const MAX_PAUSE: Duration = Duration::from_secs(60);
-
-/// What a bulk update did, in the order the participants were given.
+/// What a run did, in the order the participants were given.
 #[derive(Debug, Default)]
-pub(super) struct BulkOutcome {
-    pub updated: Vec<(String, ConferenceParticipant)>,
-    pub failed: Vec<(String, ApiError)>,
-}
-
-/// PATCHes every participant in `ids` with `request`, `concurrency` at a time.
-/// A 429 that outlasts the client's retries pauses every worker until the
-/// server's `Retry-After` and the participant is tried again; nothing is
-/// dropped: each id ends in `updated` or in `failed`.
-pub(super) async fn bulk_update(
-    client: &Client,
-    conference_id: &ConferenceId,
-    ids: Vec<String>,
-    request: UpdateParticipant,
-    concurrency: usize,
-    on_done: impl Fn(&str, &Result<Written<ConferenceParticipant>, ApiError>),
-) -> BulkOutcome {
-    let resume_at: Arc<Mutex<Option<Instant>>> = Arc::new(Mutex::new(None));
-    let mut results: Vec<(
-        usize,
-        String,
-        Result<Written<ConferenceParticipant>, ApiError>,
-    )> = futures::stream::iter(ids.into_iter().enumerate())
-        .map(|(i, id)| {
-            let resume_at = resume_at.clone();
-            async move {
-                let result = update_one(client, conference_id, &id, &request, &resume_at).await;
-                (i, id, result)
-            }
-        })
-        .buffer_unordered(concurrency.max(1))
-        .inspect(|(_, id, result)| on_done(id, result))
-        .collect()
-        .await;
-    results.sort_by_key(|(i, _, _)| *i);
-    let mut outcome = BulkOutcome::default();
-    for (_, id, result) in results {
-        match result {
-            Ok(w) => outcome.updated.push((id, w.data)),
-            Err(e) => outcome.failed.push((id, e)),
-        }
-    }
-    outcome
-}
-
-async fn update_one(
-    client: &Client,
-    conference_id: &ConferenceId,
-    id: &str,
-    request: &UpdateParticipant,
-    resume_at: &Mutex<Option<Instant>>,
-) -> Result<Written<ConferenceParticipant>, ApiError> {
-    let mut round = 0;
-    loop {
-        let wait_until = *resume_at.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(at) = wait_until {
-            tokio::time::sleep_until(at).await;
-        }
-        match client.update_participant(conference_id, id, request).await {
-            Err(e) if e.kind == ErrorKind::RateLimited && round < RATE_LIMIT_ROUNDS => {
-                round += 1;
-                let pause = e
-                    .retry_after
-                    .unwrap_or(Duration::from_secs(1))
-                    .min(MAX_PAUSE);
-                let until = Instant::now() + pause;
-                let mut gate = resume_at.lock().unwrap_or_else(|e| e.into_inner());
-                if gate.is_none_or(|g| g < until) {
-                    *gate = Some(until);
-                }
-            }
-            other => return other,
-        }
-    }
+struct Summary {
+    updated: Vec<(String, ConferenceParticipant)>,
+    /// `None`: a list item whose id could not be read.
+    failed: Vec<(Option<String>, Failure)>,
+    skipped: Vec<String>,
+    not_attempted: Vec<String>,
+    interrupted: Option<Stop>,
 }
 
 pub(super) async fn update(ctx: &Ctx, args: &UpdateArgs) -> Result<(), Error> {
@@ -137,23 +75,177 @@ pub(super) async fn update(ctx: &Ctx, args: &UpdateArgs) -> Result<(), Error> {
         ))
         .into());
     }
-    let client = ctx.client()?;
+    // hidden until there is something to draw; what is said goes above it
+    let progress = ProgressBar::hidden();
+    let bar = progress.clone();
+    let say: Arc<dyn Fn(&str) + Send + Sync> =
+        Arc::new(move |line: &str| bar.suspend(|| say(line)));
+    let client = ctx.client_saying(say.clone())?;
     let journal = ctx.journal(&client, "update")?;
 
-    let mut skipped = Vec::new();
+    let mut summary = Summary::default();
     // who each participant is, for the journal
     let mut parties: HashMap<String, Party> = HashMap::new();
     let ids: Vec<String> = if args.all {
-        let listing = client
-            .list_participants(conf, &participant_filter(&args.filter))
-            .await?;
-        require_complete(&listing, "nothing was updated")?;
-        ctx.report_listing(&listing);
-        let mut ids = Vec::new();
-        for p in listing.items {
-            if p.status == ParticipantStatus::Left {
-                skipped.push(p.id);
-            } else {
+        everyone(&client, args, &mut summary, &mut parties).await?
+    } else {
+        let mut ids = Vec::with_capacity(args.participants.len());
+        for p in &args.participants {
+            let party = participant(&client, conf, p).await?;
+            let id = party.id.clone().unwrap_or_default();
+            parties.insert(id.clone(), party);
+            ids.push(id);
+        }
+        let mut seen = HashSet::new();
+        ids.retain(|id| seen.insert(id.clone()));
+        ids
+    };
+
+    let mut out = Output::new(ctx);
+    for (id, f) in &summary.failed {
+        out.line(&failed_line(id.as_deref(), f));
+    }
+    for id in &summary.skipped {
+        out.line(&json!({"participant_id": id, "ok": false, "skipped": "left"}));
+    }
+    if ids.len() > 1 && io::stderr().is_terminal() {
+        progress.set_length(ids.len() as u64);
+        if let Ok(style) =
+            ProgressStyle::with_template("{spinner} updating {bar:30} {pos}/{len} {msg}")
+        {
+            progress.set_style(style);
+        }
+        progress.set_draw_target(ProgressDrawTarget::stderr());
+    }
+
+    let conference_name = if ids.is_empty() {
+        None
+    } else {
+        client.get_conference(conf).await.ok().map(|c| c.name)
+    };
+    let unrecorded = AtomicUsize::new(0);
+    let record = |id: &str, result: &Result<Written<ConferenceParticipant>, ApiError>| {
+        let subject = Subject {
+            conference_name: conference_name.clone(),
+            participants: vec![parties.get(id).cloned().unwrap_or_else(|| Party {
+                id: Some(id.to_string()),
+                ..Party::default()
+            })],
+        };
+        let entry = journal.record(
+            conf,
+            &subject,
+            &AuditWrite::Update(&request),
+            AuditOutcome::of(result),
+        );
+        // said once; the rest are counted in the summary
+        if entry.is_err() && unrecorded.fetch_add(1, Ordering::Relaxed) == 0 {
+            recorded(entry);
+        }
+    };
+    let (stop_tx, stop) = watch::channel(None);
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    let listener = listen_for_stop(stop_tx, in_flight.clone(), progress.clone(), say.clone())?;
+    let bulk = Bulk {
+        client: &client,
+        conference: conf,
+        request,
+        concurrency: args.concurrency.unwrap_or(ctx.settings.concurrency) as usize,
+        max_wait: ctx.settings.rate_limit_max_wait,
+        stop: stop.clone(),
+        in_flight,
+        say: &*say,
+        record: &record,
+    };
+    let mut failures = 0;
+    let outcomes = bulk_update(&bulk, &ids, |i, outcome| {
+        match outcome {
+            Outcome::Updated(p) => {
+                out.line(&json!({"participant_id": ids[i], "ok": true, "data": p}))
+            }
+            Outcome::Failed(f) => {
+                failures += 1;
+                progress.set_message(format!("({failures} failed)"));
+                out.line(&failed_line(Some(&ids[i]), f));
+            }
+            // said with those never started, at the end
+            Outcome::NotAttempted => {}
+        }
+        progress.inc(1);
+    })
+    .await;
+    progress.finish_and_clear();
+    summary.interrupted = *stop.borrow();
+    listener.abort();
+
+    for (id, outcome) in ids.into_iter().zip(outcomes) {
+        match outcome {
+            Outcome::Updated(p) => summary.updated.push((id, p)),
+            Outcome::Failed(f) => summary.failed.push((Some(id), f)),
+            Outcome::NotAttempted => {
+                out.line(
+                    &json!({"participant_id": id, "ok": false, "not_attempted": "interrupted"}),
+                );
+                summary.not_attempted.push(id);
+            }
+        }
+    }
+    let written = out.finish(&summary);
+    write_summary(ctx, &summary);
+    let unrecorded = unrecorded.into_inner();
+    if unrecorded > 0 {
+        say(&format!(
+            "confmod: {unrecorded} of these writes are not in the audit journal {}",
+            sanitize_line(&journal.path().display().to_string(), 200)
+        ));
+    }
+    if let Some(stop) = summary.interrupted {
+        return Err(Error::Interrupted {
+            exit_code: stop.exit_code,
+        });
+    }
+    written?;
+    if summary.failed.is_empty() && unrecorded == 0 {
+        Ok(())
+    } else {
+        Err(Error::Reported)
+    }
+}
+
+/// `--all`: every participant listed, but those who left (skipped) and the
+/// list items that do not decode (failures, with their id when it can be
+/// read). A list stopped at a limit is refused: nobody is updated.
+async fn everyone(
+    client: &Client,
+    args: &UpdateArgs,
+    summary: &mut Summary,
+    parties: &mut HashMap<String, Party>,
+) -> Result<Vec<String>, Error> {
+    let listing = client
+        .list_participants_raw(&args.conference, &participant_filter(&args.filter))
+        .await?;
+    require_complete(&listing, "nothing was updated")?;
+    for w in &listing.warnings {
+        say(&format!("confmod: warning: {w}"));
+    }
+    // items too large to be read at all
+    for why in &listing.rejected {
+        let error = ApiError::decode(200, b"", why);
+        summary.failed.push((None, error.into()));
+    }
+    let mut ids = Vec::new();
+    for (i, raw) in listing.items.iter().enumerate() {
+        match serde_json::from_str::<Participant>(raw.get()) {
+            Ok(p) if p.id.trim().is_empty() => {
+                let error = ApiError::decode(
+                    200,
+                    raw.get().as_bytes(),
+                    &format!("item {i} of the list has no id"),
+                );
+                summary.failed.push((None, error.into()));
+            }
+            Ok(p) if p.status == ParticipantStatus::Left => summary.skipped.push(p.id),
+            Ok(p) => {
                 parties.insert(
                     p.id.clone(),
                     Party {
@@ -164,88 +256,14 @@ pub(super) async fn update(ctx: &Ctx, args: &UpdateArgs) -> Result<(), Error> {
                 );
                 ids.push(p.id);
             }
-        }
-        ids
-    } else {
-        let mut ids = Vec::with_capacity(args.participants.len());
-        for p in &args.participants {
-            let party = participant(&client, conf, p).await?;
-            let id = party.id.clone().unwrap_or_default();
-            parties.insert(id.clone(), party);
-            ids.push(id);
-        }
-        let mut seen = std::collections::HashSet::new();
-        ids.retain(|id| seen.insert(id.clone()));
-        ids
-    };
-
-    let progress = if ids.len() > 1 && std::io::stderr().is_terminal() {
-        let bar =
-            ProgressBar::with_draw_target(Some(ids.len() as u64), ProgressDrawTarget::stderr());
-        if let Ok(style) =
-            ProgressStyle::with_template("{spinner} updating {bar:30} {pos}/{len} {msg}")
-        {
-            bar.set_style(style);
-        }
-        bar
-    } else {
-        ProgressBar::hidden()
-    };
-    let conference_name = if ids.is_empty() {
-        None
-    } else {
-        client.get_conference(conf).await.ok().map(|c| c.name)
-    };
-    let failures = AtomicUsize::new(0);
-    let unrecorded = AtomicUsize::new(0);
-    let outcome = bulk_update(
-        &client,
-        conf,
-        ids,
-        request,
-        args.concurrency.unwrap_or(ctx.settings.concurrency) as usize,
-        |id, result| {
-            let subject = Subject {
-                conference_name: conference_name.clone(),
-                participants: vec![parties.get(id).cloned().unwrap_or_else(|| Party {
-                    id: Some(id.to_string()),
-                    ..Party::default()
-                })],
-            };
-            let entry = journal.record(
-                conf,
-                &subject,
-                &AuditWrite::Update(&request),
-                Outcome::of(result),
-            );
-            // said once; the rest are counted in the summary
-            if entry.is_err() && unrecorded.fetch_add(1, Ordering::Relaxed) == 0 {
-                progress.suspend(|| recorded(entry));
+            Err(e) => {
+                let why = format!("item {i} of the list does not decode: {e}");
+                let error = ApiError::decode(200, raw.get().as_bytes(), &why);
+                summary.failed.push((item_id(raw), error.into()));
             }
-            if result.is_err() {
-                let n = failures.fetch_add(1, Ordering::Relaxed) + 1;
-                progress.set_message(format!("({n} failed)"));
-            }
-            progress.inc(1);
-        },
-    )
-    .await;
-    progress.finish_and_clear();
-
-    report(ctx, &outcome, &skipped)?;
-    let unrecorded = unrecorded.into_inner();
-    if unrecorded > 0 {
-        eprintln!(
-            "confmod: {unrecorded} of these writes are not in the audit journal {}",
-            sanitize_line(&journal.path().display().to_string(), 200)
-        );
-        return Err(Error::Reported);
+        }
     }
-    if outcome.failed.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::Reported)
-    }
+    Ok(ids)
 }
 
 /// A participant given by id or label, with its id (a label costs one GET,
@@ -283,23 +301,56 @@ async fn participant(
     }
 }
 
-fn report(ctx: &Ctx, outcome: &BulkOutcome, skipped: &[String]) -> Result<(), Error> {
-    // A reader that stopped early (`| head`) costs the listing, not the
-    // summary on stderr nor the exit code.
-    match write_results(ctx, outcome, skipped) {
-        Err(Error::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-        other => other?,
-    }
-    write_summary(outcome, skipped)?;
-    Ok(())
+fn failed_line(id: Option<&str>, f: &Failure) -> Value {
+    json!({"participant_id": id, "ok": false, "error": error_json(&f.error, &f.message)})
 }
 
-fn write_results(ctx: &Ctx, outcome: &BulkOutcome, skipped: &[String]) -> Result<(), Error> {
-    let mut out = ctx.stdout();
-    match ctx.format {
+/// Where the results go: with `jsonl`, each line as it comes, flushed;
+/// otherwise one document (or table) at the end. A reader that stopped
+/// early (`| head`) costs the output, not the run.
+struct Output {
+    format: Format,
+    out: io::StdoutLock<'static>,
+    failed: Option<io::Error>,
+}
+
+impl Output {
+    fn new(ctx: &Ctx) -> Self {
+        Output {
+            format: ctx.format,
+            out: ctx.stdout(),
+            failed: None,
+        }
+    }
+
+    /// Writes a line of `jsonl` now; other formats wait for the end.
+    fn line(&mut self, line: &Value) {
+        if self.format != Format::Jsonl || self.failed.is_some() {
+            return;
+        }
+        let written = write_json_line(&mut self.out, line).and_then(|()| self.out.flush());
+        self.failed = written.err();
+    }
+
+    fn finish(mut self, summary: &Summary) -> Result<(), Error> {
+        if self.failed.is_none() {
+            self.failed = write_document(&mut self.out, self.format, summary)
+                .and_then(|()| self.out.flush())
+                .err();
+        }
+        match self.failed {
+            Some(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(Error::Output(e)),
+            _ => Ok(()),
+        }
+    }
+}
+
+fn write_document(out: &mut dyn Write, format: Format, summary: &Summary) -> io::Result<()> {
+    match format {
+        Format::Jsonl => Ok(()),
         Format::Table => {
             let mut t = Table::new(vec!["ID", "LABEL", "STATUS", "END ON EXIT", "SOFT END"]);
-            for (id, p) in &outcome.updated {
+            for (id, p) in &summary.updated {
                 t.row(vec![
                     id.clone(),
                     p.label.clone().unwrap_or_default(),
@@ -310,51 +361,68 @@ fn write_results(ctx: &Ctx, outcome: &BulkOutcome, skipped: &[String]) -> Result
                         .unwrap_or_default(),
                 ]);
             }
-            if !outcome.updated.is_empty() {
-                t.write(&mut out)?;
+            if summary.updated.is_empty() {
+                Ok(())
+            } else {
+                t.write(out)
             }
         }
         Format::Json => {
-            let doc = json!({
-                "updated": outcome.updated.iter().map(|(_, p)| p).collect::<Vec<_>>(),
-                "failed": outcome.failed.iter().map(|(id, e)| json!({"participant_id": id, "error": error_json(e)})).collect::<Vec<_>>(),
-                "skipped": skipped,
+            let failed: Vec<Value> = summary
+                .failed
+                .iter()
+                .map(|(id, f)| json!({"participant_id": id, "error": error_json(&f.error, &f.message)}))
+                .collect();
+            let mut doc = json!({
+                "updated": summary.updated.iter().map(|(_, p)| p).collect::<Vec<_>>(),
+                "failed": failed,
+                "skipped": summary.skipped,
+                "not_attempted": summary.not_attempted,
             });
-            write_json_pretty(&mut out, &doc)?;
-        }
-        Format::Jsonl => {
-            for (id, p) in &outcome.updated {
-                let line: Value = json!({"participant_id": id, "ok": true, "data": p});
-                write_json_line(&mut out, &line)?;
+            if let Some(stop) = summary.interrupted {
+                doc["interrupted"] = json!(stop.name);
             }
-            for (id, e) in &outcome.failed {
-                let line: Value =
-                    json!({"participant_id": id, "ok": false, "error": error_json(e)});
-                write_json_line(&mut out, &line)?;
-            }
-            for id in skipped {
-                let line: Value = json!({"participant_id": id, "ok": false, "skipped": "left"});
-                write_json_line(&mut out, &line)?;
-            }
+            write_json_pretty(out, &doc)
         }
     }
-    out.flush()?;
-    Ok(())
 }
 
-fn write_summary(outcome: &BulkOutcome, skipped: &[String]) -> Result<(), Error> {
-    let mut err = std::io::stderr().lock();
-    for (id, e) in &outcome.failed {
-        writeln!(err, "failed {}: {e}", sanitize_line(id, 80))?;
+/// The summary on stderr: each failure, the participants not attempted
+/// (listed here for a table; `json` and `jsonl` list them on stdout), and
+/// one line of counts.
+fn write_summary(ctx: &Ctx, summary: &Summary) {
+    for (id, f) in &summary.failed {
+        let who = match id {
+            Some(id) => sanitize_line(id, 80),
+            None => "an item of the list without an id".to_string(),
+        };
+        say(&format!("failed {who}: {}", f.message));
     }
-    let total = outcome.updated.len() + outcome.failed.len();
-    let mut summary = format!("updated {} of {total} participants", outcome.updated.len());
-    if !outcome.failed.is_empty() {
-        summary.push_str(&format!(", {} failed", outcome.failed.len()));
+    if ctx.format == Format::Table {
+        for id in &summary.not_attempted {
+            say(&format!("not attempted {}", sanitize_line(id, 80)));
+        }
     }
-    if !skipped.is_empty() {
-        summary.push_str(&format!(", skipped {} who have left", skipped.len()));
+    let total = summary.updated.len() + summary.failed.len() + summary.not_attempted.len();
+    let mut line = match summary.interrupted {
+        Some(stop) => format!("interrupted by {}: ", stop.name),
+        None => String::new(),
+    };
+    line.push_str(&format!(
+        "updated {} of {total} participants",
+        summary.updated.len()
+    ));
+    if !summary.failed.is_empty() {
+        line.push_str(&format!(", {} failed", summary.failed.len()));
     }
-    writeln!(err, "{summary}")?;
-    Ok(())
+    if !summary.not_attempted.is_empty() {
+        line.push_str(&format!(", {} not attempted", summary.not_attempted.len()));
+    }
+    if !summary.skipped.is_empty() {
+        line.push_str(&format!(
+            ", skipped {} who have left",
+            summary.skipped.len()
+        ));
+    }
+    say(&line);
 }

@@ -37,6 +37,8 @@ pub struct FileConfig {
     pub max_listing_mib: Option<usize>,
     /// The audit journal (a team may share one).
     pub audit_file: Option<PathBuf>,
+    /// The longest wait a server's rate limit may impose, in seconds.
+    pub rate_limit_max_wait: Option<f64>,
 }
 
 /// The most writes in flight at once a bulk change may ask for.
@@ -57,11 +59,21 @@ pub struct Settings {
     pub max_retries: u32,
     pub refresh: Duration,
     pub log_file: PathBuf,
+    /// The log file is the default one: its directory is confmod's own
+    /// (kept private), not one the user chose.
+    pub log_file_default: bool,
     pub read_only: bool,
     pub concurrency: u32,
     pub hold_music: Option<HoldMusic>,
     pub listing_limits: ListingLimits,
     pub audit_file: PathBuf,
+    /// Whether `audit_file` is confmod's own default place (else one the
+    /// user named, maybe for a team to share).
+    pub audit_file_default: bool,
+    /// The longest a server's rate limit makes confmod wait: one
+    /// `Retry-After` of a retry, and the pauses of one participant in a
+    /// bulk update.
+    pub rate_limit_max_wait: Duration,
 }
 
 /// The environment, as a function so tests can pass their own.
@@ -98,22 +110,36 @@ pub fn default_config_path(env: &dyn Env) -> Option<PathBuf> {
     Some(base.join("confmod").join("config.toml"))
 }
 
-/// `$XDG_STATE_HOME/confmod` (or `~/.local/state/confmod`, or in the
-/// temporary directory when there is no home): the log file and the audit
-/// journal.
+/// `$XDG_STATE_HOME/confmod` (or `~/.local/state/confmod`; when there is
+/// no home, `confmod-<uid>` in the temporary directory, a directory of this
+/// user's own): the log file and the audit journal.
 pub fn state_dir(env: &dyn Env) -> PathBuf {
-    let base = env
+    let state = env
         .var("XDG_STATE_HOME")
         .map(PathBuf::from)
         .filter(|p| p.is_absolute())
-        .or_else(|| home(env).map(|h| h.join(".local").join("state")))
-        .unwrap_or_else(std::env::temp_dir);
-    base.join("confmod")
+        .or_else(|| home(env).map(|h| h.join(".local").join("state")));
+    match state {
+        Some(state) => state.join("confmod"),
+        None => std::env::temp_dir().join(format!("confmod-{}", user_id())),
+    }
 }
 
 /// `$XDG_STATE_HOME/confmod/confmod.log`.
 pub fn default_log_path(env: &dyn Env) -> PathBuf {
     state_dir(env).join("confmod.log")
+}
+
+/// The user the process runs as, to name its own temporary directory.
+fn user_id() -> String {
+    #[cfg(unix)]
+    {
+        rustix::process::geteuid().as_raw().to_string()
+    }
+    #[cfg(not(unix))]
+    {
+        std::env::var("USERNAME").unwrap_or_else(|_| "user".into())
+    }
 }
 
 /// Reads the config file: the explicit one must exist; the default one may
@@ -238,6 +264,12 @@ pub fn resolve(
     }
     let hold_music = hold_music(file.hold_audio_url, file.hold_media_name)?;
     let listing_limits = listing_limits(file.max_listing_items, file.max_listing_mib)?;
+    let rate_limit_max_wait = secs(
+        "rate_limit_max_wait",
+        file.rate_limit_max_wait.unwrap_or(60.0),
+        0.0,
+        3600.0,
+    )?;
     Ok(Settings {
         base_url,
         // the flag beats TELNYX_API_KEY, which beats the config file's key file
@@ -248,6 +280,7 @@ pub fn resolve(
         timeout,
         max_retries,
         refresh,
+        log_file_default: console.log_file.is_none() && file.log_file.is_none(),
         log_file: console
             .log_file
             .clone()
@@ -257,11 +290,13 @@ pub fn resolve(
         concurrency,
         hold_music,
         listing_limits,
+        audit_file_default: global.audit_file.is_none() && file.audit_file.is_none(),
         audit_file: global
             .audit_file
             .clone()
             .or(file.audit_file)
             .unwrap_or_else(|| crate::audit::default_path(env)),
+        rate_limit_max_wait,
     })
 }
 
@@ -346,6 +381,7 @@ impl Settings {
             timeout: self.timeout,
             max_retries: self.max_retries,
             listing_limits: self.listing_limits,
+            max_retry_after: self.rate_limit_max_wait,
             ..ClientConfig::new(&self.base_url, key)
         }
     }
@@ -376,6 +412,7 @@ mod tests {
         assert_eq!(s.max_retries, 2);
         assert_eq!(s.refresh, Duration::from_secs(2));
         assert!(!s.read_only);
+        assert_eq!(s.rate_limit_max_wait, Duration::from_secs(60));
     }
 
     #[test]
@@ -571,6 +608,26 @@ mod tests {
             let err = resolve_with(bad).unwrap_err();
             assert!(err.0.contains("max_listing_"), "{err}");
         }
+    }
+
+    #[test]
+    fn without_a_home_the_log_goes_in_a_directory_of_this_users_own() {
+        let path = default_log_path(&env(&[]));
+        let uid = rustix::process::geteuid().as_raw();
+        assert_eq!(
+            path,
+            std::env::temp_dir()
+                .join(format!("confmod-{uid}"))
+                .join("confmod.log")
+        );
+        let s = resolve(&GlobalArgs::default(), &ConsoleArgs::default(), &env(&[])).unwrap();
+        assert!(s.log_file_default);
+        let chosen = ConsoleArgs {
+            log_file: Some("/x/y.log".into()),
+            ..Default::default()
+        };
+        let s = resolve(&GlobalArgs::default(), &chosen, &env(&[])).unwrap();
+        assert!(!s.log_file_default);
     }
 
     #[test]

@@ -208,7 +208,7 @@ fn open_journal(
         let beeps = last_beeps(&path, &host).map_err(|e| e.to_string());
         let _ = reader_tx.send(Msg::JournalRead(beeps));
     });
-    match Journal::open(&settings.audit_file, origin) {
+    match Journal::open(&settings.audit_file, settings.audit_file_default, origin) {
         Ok(journal) => Some(Arc::new(journal)),
         Err(e) => {
             let _ = tx.send(Msg::JournalFailed(e.to_string()));
@@ -280,7 +280,7 @@ fn base64(bytes: &[u8]) -> String {
     out
 }
 
-/// SIGTERM and SIGHUP end the console the same way `q` does.
+/// SIGTERM, SIGHUP and SIGQUIT end the console the same way `q` does.
 struct Signals {
     #[cfg(unix)]
     term: tokio::signal::unix::Signal,
@@ -288,6 +288,8 @@ struct Signals {
     hup: tokio::signal::unix::Signal,
     #[cfg(unix)]
     int: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    quit: tokio::signal::unix::Signal,
 }
 
 impl Signals {
@@ -298,6 +300,7 @@ impl Signals {
             term: signal(SignalKind::terminate())?,
             hup: signal(SignalKind::hangup())?,
             int: signal(SignalKind::interrupt())?,
+            quit: signal(SignalKind::quit())?,
         })
     }
 
@@ -307,6 +310,7 @@ impl Signals {
             _ = self.term.recv() => {}
             _ = self.hup.recv() => {}
             _ = self.int.recv() => {}
+            _ = self.quit.recv() => {}
         }
     }
 

@@ -10,13 +10,14 @@ mod effects;
 mod event_loop;
 pub mod terminal;
 
-use std::io::{self, IsTerminal};
+use std::io::{self, IsTerminal, Write};
 use std::net::{Ipv4Addr, SocketAddr};
 
 use crate::app::Context;
 use crate::cli::DemoArgs;
 use crate::config::{self, ProcessEnv, Settings};
 use crate::error::{Error, usage};
+use crate::files;
 use crate::sanitize::sanitize_line;
 use crate::sim;
 use crate::telnyx::{ApiKey, Client, ClientConfig, ConferenceId};
@@ -57,6 +58,7 @@ async fn demo_console(settings: &Settings, sim: &sim::SimHandle) -> Result<(), E
         timeout: settings.timeout,
         max_retries: settings.max_retries,
         listing_limits: settings.listing_limits,
+        max_retry_after: settings.rate_limit_max_wait,
         ..ClientConfig::new(sim.base_url(), key)
     };
     let client = Client::new(&client_config).map_err(|e| bad_sim(e.to_string()))?;
@@ -66,15 +68,29 @@ async fn demo_console(settings: &Settings, sim: &sim::SimHandle) -> Result<(), E
     console(client, ctx, Some(main), settings).await
 }
 
+/// The console needs a terminal on stdin and stdout that can draw a full
+/// screen: one that says it cannot (`TERM=dumb`, or no `TERM` at all) is
+/// refused before anything is written to it.
 fn require_terminal() -> Result<(), Error> {
-    if io::stdout().is_terminal() && io::stdin().is_terminal() {
-        Ok(())
-    } else {
-        Err(usage(
+    if !(io::stdout().is_terminal() && io::stdin().is_terminal()) {
+        return Err(usage(
             "the console needs a terminal; from scripts use the one-shot commands (confmod --help)",
         )
-        .into())
+        .into());
     }
+    let term = std::env::var_os("TERM").unwrap_or_default();
+    if term.is_empty() || term == "dumb" {
+        let which = if term.is_empty() {
+            "TERM is not set"
+        } else {
+            "TERM is dumb"
+        };
+        return Err(usage(format!(
+            "the console needs a terminal that can draw a full screen ({which}); from scripts use the one-shot commands (confmod --help)"
+        ))
+        .into());
+    }
+    Ok(())
 }
 
 fn context(settings: &Settings, client: &Client, demo: bool) -> Context {
@@ -90,12 +106,23 @@ fn context(settings: &Settings, client: &Client, demo: bool) -> Context {
     }
 }
 
-/// Logs go to a file, never to the screen: appended to, created 0600 in a
-/// 0700 directory, never through a symbolic link. A log file that cannot be
-/// opened costs the logs, not the console.
+/// Logs go to a file, never to the screen, opened safely
+/// ([`files::open_private`]: never through a symbolic link, created `0600`, the
+/// default directory private). A log file that cannot be opened so costs the
+/// logs, not the console: it is said once on stderr, before the terminal is
+/// taken (it shows again when the console ends).
 pub(super) fn init_logging(settings: &Settings) {
-    let Ok(file) = crate::files::open_private_append(&settings.log_file) else {
-        return;
+    let path = &settings.log_file;
+    let file = match files::open_private(path, files::place(settings.log_file_default)) {
+        Ok(file) => file,
+        Err(why) => {
+            let why = sanitize_line(&why.to_string(), 300);
+            let _ = writeln!(
+                io::stderr(),
+                "confmod: logging off: cannot open the log file safely: {why}"
+            );
+            return;
+        }
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("CONFMOD_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));

@@ -69,6 +69,9 @@ struct Conn {
     in_flight: AtomicUsize,
     evicted: AtomicBool,
     close: Notify,
+    /// Wakes the watchdog when a request head begins: its deadline moves
+    /// from the idle timeout to the (earlier) header timeout.
+    head_began: Notify,
 }
 
 impl Conn {
@@ -80,6 +83,7 @@ impl Conn {
             in_flight: AtomicUsize::new(0),
             evicted: AtomicBool::new(false),
             close: Notify::new(),
+            head_began: Notify::new(),
         }
     }
 
@@ -90,10 +94,13 @@ impl Conn {
     fn read_some(&self) {
         let now = self.now();
         self.last_active.store(now, Ordering::Relaxed);
-        if self.in_flight.load(Ordering::Acquire) == 0 {
-            let _ =
-                self.head_started
-                    .compare_exchange(0, now + 1, Ordering::AcqRel, Ordering::Relaxed);
+        if self.in_flight.load(Ordering::Acquire) == 0
+            && self
+                .head_started
+                .compare_exchange(0, now + 1, Ordering::AcqRel, Ordering::Relaxed)
+                .is_ok()
+        {
+            self.head_began.notify_one();
         }
     }
 
@@ -131,7 +138,10 @@ impl Drop for InFlight {
     }
 }
 
-/// Resolves when the connection has been quiet past its timeout.
+/// Resolves when the connection has been quiet past its timeout. It sleeps
+/// until the deadline it can see, and looks again when a request head
+/// begins (the deadline comes closer) or, while a request is in flight,
+/// every so often (the deadline only moves later then).
 async fn watchdog(conn: &Conn, limits: &ConnLimits) {
     let recheck = limits.idle_timeout.min(limits.header_timeout);
     loop {
@@ -142,7 +152,10 @@ async fn watchdog(conn: &Conn, limits: &ConnLimits) {
                 _ => return,
             },
         };
-        tokio::time::sleep(wait).await;
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = conn.head_began.notified() => {}
+        }
     }
 }
 

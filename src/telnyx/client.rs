@@ -32,8 +32,11 @@ pub(crate) const PAGE_SIZE: u32 = 250;
 /// A hard bound on pages fetched for one listing (250 x 2,000 = 500,000 items),
 /// so that no server, however broken its paging, can keep a listing going forever.
 pub(crate) const MAX_PAGES: u64 = 2_000;
-/// The largest answer read (a page of 250 participants is about 130 KB).
-pub const MAX_BODY: usize = 16 << 20;
+/// The largest answer to a call read (a participant is about 600 bytes, an
+/// error page a few KB): a larger success is refused, a larger error is
+/// judged by its status and the beginning of its body. Pages of a listing
+/// have their own bound, [`MAX_PAGE_BODY`].
+pub const MAX_BODY: usize = 1 << 20;
 /// The largest page of a listing read: 30 times a full page of participants.
 pub const MAX_PAGE_BODY: usize = 4 << 20;
 /// The largest item of a listing read (a participant is about 500 bytes):
@@ -78,7 +81,7 @@ pub struct Exchange<'a> {
     /// What the attempt failed with, if it did.
     pub error: Option<&'a ApiError>,
     pub request_body: Option<&'a [u8]>,
-    /// At most [`MAX_BODY`] bytes.
+    /// At most [`MAX_BODY`] bytes ([`MAX_PAGE_BODY`] for a page of a listing).
     pub response_body: &'a [u8],
 }
 
@@ -132,7 +135,10 @@ impl Client {
             base,
             auth,
             timeout: config.timeout,
-            policy: RetryPolicy::new(config.max_retries),
+            policy: RetryPolicy {
+                max_retry_after: config.max_retry_after,
+                ..RetryPolicy::new(config.max_retries)
+            },
             hook: None,
             observer: None,
             limits: config.listing_limits,
@@ -618,13 +624,21 @@ impl Client {
         let headers = resp.headers().clone();
         attempt.status = Some(status);
         attempt.rate = RateLimit::from_headers(&headers);
-        // read at most max_body: a broken or hostile server cannot exhaust memory
+        // read at most max_body: a broken or hostile server cannot exhaust
+        // memory. An error answer is judged by its status and the beginning
+        // of its body; a success must be read whole.
+        let success = (200..300).contains(&status);
         loop {
             let chunk = match resp.chunk().await {
                 Ok(Some(chunk)) => chunk,
                 Ok(None) => break,
                 Err(e) => return attempt.failed(self.transport(e)),
             };
+            if attempt.bytes.len() + chunk.len() > max_body && !success {
+                let room = max_body - attempt.bytes.len();
+                attempt.bytes.extend_from_slice(&chunk[..room]);
+                break;
+            }
             if attempt.bytes.len() + chunk.len() > max_body {
                 let error = ApiError::decode(
                     status,
@@ -638,7 +652,7 @@ impl Client {
             }
             attempt.bytes.extend_from_slice(&chunk);
         }
-        if (200..300).contains(&status) {
+        if success {
             return attempt;
         }
         let should_retry = headers
@@ -704,7 +718,7 @@ fn decoded<T: DeserializeOwned>(i: usize, item: Box<RawValue>) -> Result<T, Stri
 }
 
 /// The `id` of an item, when it is an object with a string `id`.
-fn item_id(item: &RawValue) -> Option<String> {
+pub(crate) fn item_id(item: &RawValue) -> Option<String> {
     #[derive(serde::Deserialize)]
     struct Id<'a> {
         #[serde(borrow, default)]

@@ -89,6 +89,13 @@ impl ParticipantRef {
                 value.len()
             )));
         }
+        // in a path, URL normalisation would make these another endpoint
+        // (`/participants/..` is the conference)
+        if matches!(value, "." | "..") {
+            return Err(InvalidId(format!(
+                "'{value}' is not a participant id or label"
+            )));
+        }
         if let Ok(id) = Uuid::try_parse(value) {
             return Ok(ParticipantRef::Id(id.hyphenated().to_string()));
         }
@@ -204,6 +211,9 @@ mod tests {
             );
         }
         assert!(ParticipantRef::parse("  ").is_err());
+        assert!(ParticipantRef::parse("..").is_err());
+        assert!(ParticipantRef::parse(" . ").is_err());
+        assert!(ParticipantRef::parse("a..b").is_ok());
         assert!(ParticipantRef::parse(&"x".repeat(MAX_REF_LEN + 1)).is_err());
     }
 }

@@ -12,8 +12,9 @@ use reqwest::header::HeaderMap;
 
 use super::error::ApiError;
 
-/// A server-sent delay above this is ignored in favour of the backoff.
-const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+/// A server-sent delay above this is ignored in favour of the backoff (the
+/// default of [`RetryPolicy::max_retry_after`]).
+pub(crate) const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 
 /// A retry the client is about to make, reported before it sleeps.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,6 +62,9 @@ pub type RetryHook = Arc<dyn Fn(&RetryNotice) + Send + Sync>;
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RetryPolicy {
     pub max_retries: u32,
+    /// The longest server-requested delay honoured; a longer one is
+    /// ignored in favour of the backoff.
+    pub max_retry_after: Duration,
     pub initial: Duration,
     pub max: Duration,
     /// The largest fraction taken off a backoff delay at random.
@@ -71,6 +75,7 @@ impl RetryPolicy {
     pub fn new(max_retries: u32) -> Self {
         RetryPolicy {
             max_retries,
+            max_retry_after: MAX_RETRY_AFTER,
             initial: Duration::from_millis(500),
             max: Duration::from_secs(8),
             jitter: 0.25,
@@ -80,7 +85,7 @@ impl RetryPolicy {
     /// The delay before retry number `retry` (1-based), given the server's
     /// `retry-after` when it sent one.
     pub fn delay(&self, retry: u32, retry_after: Option<Duration>) -> Duration {
-        if let Some(d) = retry_after.filter(|d| !d.is_zero() && *d <= MAX_RETRY_AFTER) {
+        if let Some(d) = retry_after.filter(|d| !d.is_zero() && *d <= self.max_retry_after) {
             return d;
         }
         self.backoff(retry, fastrand::f64())
@@ -152,6 +157,12 @@ mod tests {
         // absurd or zero delays fall back to the backoff
         assert!(p.delay(1, Some(Duration::from_secs(3600))) <= Duration::from_millis(500));
         assert!(p.delay(1, Some(Duration::ZERO)) <= Duration::from_millis(500));
+        // and so do delays past the policy's own bound
+        let capped = RetryPolicy {
+            max_retry_after: Duration::from_secs(2),
+            ..p
+        };
+        assert!(capped.delay(1, Some(Duration::from_secs(3))) <= Duration::from_millis(500));
     }
 
     #[test]

@@ -93,6 +93,8 @@ pub struct ClientConfig {
     pub max_retries: u32,
     /// How much one listing may hold.
     pub listing_limits: ListingLimits,
+    /// The longest `Retry-After` a retry waits for.
+    pub max_retry_after: Duration,
 }
 
 impl ClientConfig {
@@ -104,12 +106,21 @@ impl ClientConfig {
             timeout: Duration::from_secs(15),
             max_retries: 2,
             listing_limits: ListingLimits::default(),
+            max_retry_after: super::retry::MAX_RETRY_AFTER,
         }
     }
 }
 
+/// The longest base URL accepted (every request's URL starts with it).
+const MAX_BASE_URL: usize = 2048;
+
 /// Parses and checks a base URL: http(s) only, plain http only to loopback.
 pub(crate) fn parse_base_url(raw: &str) -> Result<Url, ConfigError> {
+    if raw.trim().len() > MAX_BASE_URL {
+        return Err(ConfigError::InvalidBaseUrl(format!(
+            "longer than {MAX_BASE_URL} characters"
+        )));
+    }
     let url = Url::parse(raw.trim()).map_err(|e| ConfigError::InvalidBaseUrl(format!("{e}")))?;
     if url.cannot_be_a_base() || url.host_str().is_none() {
         return Err(ConfigError::InvalidBaseUrl(
@@ -170,6 +181,8 @@ mod tests {
             Err(ConfigError::InvalidBaseUrl(_))
         ));
         assert!(parse_base_url("not a url").is_err());
+        let long = format!("https://api.example.com/{}", "v".repeat(2048));
+        assert!(parse_base_url(&long).is_err());
         let err = parse_base_url("https://op:hunter2@api.example.com/v2").unwrap_err();
         assert!(!err.to_string().contains("hunter2"), "{err}");
     }
