@@ -258,6 +258,82 @@ fn changed_and_new_rows_are_marked_at_refresh_time() {
 }
 
 #[test]
+fn polls_slow_down_for_a_large_conference_and_a_low_rate_budget_and_say_so() {
+    let mut m = table(3);
+    // a small conference: every refresh (2 s)
+    assert_eq!(m.conf.as_ref().unwrap().interval, Duration::from_secs(2));
+    // 50,000 participants are 200 pages: at most 20 pages a second
+    let seq = poll_seq(&update(&mut m, Msg::Tick(T0 + Duration::from_secs(2))));
+    let later = T0 + Duration::from_secs(3);
+    update(&mut m, Msg::Tick(later));
+    update(&mut m, listed(seq, people(50_000)));
+    let conf = m.conf.as_ref().unwrap();
+    assert_eq!(conf.interval, Duration::from_secs(10));
+    assert_eq!(conf.load.next_at, Some(later + Duration::from_secs(10)));
+    // a rate budget below a fifth doubles the wait
+    update(
+        &mut m,
+        Msg::RateLimit(confmod::telnyx::RateLimit {
+            limit: 100,
+            remaining: 3,
+            reset: Duration::from_secs(1),
+        }),
+    );
+    let at = later + Duration::from_secs(10);
+    let seq = poll_seq(&update(&mut m, Msg::Tick(at)));
+    update(&mut m, listed(seq, people(50_000)));
+    assert_eq!(m.conf.as_ref().unwrap().interval, Duration::from_secs(20));
+    // the header says the refreshes slowed
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+    terminal.draw(|f| confmod::view::view(&m, f)).unwrap();
+    let screen = terminal.backend().to_string();
+    assert!(screen.contains("· every 20s"), "{screen}");
+}
+
+#[test]
+fn a_refresh_with_the_same_participants_marks_nothing_and_keeps_the_order() {
+    let mut m = table(200);
+    let before: Vec<String> = m
+        .conf
+        .as_ref()
+        .unwrap()
+        .shown
+        .iter()
+        .map(|&i| m.conf.as_ref().unwrap().rows[i].p.id.clone())
+        .collect();
+    let seq = poll_seq(&update(&mut m, Msg::Tick(T0 + Duration::from_secs(2))));
+    update(&mut m, listed(seq, people(200)));
+    let conf = m.conf.as_ref().unwrap();
+    assert!(conf.rows.iter().all(|r| r.changed_at.is_none()));
+    assert!(conf.changes.is_empty());
+    let after: Vec<String> = conf
+        .shown
+        .iter()
+        .map(|&i| conf.rows[i].p.id.clone())
+        .collect();
+    assert_eq!(before, after);
+    // one muted: marked, and the console wakes when the mark goes
+    let mut items = people(200);
+    items[7].muted = !items[7].muted;
+    let now = T0 + Duration::from_secs(4);
+    let seq = poll_seq(&update(&mut m, Msg::Tick(now)));
+    update(&mut m, listed(seq, items));
+    let conf = m.conf.as_ref().unwrap();
+    let marked: Vec<&str> = conf
+        .rows
+        .iter()
+        .filter(|r| r.changed_at.is_some())
+        .map(|r| r.p.id.as_str())
+        .collect();
+    assert_eq!(marked, ["p7"]);
+    assert_eq!(conf.changes.len(), 1);
+    let until = conf.changes[0];
+    assert!(m.next_deadline().is_some_and(|d| d <= until));
+    update(&mut m, Msg::Tick(until));
+    assert!(m.conf.as_ref().unwrap().changes.is_empty());
+}
+
+#[test]
 fn polls_are_due_every_refresh_interval_and_not_before() {
     let mut m = table(3);
     assert!(
@@ -270,8 +346,10 @@ fn polls_are_due_every_refresh_interval_and_not_before() {
     // while a poll is out, no second one
     assert!(update(&mut m, Msg::Tick(T0 + Duration::from_secs(5))).is_empty());
     assert!(update(&mut m, ch('r')).is_empty());
+    // the answer took 3 s: the next one starts twice that after it
     update(&mut m, listed(seq, people(3)));
-    assert!(update(&mut m, Msg::Tick(T0 + Duration::from_secs(7))).len() == 1);
+    assert!(update(&mut m, Msg::Tick(T0 + Duration::from_secs(10))).is_empty());
+    assert!(update(&mut m, Msg::Tick(T0 + Duration::from_secs(11))).len() == 1);
 }
 
 #[test]

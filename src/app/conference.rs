@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use super::find;
 use super::keymap::Action;
-use super::loading::poll;
+use super::loading::{self, poll};
 use super::model::{
     ConferenceView, Ended, LABEL_CONCURRENCY, LABEL_RETRY, Label, Logged, Model, Row, Screen,
 };
@@ -84,6 +84,7 @@ pub(crate) fn participants_loaded(
 ) -> Vec<Effect> {
     let now = model.now;
     let refresh = model.ctx.refresh;
+    let rate = model.rate;
     let Some(conf) = model.conf_mut(conference_id) else {
         return Vec::new();
     };
@@ -94,10 +95,16 @@ pub(crate) fn participants_loaded(
         Ok(listing) => {
             conf.rejected = listing.rejected.len();
             conf.warning = listing.warnings.into_iter().next();
-            let seen = merge(conf, listing.items, seq, now);
+            let cost = conf.load.cost(now);
+            let items = listing.items.len();
+            let merged = merge(conf, listing.items, seq, now);
             conf.loaded = true;
-            conf.load.succeeded(now, Some(now + refresh));
-            find::recompute(model, find::Cause::Data);
+            conf.interval = loading::interval(refresh, cost, items, rate);
+            conf.load.succeeded(now, Some(now + conf.interval));
+            if merged.reordered || merged.changed {
+                find::recompute(model, find::Cause::Data);
+            }
+            let seen = merged.events;
             for (id, what) in seen {
                 let label = model.label_by_id(&id);
                 model.record(Logged::Event(format!("{label} {what}")));
@@ -106,6 +113,18 @@ pub(crate) fn participants_loaded(
         Err(e) => conf.load.failed(e, now),
     }
     want_labels(model)
+}
+
+/// What a refresh changed.
+#[derive(Debug, Default)]
+pub(crate) struct Merged {
+    /// Who joined (a row not seen before) and who left (a row whose status
+    /// became `left`), by id, once the list has loaded before.
+    pub events: Vec<(String, &'static str)>,
+    /// Some row's values changed.
+    pub changed: bool,
+    /// Rows came, went or moved: the shown list must be rebuilt.
+    pub reordered: bool,
 }
 
 /// Replaces the rows with a fresh listing (server order), keeping rows whose
@@ -119,41 +138,47 @@ pub(crate) fn participants_loaded(
 /// marked gone, until the operator moves, so the cursor never lands on
 /// someone else by itself.
 ///
-/// Returns who joined (a row not seen before) and who left (a row whose
-/// status became `left`), by id, once the list has loaded before.
+/// A refresh that brings the same participants in the same order costs no
+/// allocation beyond the listing itself: rows are found through the index,
+/// and the index is rebuilt only when rows came, went or moved.
 pub(crate) fn merge(
     conf: &mut ConferenceView,
     items: Vec<Participant>,
     seq: u64,
     now: time::OffsetDateTime,
-) -> Vec<(String, &'static str)> {
-    let mut seen_events = Vec::new();
+) -> Merged {
+    let mut merged = Merged::default();
     let mut previous: Vec<Option<Row>> = conf.rows.drain(..).map(Some).collect();
-    let mut old: std::collections::HashMap<String, usize> = previous
-        .iter()
-        .enumerate()
-        .filter_map(|(i, r)| r.as_ref().map(|r| (r.p.id.clone(), i)))
-        .collect();
-    let mut seen = HashSet::with_capacity(items.len());
+    // ids new to this listing, to drop an id listed twice (the client
+    // already drops those across pages)
+    let mut fresh: HashSet<String> = HashSet::new();
     let mark_new = conf.loaded;
-    let mut rows = Vec::with_capacity(items.len());
+    let mut marked = false;
+    let mut rows = Vec::with_capacity(items.len().max(previous.len()));
     for p in items {
-        if !seen.insert(p.id.clone()) {
-            continue;
-        }
-        match old.remove(p.id.as_str()).and_then(|i| previous[i].take()) {
-            Some(mut row) => {
+        let old = conf.index.get(p.id.as_str()).copied();
+        match old {
+            Some(i) => {
+                let Some(mut row) = previous.get_mut(i).and_then(Option::take) else {
+                    continue; // listed twice
+                };
+                if i != rows.len() || row.missed || row.gone {
+                    merged.reordered = true;
+                }
                 row.missed = false;
                 row.gone = false;
                 if row.seq <= seq {
                     if !row.is_left() && p.status == crate::telnyx::ParticipantStatus::Left {
-                        seen_events.push((p.id.clone(), "left"));
+                        merged.events.push((p.id.clone(), "left"));
                     }
                     if differs(&row.p, &p) {
                         row.changed_at = Some(now);
+                        marked = true;
+                        merged.changed = true;
                     }
                     if row.p.created_at != p.created_at {
                         row.joined_at = super::model::parse_time(&p.created_at);
+                        merged.changed = true;
                     }
                     row.p = p;
                     row.seq = seq;
@@ -161,9 +186,14 @@ pub(crate) fn merge(
                 rows.push(row);
             }
             None => {
-                if mark_new && p.status != crate::telnyx::ParticipantStatus::Left {
-                    seen_events.push((p.id.clone(), "joined"));
+                if !fresh.insert(p.id.clone()) {
+                    continue;
                 }
+                merged.reordered = true;
+                if mark_new && p.status != crate::telnyx::ParticipantStatus::Left {
+                    merged.events.push((p.id.clone(), "joined"));
+                }
+                marked |= mark_new;
                 rows.push(Row::new(p, seq, mark_new.then_some(now)))
             }
         }
@@ -172,6 +202,7 @@ pub(crate) fn merge(
     // refresh, or while they are selected
     for (i, slot) in previous.into_iter().enumerate() {
         let Some(mut row) = slot else { continue };
+        merged.reordered = true;
         let selected = conf.selected_id.as_deref() == Some(row.p.id.as_str());
         if !row.missed {
             row.missed = true;
@@ -183,8 +214,13 @@ pub(crate) fn merge(
         rows.insert(i.min(rows.len()), row);
     }
     conf.rows = rows;
-    conf.index = find::index_of(&conf.rows);
-    seen_events
+    if merged.reordered {
+        conf.index = find::index_of(&conf.rows);
+    }
+    if marked {
+        conf.marked_changes(now);
+    }
+    merged
 }
 
 fn differs(a: &Participant, b: &Participant) -> bool {

@@ -10,7 +10,7 @@ use super::form::Form;
 use super::layout;
 use crate::telnyx::{
     ApiError, BeepEnabled, CallControlIds, Conference, ConferenceId, EndReason, HoldMusic, Pacer,
-    Participant, ParticipantAction, ParticipantStatus, UpdateParticipant,
+    Participant, ParticipantAction, ParticipantStatus, RateLimit, UpdateParticipant,
 };
 
 /// What does not change while the console runs.
@@ -85,6 +85,8 @@ pub struct Load {
     pub failures: u32,
     /// When the next refresh is due.
     pub next_at: Option<OffsetDateTime>,
+    /// When the request in flight was sent (its cost paces the next).
+    pub started_at: Option<OffsetDateTime>,
 }
 
 /// The conference picker.
@@ -329,6 +331,13 @@ pub struct ConferenceView {
     pub marks: HashSet<String>,
     /// (joining, joined, left) of `rows`, counted when `shown` is.
     pub counts: (usize, usize, usize),
+    /// When the rows marked as changed stop being marked, soonest first
+    /// (one entry per refresh or answer that marked some): the console
+    /// wakes for these without scanning the rows.
+    pub changes: VecDeque<OffsetDateTime>,
+    /// The time between two refreshes now: the configured one, or longer
+    /// for a listing that costs many pages or a rate limit running low.
+    pub interval: Duration,
 }
 
 /// The search, the quick filter and the order of the table.
@@ -430,6 +439,16 @@ impl ConferenceView {
             find: Find::default(),
             marks: HashSet::new(),
             counts: (0, 0, 0),
+            changes: VecDeque::new(),
+            interval: Duration::ZERO,
+        }
+    }
+
+    /// Rows were marked as changed at `now`: wake when the mark goes.
+    pub(crate) fn marked_changes(&mut self, now: OffsetDateTime) {
+        let until = now + CHANGED_TTL;
+        if self.changes.back() != Some(&until) {
+            self.changes.push_back(until);
         }
     }
 
@@ -658,6 +677,9 @@ pub struct Model {
     pub toasts: Vec<Toast>,
     /// The last retry the client reported, and when.
     pub activity: Option<(String, OffsetDateTime)>,
+    /// The rate limit the server last said (any answer: the budget is the
+    /// key's), for pacing the refreshes.
+    pub rate: Option<RateLimit>,
     /// Why the audit journal cannot record this console's writes, once it
     /// could not (the header says so for the rest of the session).
     pub journal_trouble: Option<String>,
@@ -689,6 +711,7 @@ impl Model {
             toasts: Vec::new(),
             activity: None,
             journal_trouble: None,
+            rate: None,
             seq: 0,
         }
     }
@@ -872,12 +895,8 @@ impl Model {
                     if let Some((_, Some(_))) = &conf.load.failure {
                         consider(self.now + Duration::from_secs(1));
                     }
-                    for r in &conf.rows {
-                        if let Some(c) = r.changed_at
-                            && c + CHANGED_TTL > self.now
-                        {
-                            consider(c + CHANGED_TTL);
-                        }
+                    if let Some(&until) = conf.changes.iter().find(|&&t| t > self.now) {
+                        consider(until);
                     }
                 }
                 if let Some(run) = &self.run {

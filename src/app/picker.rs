@@ -42,7 +42,8 @@ pub(crate) fn load(model: &mut Model) -> Vec<Effect> {
         return Vec::new();
     }
     let seq = model.next_seq();
-    model.picker.load.start(seq);
+    let now = model.now;
+    model.picker.load.start(seq, now);
     vec![Effect::LoadConferences { seq }]
 }
 

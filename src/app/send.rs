@@ -287,9 +287,8 @@ pub(crate) fn took_patch(
             .insert(participant_id.to_string(), Label::Known(label));
     }
     let now = model.now;
-    if let Some(row) = model
-        .conf_mut(conference_id)
-        .and_then(|c| c.row_mut(participant_id))
+    if let Some(conf) = model.conf_mut(conference_id)
+        && let Some(row) = conf.row_mut(participant_id)
     {
         if row.seq > seq {
             // a listing newer than this PATCH is on screen: keep it,
@@ -300,6 +299,7 @@ pub(crate) fn took_patch(
             row.seq = seq;
         }
         row.changed_at = Some(now);
+        conf.marked_changes(now);
     }
     model.outcomes.insert(
         participant_id.to_string(),
@@ -485,6 +485,7 @@ pub(crate) fn took_action(
                 row.changed_at = Some(now);
             }
         }
+        conf.marked_changes(now);
     }
     for id in participant_ids {
         model.outcomes.insert(

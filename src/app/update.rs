@@ -75,7 +75,10 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             conference_id,
             result,
         } => answers::ended(model, seq, &conference_id, result),
-        Msg::RateLimit(rate) => run::observe(model, rate),
+        Msg::RateLimit(rate) => {
+            model.rate = Some(rate);
+            run::observe(model, rate)
+        }
         Msg::Exchanged(x) => {
             model.record(Logged::Request(x));
             Vec::new()
@@ -137,6 +140,11 @@ fn journal_read(model: &mut Model, result: Result<HashMap<String, BeepEnabled>, 
 
 fn tick(model: &mut Model, now: OffsetDateTime) -> Vec<Effect> {
     model.now = now;
+    if let Some(conf) = model.conf.as_mut() {
+        while conf.changes.front().is_some_and(|&t| t <= now) {
+            conf.changes.pop_front();
+        }
+    }
     model.toasts.retain(|t| t.expires.is_none_or(|e| e > now));
     if model
         .activity

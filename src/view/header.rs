@@ -161,12 +161,15 @@ pub(super) fn conference(frame: &mut Frame, area: Rect, model: &Model, t: &Theme
     if conf.warning.is_some() {
         counts.push(Span::styled("  ⚠ incomplete listing", t.error()));
     }
-    split_line(
-        frame,
-        l2,
-        Line::from(counts),
-        freshness(model, &conf.load, Scope::Table, t),
-    );
+    let mut fresh = freshness(model, &conf.load, Scope::Table, t);
+    // refreshes slowed for a large conference or a low rate budget: say so
+    if conf.load.failure.is_none() && conf.interval > model.ctx.refresh {
+        fresh.push_span(Span::styled(
+            format!(" · every {}", short(conf.interval)),
+            t.dim(),
+        ));
+    }
+    split_line(frame, l2, Line::from(counts), fresh);
 }
 
 /// The line above the table: the search (or how many are shown), the quick
