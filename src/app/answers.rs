@@ -71,11 +71,14 @@ pub(crate) fn patched(
                     Level::Success,
                     format!("saved {label}: {}", describe(&sent)),
                 );
-                model.undo = Some(patch_undo(
-                    format!("{} for {label}", describe(&sent)),
-                    vec![(participant_id.to_string(), before)],
-                    &sent,
-                ));
+                // an undo acts on the conference open: only one of its own
+                if model.conf.as_ref().map(|c| c.id) == Some(*conference_id) {
+                    model.undo = Some(patch_undo(
+                        format!("{} for {label}", describe(&sent)),
+                        vec![(participant_id.to_string(), before)],
+                        &sent,
+                    ));
+                }
             } else {
                 // a 200 that did not take the change: say so, the row shows the server's values
                 model.toast_about(
@@ -145,7 +148,8 @@ pub(crate) fn action_done(
                 [one] => model.toast_about(&one.clone(), level, text),
                 _ => model.toast(level, text),
             }
-            model.undo = Some(Undo {
+            let here = model.conf.as_ref().map(|c| c.id) == Some(*conference_id);
+            let undo = Undo {
                 what: format!("{} {who}", action.as_str()),
                 plan: Plan::Act {
                     what: format!("undo: {} {who}", inverse(action).as_str()),
@@ -153,7 +157,11 @@ pub(crate) fn action_done(
                     targets: answered,
                 },
                 caveat: None,
-            });
+            };
+            // an undo acts on the conference open: only one of its own
+            if here {
+                model.undo = Some(undo);
+            }
             // the API answers only a result: confirm with a refresh
             if model.conf_mut(conference_id).is_some() {
                 poll_soon(model)

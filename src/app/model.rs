@@ -573,6 +573,8 @@ pub enum Job {
 /// The requests of one change to many, paced by the server's rate limit.
 #[derive(Debug, Clone)]
 pub struct Run {
+    /// The conference it writes to (the operator may leave it meanwhile).
+    pub conference_id: ConferenceId,
     pub what: String,
     pub queue: VecDeque<Job>,
     /// Requests in flight, by seq.
@@ -584,8 +586,13 @@ pub struct Run {
     /// Left meanwhile, so not sent to: their names.
     pub skipped: Vec<String>,
     /// Action chunks refused because someone in them left meanwhile: sent
-    /// again, without those who left, after the next refresh.
+    /// again, without those who left, after the next refresh asked for
+    /// after `stalled_since` (a seq).
     pub stalled: Vec<Job>,
+    pub stalled_since: u64,
+    /// Participants never sent to because the operator left the
+    /// conference while they waited.
+    pub cancelled: usize,
     /// What succeeded, for undo.
     pub succeeded: Vec<Job>,
     pub pacer: Pacer,

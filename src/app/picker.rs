@@ -265,6 +265,7 @@ pub(crate) fn scroll(model: &mut Model) {
 
 /// Back to the picker from a conference.
 pub(crate) fn back(model: &mut Model) -> Vec<Effect> {
+    super::run::leave(model);
     model.screen = Screen::Picker;
     model.conf = None;
     model.overlay = None;

@@ -99,9 +99,13 @@ pub(crate) fn start(model: &mut Model, what: String, jobs: Vec<Job>) -> Vec<Effe
         );
         return Vec::new();
     }
+    let Some(conference_id) = model.conf.as_ref().map(|c| c.id) else {
+        return Vec::new();
+    };
     let total = jobs.iter().map(|j| participants(j).len()).sum();
     model.outcomes.clear();
     model.run = Some(Run {
+        conference_id,
         what,
         queue: jobs.into(),
         in_flight: HashMap::new(),
@@ -110,6 +114,8 @@ pub(crate) fn start(model: &mut Model, what: String, jobs: Vec<Job>) -> Vec<Effe
         failed: Vec::new(),
         skipped: Vec::new(),
         stalled: Vec::new(),
+        stalled_since: 0,
+        cancelled: 0,
         succeeded: Vec::new(),
         pacer: Pacer::new(model.ctx.concurrency),
         origin: model.now,
@@ -119,11 +125,15 @@ pub(crate) fn start(model: &mut Model, what: String, jobs: Vec<Job>) -> Vec<Effe
     pump(model)
 }
 
-/// Starts every request the pacer allows now.
+/// Starts every request the pacer allows now, to the run's conference
+/// (while it is the one open).
 pub(crate) fn pump(model: &mut Model) -> Vec<Effect> {
-    let Some(conference_id) = model.conf.as_ref().map(|c| c.id) else {
+    let Some(conference_id) = model.run.as_ref().map(|r| r.conference_id) else {
         return Vec::new();
     };
+    if model.conf.as_ref().map(|c| c.id) != Some(conference_id) {
+        return Vec::new();
+    }
     let mut effects = Vec::new();
     loop {
         let now = model.now;
@@ -270,10 +280,10 @@ pub(crate) fn patched(
     before: UpdateParticipant,
     result: Result<ConferenceParticipant, ApiError>,
 ) -> Vec<Effect> {
-    let Some(job) = answered(model, seq) else {
+    let Some(conference_id) = model.run.as_ref().map(|r| r.conference_id) else {
         return Vec::new();
     };
-    let Some(conference_id) = model.conf.as_ref().map(|c| c.id) else {
+    let Some(job) = answered(model, seq) else {
         return Vec::new();
     };
     let mut effects = Vec::new();
@@ -332,8 +342,10 @@ pub(crate) fn acted(
         Err(e)
             if e.kind == ErrorKind::CallEnded && matches!(job, Job::Act { resent: false, .. }) =>
         {
+            let since = model.seq;
             if let Some(run) = model.run.as_mut() {
                 run.stalled.push(job);
+                run.stalled_since = since;
             }
             effects.extend(poll_soon(model));
         }
@@ -363,11 +375,22 @@ fn stop_if_ended(model: &mut Model, e: &ApiError) {
     }
 }
 
-/// After a listing: stalled action chunks go again, without those who left
-/// meanwhile (they are skipped, and named).
-pub(crate) fn after_listing(model: &mut Model) -> Vec<Effect> {
+/// After a fresh listing (`seq`, accepted and successful): stalled action
+/// chunks go again, without those who left meanwhile (they are skipped,
+/// and named). A listing asked for before the chunk was refused may not
+/// show who left: another is asked for.
+pub(crate) fn after_listing(
+    model: &mut Model,
+    conference_id: &ConferenceId,
+    seq: u64,
+) -> Vec<Effect> {
     let stalled = match model.run.as_mut() {
-        Some(run) if !run.stalled.is_empty() => std::mem::take(&mut run.stalled),
+        Some(run) if !run.stalled.is_empty() && run.conference_id == *conference_id => {
+            if seq <= run.stalled_since {
+                return poll_soon(model);
+            }
+            std::mem::take(&mut run.stalled)
+        }
         _ => return Vec::new(),
     };
     let mut skipped_names = Vec::new();
@@ -428,6 +451,10 @@ fn finish_if_done(model: &mut Model) -> Vec<Effect> {
             names(&skipped)
         ));
     }
+    if run.cancelled > 0 {
+        text.push_str(&format!(", {} not sent", run.cancelled));
+    }
+    let here = model.conf.as_ref().map(|c| c.id) == Some(run.conference_id);
     model.toast(
         if nfailed > 0 {
             Level::Error
@@ -436,8 +463,13 @@ fn finish_if_done(model: &mut Model) -> Vec<Effect> {
         },
         text,
     );
-    model.undo = undo_of(&what, succeeded);
-    poll_soon(model)
+    // an undo acts on the conference open: only one of this run's
+    if here {
+        model.undo = undo_of(&what, succeeded);
+        poll_soon(model)
+    } else {
+        Vec::new()
+    }
 }
 
 /// The undo of what a run did.
@@ -489,9 +521,33 @@ pub(crate) fn tick(model: &mut Model) -> Vec<Effect> {
     pump(model)
 }
 
+/// The operator leaves the run's conference: what waits is not sent (and
+/// counted so); answers on their way still count. A finished run goes.
+pub(crate) fn leave(model: &mut Model) {
+    // an undo acts on the conference open: not on the next one
+    model.undo = None;
+    let Some(run) = model.run.as_mut() else {
+        return;
+    };
+    let waiting: Vec<Job> = run.queue.drain(..).chain(run.stalled.drain(..)).collect();
+    let cancelled: usize = waiting.iter().map(|j| participants(j).len()).sum();
+    run.cancelled += cancelled;
+    let what = run.what.clone();
+    if run.in_flight.is_empty() {
+        model.run = None;
+    }
+    if cancelled > 0 {
+        model.toast(
+            Level::Info,
+            format!("{what}: stopped, {cancelled} not sent (you left the conference)"),
+        );
+    }
+}
+
 /// `R`: the failed of the last run, again.
 pub(crate) fn retry_failed(model: &mut Model) -> Vec<Effect> {
-    let Some(run) = model.run.as_mut() else {
+    let open = model.conf.as_ref().map(|c| c.id);
+    let Some(run) = model.run.as_mut().filter(|r| Some(r.conference_id) == open) else {
         model.toast(Level::Info, "nothing failed");
         return Vec::new();
     };

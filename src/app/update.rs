@@ -47,9 +47,17 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             conference_id,
             result,
         } => {
+            // accepted (the request out) and whole: the rows are this list
+            let fresh = result.is_ok()
+                && model
+                    .conf
+                    .as_ref()
+                    .is_some_and(|c| c.id == conference_id && c.load.in_flight == Some(seq));
             let mut effects = conference::participants_loaded(model, seq, &conference_id, result);
-            marks::after_listing(model);
-            effects.extend(run::after_listing(model));
+            if fresh {
+                marks::after_listing(model);
+                effects.extend(run::after_listing(model, &conference_id, seq));
+            }
             effects
         }
         Msg::LabelLoaded {
@@ -335,10 +343,9 @@ pub(crate) fn available(model: &Model, scope: Scope, action: Action) -> bool {
         (Scope::Table, Action::ClearMarks | Action::ShowMarked) => {
             conf.is_some_and(|c| !c.marks.is_empty())
         }
-        (Scope::Table, Action::RetryFailed) => model
-            .run
-            .as_ref()
-            .is_some_and(|r| !r.running() && !r.failed.is_empty()),
+        (Scope::Table, Action::RetryFailed) => model.run.as_ref().is_some_and(|r| {
+            !r.running() && !r.failed.is_empty() && conf.is_some_and(|c| c.id == r.conference_id)
+        }),
         (Scope::Table, Action::Undo) => model.undo.is_some(),
         (Scope::Table, Action::Mark | Action::Open | Action::ToggleMute | Action::ToggleHold) => {
             conf.and_then(|c| c.selected())

@@ -222,13 +222,14 @@ impl Entry {
     }
 }
 
-/// RFC 3339 in UTC with milliseconds: `2026-12-02T02:10:33.123Z`.
+/// RFC 3339 in UTC with milliseconds, always three digits, so that entries
+/// sort as text: `2026-12-02T02:10:33.120Z`.
 pub(crate) fn timestamp(at: OffsetDateTime) -> String {
     let at = at.to_offset(time::UtcOffset::UTC);
-    let at = at
-        .replace_nanosecond(at.nanosecond() / 1_000_000 * 1_000_000)
-        .unwrap_or(at);
-    at.format(&Rfc3339)
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    );
+    at.format(&format)
         .unwrap_or_else(|_| at.unix_timestamp().to_string())
 }
 
@@ -287,7 +288,7 @@ mod tests {
         assert_eq!(
             line,
             json!({
-                "time": "2026-11-30T00:53:20Z",
+                "time": "2026-11-30T00:53:20.000Z",
                 "operator": "ana",
                 "via": "console",
                 "api_host": "api.telnyx.com",

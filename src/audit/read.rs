@@ -418,20 +418,24 @@ mod tests {
             j.record(&conf(1), &subject(&["a"]), &Write::End, status(200))
                 .unwrap();
         }
-        let line = std::fs::read_to_string(&path)
-            .unwrap()
-            .lines()
-            .next()
-            .unwrap()
-            .len() as u64
-            + 1;
-        let mut tail = Reader::open_tail(&path, line * 3 + line / 2)
-            .unwrap()
-            .unwrap();
+        // entries differ in length (the time's fraction): measure them
+        let text = std::fs::read_to_string(&path).unwrap();
+        let len = text.len() as u64;
+        let starts: Vec<u64> = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i as u64 + 1))
+            .filter(|&at| at < len)
+            .collect();
+        let n = starts.len();
+        assert_eq!(n, 50);
+        // from the middle of the fourth line from the end: three entries
+        let mid = (starts[n - 4] + starts[n - 3]) / 2;
+        let mut tail = Reader::open_tail(&path, len - mid).unwrap().unwrap();
         assert_eq!(tail.by_ref().map(Result::unwrap).count(), 3);
         assert_eq!(tail.unreadable(), 0);
-        // exactly at a line's start
-        let mut tail = Reader::open_tail(&path, line * 2).unwrap().unwrap();
+        // exactly at a line's start: that line is whole
+        let mut tail = Reader::open_tail(&path, len - starts[n - 2])
+            .unwrap()
+            .unwrap();
         assert_eq!(tail.by_ref().map(Result::unwrap).count(), 2);
         assert_eq!(tail.unreadable(), 0);
     }

@@ -1,15 +1,15 @@
 //! The event loop: `tokio::select!` over terminal events, answers, timers
 //! that exist only while something is due, and signals.
 
-use std::io::{self, Stdout};
+use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 
 use crossterm::event::{Event, EventStream, KeyEventKind};
 use crossterm::terminal;
-use futures::StreamExt;
+use futures::{Stream, StreamExt};
 use ratatui::Terminal;
-use ratatui::backend::CrosstermBackend;
+use ratatui::backend::Backend;
 use time::OffsetDateTime;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
@@ -43,9 +43,61 @@ pub(crate) async fn console(
     let (_guard, mut terminal) = setup_terminal().map_err(Error::Terminal)?;
     let size = terminal::size().unwrap_or((80, 24));
     let mut model = Model::new(ctx, OffsetDateTime::now_utc(), size);
-    let result = event_loop(&mut terminal, &mut model, client, conference, settings).await;
+    let shell = Shell {
+        terminal: &mut terminal,
+        events: EventStream::new(),
+        signals: Some(Signals::new().map_err(Error::Terminal)?),
+        clipboard: true,
+        watch: None,
+    };
+    let result = event_loop(shell, &mut model, client, conference, settings).await;
     tracing::info!("console stopped");
     result.map_err(Error::Terminal)
+}
+
+/// The console without a terminal, for tests that drive the real runtime:
+/// `events` are its key presses and resizes (the console quits when they end
+/// or on `q`), it draws on an in-memory screen of `size`, and `watch` sees
+/// the model after every batch of messages. Gives the model as the console
+/// left it. No logging, no signals, no clipboard; the audit journal is
+/// `settings.audit_file`, as in the console.
+pub async fn run_headless(
+    client: Client,
+    ctx: Context,
+    conference: Option<ConferenceId>,
+    settings: &Settings,
+    size: (u16, u16),
+    events: impl Stream<Item = Event> + Unpin,
+    watch: impl FnMut(&Model),
+) -> io::Result<Model> {
+    let mut terminal = Terminal::new(ratatui::backend::TestBackend::new(size.0, size.1))
+        .map_err(io::Error::other)?;
+    let mut model = Model::new(ctx, OffsetDateTime::now_utc(), size);
+    let shell = Shell {
+        terminal: &mut terminal,
+        events: events.map(Ok),
+        signals: None,
+        clipboard: false,
+        watch: Some(Box::new(watch)),
+    };
+    event_loop(shell, &mut model, client, conference, settings).await?;
+    Ok(model)
+}
+
+/// Sees the model after every batch of messages.
+type Watch<'a> = dyn FnMut(&Model) + 'a;
+
+/// What the event loop runs in: a terminal (real or in memory), its events,
+/// and the rest of the outside world.
+struct Shell<'a, B: Backend, E> {
+    terminal: &'a mut Terminal<B>,
+    events: E,
+    /// SIGTERM and the like end the console (not in tests).
+    signals: Option<Signals>,
+    /// `y`/`Y` write OSC 52 to stdout (not in tests).
+    clipboard: bool,
+    /// Sees the model after every batch (tests).
+    watch: Option<Box<Watch<'a>>>,
 }
 
 /// Runs the effects `update` asked for: each as a background task that
@@ -56,6 +108,7 @@ fn run_effects(
     journal: Option<&Arc<Journal>>,
     tx: &mpsc::UnboundedSender<Msg>,
     tasks: &mut JoinSet<()>,
+    clipboard: bool,
 ) -> bool {
     let mut quit = false;
     for effect in effects {
@@ -65,7 +118,9 @@ fn run_effects(
                 continue;
             }
             Effect::Copy(text) => {
-                copy_to_clipboard(&text);
+                if clipboard {
+                    copy_to_clipboard(&text);
+                }
                 continue;
             }
             _ => {}
@@ -90,13 +145,25 @@ fn instant_at(at: OffsetDateTime) -> Instant {
     }
 }
 
-async fn event_loop(
-    terminal: &mut Terminal<CrosstermBackend<Stdout>>,
+async fn event_loop<B, E>(
+    shell: Shell<'_, B, E>,
     model: &mut Model,
     client: Client,
     conference: Option<ConferenceId>,
     settings: &Settings,
-) -> io::Result<()> {
+) -> io::Result<()>
+where
+    B: Backend,
+    B::Error: Send + Sync + 'static,
+    E: Stream<Item = io::Result<Event>> + Unpin,
+{
+    let Shell {
+        terminal,
+        mut events,
+        mut signals,
+        clipboard,
+        mut watch,
+    } = shell;
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     let retry_tx = tx.clone();
     let rate_tx = tx.clone();
@@ -129,16 +196,17 @@ async fn event_loop(
         journal.as_ref(),
         &tx,
         &mut tasks,
+        clipboard,
     );
 
-    let mut events = EventStream::new();
-    let mut signals = Signals::new()?;
     let mut dirty = true;
     let mut last_draw: Option<Instant> = None;
     loop {
         let frame_due = last_draw.map_or(Instant::now(), |t| t + FRAME);
         if dirty && frame_due <= Instant::now() {
-            terminal.draw(|f| crate::view::view(model, f))?;
+            terminal
+                .draw(|f| crate::view::view(model, f))
+                .map_err(io::Error::other)?;
             dirty = false;
             last_draw = Some(Instant::now());
         }
@@ -163,7 +231,7 @@ async fn event_loop(
             },
             Some(msg) = rx.recv() => msgs.push(msg),
             _ = tokio::time::sleep_until(wake.unwrap_or_else(Instant::now)), if wake.is_some() => {}
-            _ = signals.next() => break,
+            _ = next_signal(&mut signals) => break,
         }
         while let Ok(msg) = rx.try_recv() {
             msgs.push(msg);
@@ -173,8 +241,18 @@ async fn event_loop(
         for msg in msgs {
             effects.extend(app::update(model, msg));
         }
-        quit = run_effects(effects, &client, journal.as_ref(), &tx, &mut tasks);
+        quit = run_effects(
+            effects,
+            &client,
+            journal.as_ref(),
+            &tx,
+            &mut tasks,
+            clipboard,
+        );
         dirty = true;
+        if let Some(watch) = watch.as_mut() {
+            watch(model);
+        }
     }
     // a write whose answer is on its way is recorded if it comes soon
     if !model.pending.is_empty() || model.ending.is_some() {
@@ -281,6 +359,14 @@ fn base64(bytes: &[u8]) -> String {
 }
 
 /// SIGTERM, SIGHUP and SIGQUIT end the console the same way `q` does.
+/// The next signal, or never without any.
+async fn next_signal(signals: &mut Option<Signals>) {
+    match signals {
+        Some(s) => s.next().await,
+        None => std::future::pending().await,
+    }
+}
+
 struct Signals {
     #[cfg(unix)]
     term: tokio::signal::unix::Signal,

@@ -22,6 +22,7 @@ use crate::sanitize::sanitize_line;
 use crate::sim;
 use crate::telnyx::{ApiKey, Client, ClientConfig, ConferenceId};
 use event_loop::console;
+pub use event_loop::run_headless;
 
 /// `confmod [--conference ID]`: the console against the configured API.
 pub async fn run_console(
