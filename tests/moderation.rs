@@ -492,6 +492,40 @@ fn a_run_keeps_at_most_concurrency_in_flight_and_waits_for_the_rate_limit() {
 }
 
 #[test]
+fn leaving_the_conference_stops_a_change_to_many_and_counts_what_was_not_sent() {
+    let mut m = table(6);
+    m.ctx.concurrency = 2;
+    update(&mut m, ch('a'));
+    let sent = patches(&bulk_beep_never(&mut m));
+    assert_eq!(sent.len(), 2);
+    let never = UpdateParticipant {
+        beep_enabled: Some(BeepEnabled::Never),
+        ..Default::default()
+    };
+    // Esc clears the marks, the next goes back to the conferences
+    update(&mut m, key(KeyCode::Esc));
+    let away = update(&mut m, key(KeyCode::Esc));
+    assert_eq!(m.screen, confmod::app::Screen::Picker);
+    assert!(away.iter().all(|e| !is_write(e)), "{away:?}");
+    assert!(has_toast(
+        &m,
+        Level::Info,
+        "4 not sent (you left the conference)"
+    ));
+    // the two out still count when they come back; nothing more is sent
+    let first = update(&mut m, saved(sent[0].0, &sent[0].1, &never));
+    assert!(first.iter().all(|e| !is_write(e)), "{first:?}");
+    let last = update(&mut m, saved(sent[1].0, &sent[1].1, &never));
+    assert!(last.iter().all(|e| !is_write(e)), "{last:?}");
+    let run = m.run.as_ref().unwrap();
+    assert_eq!((run.done, run.cancelled, run.total), (2, 4, 6));
+    assert!(!run.running());
+    assert!(has_toast(&m, Level::Success, "2 of 6 done, 4 not sent"));
+    // no undo of another conference's change
+    assert!(m.undo.is_none());
+}
+
+#[test]
 fn changes_to_more_than_twenty_or_ending_on_exit_ask_first_naming_the_count() {
     let mut m = table(30);
     update(&mut m, ch('a'));
