@@ -68,7 +68,7 @@ pub async fn run_headless(
     settings: &Settings,
     size: (u16, u16),
     events: impl Stream<Item = Event> + Unpin,
-    watch: impl FnMut(&Model),
+    watch: impl FnMut(&Model) + Send,
 ) -> io::Result<Model> {
     let mut terminal = Terminal::new(ratatui::backend::TestBackend::new(size.0, size.1))
         .map_err(io::Error::other)?;
@@ -85,7 +85,7 @@ pub async fn run_headless(
 }
 
 /// Sees the model after every batch of messages.
-type Watch<'a> = dyn FnMut(&Model) + 'a;
+type Watch<'a> = dyn FnMut(&Model) + Send + 'a;
 
 /// What the event loop runs in: a terminal (real or in memory), its events,
 /// and the rest of the outside world.

@@ -351,6 +351,14 @@ impl SimHandle {
             .map(|&pi| conf.participants[pi].clone())
     }
 
+    /// Stops the churn: from now on only requests change the world (tests
+    /// compare a client's view with a world that holds still).
+    pub fn stop_churn(&mut self) {
+        if let Some(churn) = self.churn.take() {
+            churn.abort();
+        }
+    }
+
     pub fn set_faults(&self, faults: Faults) {
         self.state.inner.control().faults = faults;
     }
