@@ -334,6 +334,33 @@ fn a_refresh_with_the_same_participants_marks_nothing_and_keeps_the_order() {
 }
 
 #[test]
+fn rows_keep_only_what_the_console_shows_or_sends() {
+    let mut m = table(3);
+    let mut items = people(3);
+    for p in &mut items {
+        p.call_leg_id = "0ccc7b54-4df3-4bcb-a65a-3da1ecc997d7".into();
+        p.conference.id = CONF.into();
+        p.conference.name = "Weekly sync".into();
+        p.whisper_call_control_ids = vec!["v3:whisper".into()];
+        p.updated_at = "2026-11-30T09:59:00.000Z".into();
+    }
+    let seq = poll_seq(&update(&mut m, Msg::Tick(T0 + Duration::from_secs(2))));
+    update(&mut m, listed(seq, items));
+    for r in &m.conf.as_ref().unwrap().rows {
+        let p = &r.p;
+        assert!(!p.id.is_empty() && !p.call_control_id.is_empty() && !p.created_at.is_empty());
+        assert!(
+            p.call_leg_id.is_empty() && p.conference.id.is_empty() && p.conference.name.is_empty()
+        );
+        assert!(
+            p.whisper_call_control_ids.is_empty()
+                && p.updated_at.is_empty()
+                && p.record_type.is_empty()
+        );
+    }
+}
+
+#[test]
 fn polls_are_due_every_refresh_interval_and_not_before() {
     let mut m = table(3);
     assert!(
