@@ -631,3 +631,35 @@ fn a_listing_that_is_not_whole_says_nothing_of_who_left() {
     assert_eq!(names(&m).len(), 1, "nothing is marked ended");
     assert!(m.picker.ended.is_empty());
 }
+
+#[test]
+fn a_conference_with_a_status_confmod_does_not_know_stays_listed_as_the_server_said() {
+    let mut m = picker();
+    let seq = load_seq(&update(&mut m, Msg::Tick(T0 + ctx().refresh * 5))).unwrap();
+    let effects = update(
+        &mut m,
+        listed_conferences(
+            seq,
+            vec![
+                conference(C1, "Q4 All Hands", ConferenceStatus::InProgress),
+                conference(
+                    C2,
+                    "EMEA sales weekly",
+                    ConferenceStatus::Unknown("paused".into()),
+                ),
+                conference(C3, "Board prep", ConferenceStatus::Init),
+            ],
+        ),
+    );
+    assert!(effects.is_empty(), "nothing to check: {effects:?}");
+    assert!(m.picker.ended.is_empty());
+    assert_eq!(m.picker.conferences.len(), 3);
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+    terminal.draw(|f| confmod::view::view(&m, f)).unwrap();
+    let screen = terminal.backend().to_string();
+    let row = screen
+        .lines()
+        .find(|l| l.contains("EMEA sales weekly"))
+        .expect("listed");
+    assert!(row.contains("? paused") && !row.contains("ended"), "{row}");
+}

@@ -492,6 +492,21 @@ fn a_run_keeps_at_most_concurrency_in_flight_and_waits_for_the_rate_limit() {
 }
 
 #[test]
+fn a_run_told_to_wait_an_hour_waits_a_minute_at_most() {
+    let mut m = table(6);
+    m.ctx.concurrency = 2;
+    update(&mut m, ch('a'));
+    let sent = patches(&bulk_beep_never(&mut m));
+    let hour = ApiError::from_response(429, b"", Some(Duration::from_secs(3600)));
+    let again = update(&mut m, patched(sent[0].0, &sent[0].1, Err(hour)));
+    assert!(patches(&again).is_empty(), "held");
+    let due = m.next_deadline().expect("a wake for the held run");
+    assert!(due <= T0 + Duration::from_secs(60), "{due}");
+    let later = update(&mut m, Msg::Tick(T0 + Duration::from_secs(60)));
+    assert!(!patches(&later).is_empty(), "started again after a minute");
+}
+
+#[test]
 fn leaving_the_conference_stops_a_change_to_many_and_counts_what_was_not_sent() {
     let mut m = table(6);
     m.ctx.concurrency = 2;

@@ -361,6 +361,27 @@ fn rows_keep_only_what_the_console_shows_or_sends() {
 }
 
 #[test]
+fn a_server_asking_for_an_hour_is_tried_again_within_a_minute() {
+    let mut m = table(3);
+    let now = T0 + Duration::from_secs(2);
+    let seq = poll_seq(&update(&mut m, Msg::Tick(now)));
+    let hour = ApiError::from_response(
+        429,
+        br#"{"errors":[{"code":"10011","title":"Too many requests"}]}"#,
+        Some(Duration::from_secs(3600)),
+    );
+    update(&mut m, failed_listing(seq, hour));
+    let conf = m.conf.as_ref().unwrap();
+    assert_eq!(conf.load.next_at, Some(now + Duration::from_secs(60)));
+    // a wait it can give is given whole
+    let seq = poll_seq(&update(&mut m, key(KeyCode::Char('r'))));
+    let ten = ApiError::from_response(429, b"", Some(Duration::from_secs(10)));
+    update(&mut m, failed_listing(seq, ten));
+    let conf = m.conf.as_ref().unwrap();
+    assert_eq!(conf.load.next_at, Some(now + Duration::from_secs(10)));
+}
+
+#[test]
 fn polls_are_due_every_refresh_interval_and_not_before() {
     let mut m = table(3);
     assert!(

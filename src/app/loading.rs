@@ -57,8 +57,9 @@ impl Load {
     /// gets better by waiting), else with backoff.
     pub(crate) fn failed(&mut self, e: ApiError, now: OffsetDateTime) {
         self.failures += 1;
-        // a server that asked for a longer wait gets it
-        let wait = Load::backoff(self.failures).max(e.retry_after.unwrap_or_default());
+        // a server that asked for a longer wait gets it, up to a minute
+        let asked = e.retry_after.unwrap_or_default().min(MAX_INTERVAL);
+        let wait = Load::backoff(self.failures).max(asked);
         let retry_at = match e.kind {
             ErrorKind::Auth | ErrorKind::ConferenceNotFound => None,
             _ => Some(now + wait),

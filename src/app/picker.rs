@@ -62,12 +62,10 @@ fn pace(model: &Model) -> Duration {
     model.ctx.refresh * PICKER_PACE
 }
 
-/// Whether a conference can still be moderated (a conference without a
-/// status is taken as one).
+/// Whether a conference can still be moderated: any but a completed one (a
+/// status confmod does not know is taken as the server listed it, live).
 fn live(c: &Conference) -> bool {
-    c.status
-        .as_ref()
-        .is_none_or(|s| matches!(s, ConferenceStatus::InProgress | ConferenceStatus::Init))
+    c.status != Some(ConferenceStatus::Completed)
 }
 
 pub(crate) fn loaded(

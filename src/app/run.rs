@@ -250,7 +250,9 @@ fn requeue_rate_limited(model: &mut Model, job: &Job, e: &ApiError) -> bool {
         return false;
     }
     let clock = run.clock(now);
-    run.pacer.refused(clock, e.retry_after);
+    // a server's wait is honoured up to a minute, as for a refresh
+    let wait = e.retry_after.map(|w| w.min(super::loading::MAX_INTERVAL));
+    run.pacer.refused(clock, wait);
     run.queue.push_front(job.clone());
     true
 }

@@ -155,6 +155,14 @@ impl ApiError {
             (Some(status), Some(e)) => {
                 sanitize_line(&format!("{status} {} {}", e.code, e.title), 200)
             }
+            // a 2xx that did not decode is not "200 OK"
+            (Some(status), None) if self.kind == ErrorKind::Decode => {
+                format!("{status} undecodable response")
+            }
+            // a proxy's page is said to be one (its HTML never is shown)
+            (Some(status), None) if self.note.as_deref() == Some(HTML_PAGE) => {
+                format!("{status} {} ({HTML_PAGE})", reason(status))
+            }
             (Some(status), None) => format!("{status} {}", reason(status)),
             (None, _) => match self.kind {
                 ErrorKind::Timeout => "timed out".to_string(),
@@ -353,11 +361,23 @@ mod tests {
             e.to_string(),
             "502 Bad Gateway (HTML error page from a proxy)"
         );
+        // the short form (the console's header) says so too
+        assert_eq!(
+            e.summary(),
+            "502 Bad Gateway (HTML error page from a proxy)"
+        );
         let upper = b"  <!DOCTYPE HTML><p>x</p>";
         assert_eq!(
             ApiError::from_response(503, upper, None).to_string(),
             "503 Service Unavailable (HTML error page from a proxy)"
         );
+    }
+
+    #[test]
+    fn a_success_that_does_not_decode_is_not_called_ok() {
+        let e = ApiError::decode(200, b"{\"data\": [", "EOF while parsing a list");
+        assert_eq!(e.summary(), "200 undecodable response");
+        assert!(!e.summary().contains("OK"));
     }
 
     #[test]

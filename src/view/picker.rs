@@ -110,6 +110,15 @@ pub(super) fn render(frame: &mut Frame, area: Rect, model: &Model, t: &Theme) {
                     Cell::from(id),
                     Cell::from(created),
                 ]),
+                (Some(ConferenceStatus::Unknown(other)), _) => Row::new(vec![
+                    Cell::from(name),
+                    Cell::from(Span::styled(
+                        format!("? {}", sanitize_line(other, 12)),
+                        t.dim(),
+                    )),
+                    Cell::from(id),
+                    Cell::from(created),
+                ]),
                 _ => Row::new(vec![
                     Cell::from(name),
                     Cell::from(Span::styled("● live", t.ok())),
