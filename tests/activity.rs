@@ -663,3 +663,46 @@ fn a_conference_with_a_status_confmod_does_not_know_stays_listed_as_the_server_s
         .expect("listed");
     assert!(row.contains("? paused") && !row.contains("ended"), "{row}");
 }
+
+/// The header line of a table whose refresh failed with `e`.
+fn header_after(e: ApiError) -> String {
+    let mut m = table(30);
+    let effects = update(&mut m, ch('r'));
+    let seq = poll_seq(&effects);
+    update(&mut m, failed_listing(seq, e));
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(140, 40)).unwrap();
+    terminal.draw(|f| confmod::view::view(&m, f)).unwrap();
+    let screen = terminal.backend().to_string();
+    assert!(
+        screen.contains("v3:call7") || screen.contains("LABEL"),
+        "the rows stay"
+    );
+    screen.lines().nth(1).unwrap().to_string()
+}
+
+#[test]
+fn the_header_says_what_a_failed_refresh_met() {
+    let html = ApiError::from_response(
+        502,
+        b"<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>",
+        None,
+    );
+    let line = header_after(html);
+    assert!(
+        line.contains("✖ offline: 502 Bad Gateway (HTML error page from a proxy) · retrying in 1s"),
+        "{line}"
+    );
+    assert!(!line.contains("nginx") && !line.contains('<'), "{line}");
+    let undecodable = ApiError::decode(200, b"{\"data\": [", "EOF while parsing a list");
+    let line = header_after(undecodable);
+    assert!(
+        line.contains("✖ 200 undecodable response · retrying in 1s"),
+        "{line}"
+    );
+    let hang = ApiError::timeout(Duration::from_secs(15));
+    let line = header_after(hang);
+    assert!(
+        line.contains("✖ offline: timed out · retrying in 1s"),
+        "{line}"
+    );
+}

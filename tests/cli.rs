@@ -1861,3 +1861,103 @@ fn a_second_signal_stops_at_once() {
     assert_eq!(r.code, Some(130), "{r:#?}");
     has(&r.stderr, &["stopped at once (SIGINT)"]);
 }
+
+// ---- faults as the commands say them (the README's fault matrix) -----------------
+
+#[test]
+fn nothing_listening_is_a_connection_failure_exit_1() {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let base = format!("http://127.0.0.1:{port}/v2");
+    let env = [("TELNYX_BASE_URL", base.as_str()), ("TELNYX_API_KEY", KEY)];
+    run(&["conferences", "--max-retries", "0"], &env)
+        .exit(1)
+        .one_error_line("connection failed");
+    let pid = "6a09cdc3-8948-47f0-aa62-74ac943d6c58";
+    let r = run(
+        &[
+            "update",
+            CONF,
+            pid,
+            "--beep-enabled",
+            "never",
+            "--max-retries",
+            "0",
+        ],
+        &env,
+    )
+    .exit(1);
+    has(&r.stderr, &["connection failed"]);
+}
+
+#[test]
+fn a_proxys_html_page_is_said_to_be_one_never_printed() {
+    use axum::response::IntoResponse;
+    use axum::routing::get;
+    let page = || async {
+        (
+            axum::http::StatusCode::BAD_GATEWAY,
+            [("content-type", "text/html")],
+            "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body><center>nginx</center></body></html>",
+        )
+            .into_response()
+    };
+    let server = Scripted::start(axum::Router::new().route("/v2/conferences", get(page)));
+    let r = server.run("conferences --max-retries 0").exit(1);
+    r.one_error_line("502 Bad Gateway (HTML error page from a proxy)");
+    assert!(
+        !r.stderr.contains('<') && !r.stderr.contains("nginx"),
+        "{r:#?}"
+    );
+}
+
+#[test]
+fn an_answer_that_does_not_decode_is_not_retried_and_says_so() {
+    use axum::routing::get;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let asked = Arc::new(AtomicUsize::new(0));
+    let counter = asked.clone();
+    let truncated = move || {
+        counter.fetch_add(1, Ordering::SeqCst);
+        std::future::ready((
+            [("content-type", "application/json")],
+            "{\"data\": [{\"id\": \"p1\"",
+        ))
+    };
+    let server = Scripted::start(
+        axum::Router::new().route("/v2/conferences/{id}/participants", get(truncated)),
+    );
+    server
+        .run(&format!("participants {CONF}"))
+        .exit(1)
+        .one_error_line("200 undecodable response");
+    assert_eq!(count(&asked), 1, "not retried");
+}
+
+#[test]
+fn a_participant_that_does_not_exist_or_left_fails_the_update_with_its_error() {
+    let sim = Sim::start(config(6));
+    let conf = sim.sample_conference();
+    let people = sim.participants(&conf);
+    let gone = &people[3];
+    assert!(sim.hang_up(&conf, &gone.id));
+    let nobody = "6a09cdc3-8948-47f0-aa62-74ac943d6c58";
+    let r = sim
+        .run(&format!("update {conf} {} --beep-enabled never", gone.id))
+        .exit(1);
+    has(&r.stderr, &["422 90018"]);
+    let r = sim
+        .run(&format!("update {conf} {nobody} --beep-enabled never"))
+        .exit(1);
+    has(&r.stderr, &["404"]);
+    // by label: one line, before any write
+    run(
+        &["update", &conf, "Nobody at all", "--beep-enabled", "never"],
+        &sim.env(),
+    )
+    .exit(1)
+    .one_error_line("participant \"Nobody at all\": 404");
+}

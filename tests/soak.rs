@@ -42,6 +42,10 @@ struct Seen {
     /// Error toasts on screen, marks held.
     errors: usize,
     marks: usize,
+    /// The last refresh failed.
+    offline: bool,
+    /// Rows in the table.
+    rows: usize,
     /// Successful listings so far.
     listings: u64,
     last_ok: Option<time::OffsetDateTime>,
@@ -71,6 +75,8 @@ fn watch(seen: &Arc<Mutex<Seen>>) -> impl FnMut(&Model) + Send + use<> {
             .filter(|t| t.level == confmod::app::Level::Error)
             .count();
         s.marks = conf.map_or(0, |c| c.marks.len());
+        s.offline = conf.is_some_and(|c| c.load.failure.is_some());
+        s.rows = conf.map_or(0, |c| c.rows.len());
     }
 }
 
@@ -409,4 +415,104 @@ async fn a_chaotic_session_ends_with_the_console_and_the_sim_agreeing() {
         started.elapsed()
     );
     sim.shutdown().await;
+}
+
+/// The server goes away mid-session and comes back on the same address (a
+/// restart: the same seed, the same world): the console says it is offline,
+/// keeps its rows, a write made meanwhile fails and is said, and within
+/// seconds of the server's return the table is live again, by itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_restart_is_weathered_and_seen_through() {
+    let config = || SimConfig {
+        conferences: 1,
+        participants: 50,
+        ..SimConfig::default()
+    };
+    let sim = sim::spawn(config(), SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
+        .await
+        .unwrap();
+    let addr = sim.addr();
+    let conf = sim.sample_conference();
+    let dir = tempfile::tempdir().unwrap();
+    let global = GlobalArgs {
+        base_url: Some(sim.base_url().to_string()),
+        timeout: Some(1.0),
+        max_retries: Some(0),
+        audit_file: Some(dir.path().join("audit.jsonl")),
+        ..GlobalArgs::default()
+    };
+    let console_args = ConsoleArgs {
+        refresh: Some(0.5),
+        log_file: Some(dir.path().join("confmod.log")),
+    };
+    let key_value = sim.api_key().to_string();
+    let env = move |name: &str| (name == "TELNYX_API_KEY").then(|| key_value.clone());
+    let settings = config::resolve(&global, &console_args, &env).unwrap();
+    let client =
+        Client::new(&settings.client_config(config::api_key(&settings, &env).unwrap())).unwrap();
+    let ctx = Context {
+        api_host: client.host(),
+        demo: false,
+        read_only: false,
+        no_color: true,
+        refresh: settings.refresh,
+        concurrency: 8,
+        hold_music: None,
+        api_base: client.base_url().to_string(),
+    };
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    let (keys, events) = mpsc::unbounded::<Event>();
+    let conference: ConferenceId = conf.parse().unwrap();
+    let console = tokio::spawn({
+        let watch = watch(&seen);
+        async move {
+            run_headless(
+                client,
+                ctx,
+                Some(conference),
+                &settings,
+                (120, 40),
+                events,
+                watch,
+            )
+            .await
+        }
+    });
+    let press = |e: Event| keys.unbounded_send(e).expect("the console is running");
+    assert!(until(&seen, Duration::from_secs(20), |s| s.loaded && s.rows == 50).await);
+
+    sim.shutdown().await;
+    assert!(
+        until(&seen, Duration::from_secs(20), |s| s.offline).await,
+        "never offline: {:?}",
+        seen.lock().unwrap()
+    );
+    // a write while it is away: it fails, and nothing stays pending
+    press(ch('m'));
+    assert!(
+        until(&seen, Duration::from_secs(20), |s| s.pending == 0
+            && s.errors > 0)
+        .await
+    );
+    assert_eq!(seen.lock().unwrap().rows, 50, "the rows stay");
+
+    let back = sim::spawn(config(), addr).await.unwrap();
+    let base = seen.lock().unwrap().listings;
+    assert!(
+        until(&seen, Duration::from_secs(20), |s| !s.offline
+            && s.listings > base)
+        .await,
+        "not live again: {:?}",
+        seen.lock().unwrap()
+    );
+    press(ch('q'));
+    drop(keys);
+    let model = console.await.unwrap().unwrap();
+    let table = model.conf.as_ref().unwrap();
+    assert!(table.load.failure.is_none());
+    assert_eq!(table.rows.len(), back.participants(&conf).len());
+    // the failed write is in the activity log
+    assert!(model.log.iter().any(|e| matches!(&e.what,
+        Logged::Request(x) if x.method == "POST" && x.error.as_deref() == Some("connection failed"))));
+    back.shutdown().await;
 }
