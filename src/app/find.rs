@@ -37,8 +37,14 @@ pub(crate) fn recompute(model: &mut Model, cause: Cause) {
     let needle = conf.find.needle();
     let selected = conf.selected_id.clone();
     let mut counts = (0, 0, 0);
+    let mut labels_known = 0;
     let mut shown = Vec::with_capacity(conf.rows.len());
     for (i, r) in conf.rows.iter().enumerate() {
+        if !needle.is_empty()
+            && matches!(labels.get(&r.p.id), Some(Label::Known(_) | Label::None))
+        {
+            labels_known += 1;
+        }
         let is_selected = selected.as_deref() == Some(r.p.id.as_str());
         let pinned = is_selected && cause == Cause::Data;
         if r.gone {
@@ -60,6 +66,7 @@ pub(crate) fn recompute(model: &mut Model, cause: Cause) {
     sort(&mut shown, conf, labels);
     conf.shown = shown;
     conf.counts = counts;
+    conf.labels_known = labels_known;
     let found = selected.and_then(|id| conf.shown.iter().position(|&i| conf.rows[i].p.id == id));
     conf.cursor = match (found, cause) {
         (Some(at), _) => at,

@@ -331,6 +331,9 @@ pub struct ConferenceView {
     pub marks: HashSet<String>,
     /// (joining, joined, left) of `rows`, counted when `shown` is.
     pub counts: (usize, usize, usize),
+    /// Rows whose label is known (or known to be none), counted with
+    /// `shown` while a search is on.
+    pub labels_known: usize,
     /// When the rows marked as changed stop being marked, soonest first
     /// (one entry per refresh or answer that marked some): the console
     /// wakes for these without scanning the rows.
@@ -439,6 +442,7 @@ impl ConferenceView {
             find: Find::default(),
             marks: HashSet::new(),
             counts: (0, 0, 0),
+            labels_known: 0,
             changes: VecDeque::new(),
             interval: Duration::ZERO,
         }

@@ -10,7 +10,7 @@ use super::fmt::{secs_until, short, since, spinner, thousands};
 use super::hints;
 use super::theme::Theme;
 use crate::app::keymap::{Action, Scope, hint};
-use crate::app::model::{Label, Load, Model, Quick};
+use crate::app::model::{Load, Model, Quick};
 use crate::sanitize::sanitize_line;
 use crate::telnyx::ErrorKind;
 
@@ -239,16 +239,7 @@ pub(super) fn view_line(frame: &mut Frame, area: Rect, model: &Model, t: &Theme)
     }
     // a search finds people by label only once their label is known
     if !find.needle().is_empty() {
-        let known = conf
-            .rows
-            .iter()
-            .filter(|r| {
-                matches!(
-                    model.labels.get(&r.p.id),
-                    Some(Label::Known(_) | Label::None)
-                )
-            })
-            .count();
+        let known = conf.labels_known;
         if known < conf.rows.len() {
             spans.push(Span::styled(
                 format!(
