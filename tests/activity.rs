@@ -706,3 +706,23 @@ fn the_header_says_what_a_failed_refresh_met() {
         "{line}"
     );
 }
+
+#[test]
+fn toasts_never_cover_the_keys_of_the_log() {
+    let mut m = table(30);
+    m.toast(Level::Success, "unmuted Liam Chen");
+    update(&mut m, ch('L'));
+    assert!(matches!(m.overlay, Some(Overlay::Log(_))));
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
+    terminal.draw(|f| confmod::view::view(&m, f)).unwrap();
+    let screen = terminal.backend().to_string();
+    let lines: Vec<&str> = screen.lines().collect();
+    // the log's bottom border (its keys) is the line above the footer
+    let border = lines[lines.len() - 2];
+    assert!(
+        border.contains("└") && border.contains("Enter inspect"),
+        "{screen}"
+    );
+    assert!(!border.contains("unmuted"), "{screen}");
+    assert!(screen.contains("unmuted Liam Chen"), "{screen}");
+}

@@ -40,8 +40,7 @@ pub(crate) fn recompute(model: &mut Model, cause: Cause) {
     let mut labels_known = 0;
     let mut shown = Vec::with_capacity(conf.rows.len());
     for (i, r) in conf.rows.iter().enumerate() {
-        if !needle.is_empty()
-            && matches!(labels.get(&r.p.id), Some(Label::Known(_) | Label::None))
+        if !needle.is_empty() && matches!(labels.get(&r.p.id), Some(Label::Known(_) | Label::None))
         {
             labels_known += 1;
         }

@@ -70,7 +70,16 @@ pub fn view(model: &Model, frame: &mut Frame) {
         Some(Overlay::Help) => help::render(frame, area, model, &t),
         None => {}
     }
-    toast::render(frame, body, model, &t);
+    // over the log and the inspector, toasts stay above their bottom border,
+    // which holds their keys
+    let toasts = match &model.overlay {
+        Some(Overlay::Log(_) | Overlay::Inspect(_)) => Rect {
+            height: body.height.saturating_sub(1),
+            ..body
+        },
+        _ => body,
+    };
+    toast::render(frame, toasts, model, &t);
 }
 
 fn too_small(frame: &mut Frame, area: Rect, model: &Model, t: &Theme) {
