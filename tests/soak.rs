@@ -118,6 +118,76 @@ async fn until(seen: &Arc<Mutex<Seen>>, limit: Duration, cond: impl Fn(&Seen) ->
     }
 }
 
+/// The real runtime on a sim's sample conference, without a terminal: its
+/// keys, what the operator sees of it, and the task that runs it.
+struct Headless {
+    seen: Arc<Mutex<Seen>>,
+    keys: mpsc::UnboundedSender<Event>,
+    task: tokio::task::JoinHandle<std::io::Result<Model>>,
+}
+
+impl Headless {
+    /// No client retries (faults reach the operator), a 1 s timeout, and
+    /// the journal and log in `dir`.
+    fn start(sim: &sim::SimHandle, dir: &std::path::Path, refresh: f64) -> Headless {
+        let global = GlobalArgs {
+            base_url: Some(sim.base_url().to_string()),
+            timeout: Some(1.0),
+            max_retries: Some(0),
+            audit_file: Some(dir.join("audit.jsonl")),
+            ..GlobalArgs::default()
+        };
+        let console = ConsoleArgs {
+            refresh: Some(refresh),
+            log_file: Some(dir.join("confmod.log")),
+        };
+        let key_value = sim.api_key().to_string();
+        let env = move |name: &str| (name == "TELNYX_API_KEY").then(|| key_value.clone());
+        let settings = config::resolve(&global, &console, &env).unwrap();
+        let api_key = config::api_key(&settings, &env).unwrap();
+        let client = Client::new(&settings.client_config(api_key)).unwrap();
+        let ctx = Context {
+            api_host: client.host(),
+            demo: false,
+            read_only: false,
+            no_color: true,
+            refresh: settings.refresh,
+            concurrency: 8,
+            hold_music: None,
+            api_base: client.base_url().to_string(),
+        };
+        let conference: ConferenceId = sim.sample_conference().parse().unwrap();
+        let seen = Arc::new(Mutex::new(Seen::default()));
+        let (keys, events) = mpsc::unbounded::<Event>();
+        let watch = watch(&seen);
+        let task = tokio::spawn(async move {
+            let size = (160, 50);
+            run_headless(
+                client,
+                ctx,
+                Some(conference),
+                &settings,
+                size,
+                events,
+                watch,
+            )
+            .await
+        });
+        Headless { seen, keys, task }
+    }
+
+    fn press(&self, e: Event) {
+        self.keys.unbounded_send(e).expect("the console is running");
+    }
+
+    /// `q`, and the model as the console left it.
+    async fn quit(self) -> Model {
+        self.press(ch('q'));
+        drop(self.keys);
+        self.task.await.unwrap().unwrap()
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_chaotic_session_ends_with_the_console_and_the_sim_agreeing() {
     let started = Instant::now();
@@ -141,58 +211,9 @@ async fn a_chaotic_session_ends_with_the_console_and_the_sim_agreeing() {
     .unwrap();
     let conf = sim.sample_conference();
     let journal: PathBuf = dir.path().join("audit.jsonl");
-    let global = GlobalArgs {
-        base_url: Some(sim.base_url().to_string()),
-        timeout: Some(1.0),
-        // no retries: the faults reach the operator, as failures to report
-        max_retries: Some(0),
-        audit_file: Some(journal.clone()),
-        ..GlobalArgs::default()
-    };
-    let console = ConsoleArgs {
-        refresh: Some(1.0),
-        log_file: Some(dir.path().join("confmod.log")),
-    };
-    let key_value = sim.api_key().to_string();
-    let home = dir.path().to_string_lossy().into_owned();
-    let env = move |name: &str| match name {
-        "TELNYX_API_KEY" => Some(key_value.clone()),
-        "HOME" => Some(home.clone()),
-        _ => None,
-    };
-    let settings = config::resolve(&global, &console, &env).unwrap();
-    let api_key = config::api_key(&settings, &env).unwrap();
-    let client = Client::new(&settings.client_config(api_key)).unwrap();
-    let ctx = Context {
-        api_host: client.host(),
-        demo: false,
-        read_only: false,
-        no_color: true,
-        refresh: settings.refresh,
-        concurrency: 8,
-        hold_music: None,
-        api_base: client.base_url().to_string(),
-    };
-    let conference: ConferenceId = conf.parse().unwrap();
-
-    let seen = Arc::new(Mutex::new(Seen::default()));
-    let (keys, events) = mpsc::unbounded::<Event>();
-    let console = tokio::spawn({
-        let watch = watch(&seen);
-        async move {
-            run_headless(
-                client,
-                ctx,
-                Some(conference),
-                &settings,
-                (160, 50),
-                events,
-                watch,
-            )
-            .await
-        }
-    });
-    let press = |e: Event| keys.unbounded_send(e).expect("the console is running");
+    let console = Headless::start(&sim, dir.path(), 1.0);
+    let seen = console.seen.clone();
+    let press = |e: Event| console.press(e);
     assert!(
         until(&seen, Duration::from_secs(30), |s| s.loaded).await,
         "the table never loaded: {:?}",
@@ -304,9 +325,7 @@ async fn a_chaotic_session_ends_with_the_console_and_the_sim_agreeing() {
         "the console did not refresh twice: {:?}",
         seen.lock().unwrap()
     );
-    press(ch('q'));
-    drop(keys);
-    let model = console.await.unwrap().unwrap();
+    let model = console.quit().await;
 
     // ---- reconcile ------------------------------------------------------------------
     assert!(
@@ -434,51 +453,9 @@ async fn a_server_restart_is_weathered_and_seen_through() {
     let addr = sim.addr();
     let conf = sim.sample_conference();
     let dir = tempfile::tempdir().unwrap();
-    let global = GlobalArgs {
-        base_url: Some(sim.base_url().to_string()),
-        timeout: Some(1.0),
-        max_retries: Some(0),
-        audit_file: Some(dir.path().join("audit.jsonl")),
-        ..GlobalArgs::default()
-    };
-    let console_args = ConsoleArgs {
-        refresh: Some(0.5),
-        log_file: Some(dir.path().join("confmod.log")),
-    };
-    let key_value = sim.api_key().to_string();
-    let env = move |name: &str| (name == "TELNYX_API_KEY").then(|| key_value.clone());
-    let settings = config::resolve(&global, &console_args, &env).unwrap();
-    let client =
-        Client::new(&settings.client_config(config::api_key(&settings, &env).unwrap())).unwrap();
-    let ctx = Context {
-        api_host: client.host(),
-        demo: false,
-        read_only: false,
-        no_color: true,
-        refresh: settings.refresh,
-        concurrency: 8,
-        hold_music: None,
-        api_base: client.base_url().to_string(),
-    };
-    let seen = Arc::new(Mutex::new(Seen::default()));
-    let (keys, events) = mpsc::unbounded::<Event>();
-    let conference: ConferenceId = conf.parse().unwrap();
-    let console = tokio::spawn({
-        let watch = watch(&seen);
-        async move {
-            run_headless(
-                client,
-                ctx,
-                Some(conference),
-                &settings,
-                (120, 40),
-                events,
-                watch,
-            )
-            .await
-        }
-    });
-    let press = |e: Event| keys.unbounded_send(e).expect("the console is running");
+    let console = Headless::start(&sim, dir.path(), 0.5);
+    let seen = console.seen.clone();
+    let press = |e: Event| console.press(e);
     assert!(until(&seen, Duration::from_secs(20), |s| s.loaded && s.rows == 50).await);
 
     sim.shutdown().await;
@@ -505,9 +482,7 @@ async fn a_server_restart_is_weathered_and_seen_through() {
         "not live again: {:?}",
         seen.lock().unwrap()
     );
-    press(ch('q'));
-    drop(keys);
-    let model = console.await.unwrap().unwrap();
+    let model = console.quit().await;
     let table = model.conf.as_ref().unwrap();
     assert!(table.load.failure.is_none());
     assert_eq!(table.rows.len(), back.participants(&conf).len());

@@ -7,10 +7,10 @@
 use std::collections::{HashMap, HashSet};
 
 use super::loading::poll_soon;
-use super::model::{Job, Level, Model, Outcome, Pending, Plan, Run, TOAST_TTL, Undo, Write};
+use super::model::{Job, Level, Model, Outcome, Plan, Run, TOAST_TTL, Undo};
 use super::msg::Effect;
 use super::send::{
-    action_jobs, before, inverse, learn_from, music, names, patch_undo, send_single, subject,
+    action_jobs, before, inverse, learn_from, names, patch_undo, request, send_single, subject,
     took_action, took_patch, without_in_flight,
 };
 use crate::telnyx::{
@@ -150,69 +150,13 @@ pub(crate) fn pump(model: &mut Model) -> Vec<Effect> {
         run.pacer.started(clock);
         model.seq += 1;
         let seq = model.seq;
-        let effect = request(model, conference_id, seq, &job);
+        let effect = request(model, conference_id, seq, &job, true);
         if let Some(run) = model.run.as_mut() {
             run.in_flight.insert(seq, job);
         }
         effects.push(effect);
     }
     effects
-}
-
-/// The request of a job, its participants marked pending.
-fn request(model: &mut Model, conference_id: ConferenceId, seq: u64, job: &Job) -> Effect {
-    match job {
-        Job::Patch {
-            participant_id,
-            update,
-            before,
-        } => {
-            model.pending.insert(
-                participant_id.clone(),
-                Pending {
-                    seq,
-                    write: Write::Patch {
-                        update: *update,
-                        before: *before,
-                    },
-                    bulk: true,
-                },
-            );
-            Effect::Patch {
-                seq,
-                conference_id,
-                subject: subject(model, std::slice::from_ref(participant_id)),
-                participant_id: participant_id.clone(),
-                update: *update,
-            }
-        }
-        Job::Act {
-            action,
-            participants,
-            call_control_ids,
-            ..
-        } => {
-            for id in participants {
-                model.pending.insert(
-                    id.clone(),
-                    Pending {
-                        seq,
-                        write: Write::Action(*action),
-                        bulk: true,
-                    },
-                );
-            }
-            Effect::Action {
-                seq,
-                conference_id,
-                subject: subject(model, participants),
-                participant_ids: participants.clone(),
-                action: *action,
-                call_control_ids: call_control_ids.clone(),
-                music: music(model, *action),
-            }
-        }
-    }
 }
 
 /// What the server said of its rate limit, at any answer.

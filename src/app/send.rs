@@ -142,27 +142,38 @@ fn changes_state(action: ParticipantAction, r: &Row) -> bool {
 /// One request for one participant, answered by `patched` / `action_done`.
 pub(crate) fn send_single(model: &mut Model, conference_id: ConferenceId, job: Job) -> Vec<Effect> {
     let seq = model.next_seq();
+    vec![request(model, conference_id, seq, &job, false)]
+}
+
+/// The request of a job (`seq`), its participants marked pending; `bulk`
+/// when a change to many sends it (its answer goes to the run).
+pub(crate) fn request(
+    model: &mut Model,
+    conference_id: ConferenceId,
+    seq: u64,
+    job: &Job,
+    bulk: bool,
+) -> Effect {
     match job {
         Job::Patch {
             participant_id,
             update,
             before,
         } => {
-            model.pending.insert(
-                participant_id.clone(),
-                Pending {
-                    seq,
-                    write: Write::Patch { update, before },
-                    bulk: false,
-                },
-            );
-            vec![Effect::Patch {
+            let write = Write::Patch {
+                update: *update,
+                before: *before,
+            };
+            model
+                .pending
+                .insert(participant_id.clone(), Pending { seq, write, bulk });
+            Effect::Patch {
                 seq,
                 conference_id,
-                subject: subject(model, std::slice::from_ref(&participant_id)),
-                participant_id,
-                update,
-            }]
+                subject: subject(model, std::slice::from_ref(participant_id)),
+                participant_id: participant_id.clone(),
+                update: *update,
+            }
         }
         Job::Act {
             action,
@@ -170,25 +181,21 @@ pub(crate) fn send_single(model: &mut Model, conference_id: ConferenceId, job: J
             call_control_ids,
             ..
         } => {
-            for id in &participants {
-                model.pending.insert(
-                    id.clone(),
-                    Pending {
-                        seq,
-                        write: Write::Action(action),
-                        bulk: false,
-                    },
-                );
+            for id in participants {
+                let write = Write::Action(*action);
+                model
+                    .pending
+                    .insert(id.clone(), Pending { seq, write, bulk });
             }
-            vec![Effect::Action {
+            Effect::Action {
                 seq,
                 conference_id,
-                subject: subject(model, &participants),
-                participant_ids: participants,
-                action,
-                call_control_ids,
-                music: music(model, action),
-            }]
+                subject: subject(model, participants),
+                participant_ids: participants.clone(),
+                action: *action,
+                call_control_ids: call_control_ids.clone(),
+                music: music(model, *action),
+            }
         }
     }
 }
