@@ -17,7 +17,8 @@ Environment:
   CONFMOD_CONFIG    the config file (default $XDG_CONFIG_HOME/confmod/config.toml)
   NO_COLOR          draw the console without colour
 
-Exit codes: 0 ok, 1 API or network error, 2 usage error.
+Exit codes: 0 ok, 1 API, network or audit journal error, 2 usage error,
+130 or 143 update interrupted by SIGINT or SIGTERM.
 Try it without an account: confmod demo";
 
 /// A keyboard-only console for moderating live Telnyx conferences.
