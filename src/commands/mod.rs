@@ -6,6 +6,7 @@ mod bulk;
 mod list;
 mod output;
 mod update;
+mod value;
 
 use std::io::{self, IsTerminal, Write};
 use std::sync::Arc;

@@ -6,6 +6,7 @@ use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use unicode_width::UnicodeWidthStr;
 
+use super::value::Borrowed;
 use crate::cli::Format;
 use crate::sanitize::{sanitize_line, terminal_safe_json};
 use crate::telnyx::ApiError;
@@ -137,7 +138,8 @@ pub(super) fn write_json_items(
 /// The items of a listing written as they come, page by page: a JSON array
 /// (`json`, indented as [`write_json_pretty`] indents the whole array) or
 /// one object per line (`jsonl`). Each item is written as a JSON value
-/// again, so that it is terminal-safe like all JSON here.
+/// again (as `serde_json::Value` writes it: members in key order), so that
+/// it is terminal-safe like all JSON here.
 pub(super) struct JsonItems {
     format: Format,
     written: usize,
@@ -155,9 +157,9 @@ impl JsonItems {
 
     /// Writes `items` after those already written.
     pub(super) fn items(&mut self, out: &mut dyn Write, items: &[Box<RawValue>]) -> io::Result<()> {
-        let value = |item: &RawValue| serde_json::from_str::<Value>(item.get());
+        // written as a `Value` of it would be, without building one
         for item in items {
-            let value = value(item)?;
+            let value: Borrowed<'_> = serde_json::from_str(item.get())?;
             if self.format == Format::Jsonl {
                 write_json_line(out, &value)?;
             } else {
