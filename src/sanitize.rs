@@ -141,7 +141,9 @@ fn skip_string(chars: &mut Chars<'_>) {
 /// and other invisible format characters as `\uXXXX`, so JSON printed to a
 /// terminal cannot steer it. The JSON means the same.
 pub(crate) fn terminal_safe_json(json: String) -> String {
-    if !json.chars().any(needs_json_escape) {
+    // printable ASCII and line breaks, as most JSON is, is safe as it is
+    let plain = |b: &u8| (b' '..=b'~').contains(b) || *b == b'\n';
+    if json.as_bytes().iter().all(plain) || !json.chars().any(needs_json_escape) {
         return json;
     }
     let mut out = String::with_capacity(json.len() + 16);
@@ -159,12 +161,36 @@ pub(crate) fn terminal_safe_json(json: String) -> String {
 }
 
 pub(crate) fn needs_json_escape(c: char) -> bool {
-    (c.is_control() && !matches!(c, '\n' | ' ')) || is_invisible_format(c)
+    // most of any JSON is ASCII: only its controls (but the line break of
+    // indented JSON) need looking at
+    if c.is_ascii() {
+        return c.is_ascii_control() && c != '\n';
+    }
+    c.is_control() || is_invisible_format(c)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_escapes_controls_and_invisible_characters_but_its_line_breaks() {
+        for c in [
+            '\u{0}',
+            '\t',
+            '\r',
+            '\u{1b}',
+            '\u{7f}',
+            '\u{9b}',
+            '\u{202e}',
+            '\u{e0041}',
+        ] {
+            assert!(needs_json_escape(c), "{c:?}");
+        }
+        for c in ['\n', ' ', 'a', '~', 'é', '会'] {
+            assert!(!needs_json_escape(c), "{c:?}");
+        }
+    }
 
     #[test]
     fn escape_sequences_are_removed_whole() {

@@ -1115,20 +1115,42 @@ fn endless(padding: usize) -> (Scripted, std::sync::Arc<std::sync::atomic::Atomi
 }
 
 #[test]
-fn a_listing_that_never_ends_stops_at_its_limits_and_exits_1_writing_nothing() {
+fn a_listing_that_never_ends_stops_at_its_limits_and_exits_1_saying_the_output_is_incomplete() {
     let (api, patches) = endless(0);
     let dir = temp_dir();
     let config = dir.path().join("config.toml");
     std::fs::write(&config, "max_listing_items = 600\n").unwrap();
     let config = config.display();
+    // what was written as the pages came stays, ended as a whole (a JSON
+    // array closed), and the command fails
+    let first_600: Vec<String> = (1..=3)
+        .flat_map(|page| (0..250).map(move |i| format!("p{page}-{i}")))
+        .take(600)
+        .collect();
     for format in ["json", "jsonl", "table"] {
         let r = api.run(&format!(
             "participants {CONF} --format {format} --config {config}"
         ));
         let r = r.exit(1);
         r.one_error_line("the listing stopped at the limit of 600 items (max_listing_items");
-        has(&r.stderr, &["after 600 items", "nothing was written"]);
-        assert!(r.stdout.is_empty(), "{r:#?}");
+        has(&r.stderr, &["after 600 items", "the output is incomplete"]);
+        let written = match format {
+            "json" => ids(&r.json()),
+            "jsonl" => r
+                .stdout
+                .lines()
+                .map(|l| serde_json::from_str::<Value>(l).unwrap()["id"].to_string())
+                .map(|id| id.trim_matches('"').to_string())
+                .collect(),
+            _ => {
+                let mut lines = r.stdout.lines();
+                assert!(lines.next().unwrap().starts_with("ID  "), "{r:#?}");
+                lines
+                    .map(|l| l.split(' ').next().unwrap().to_string())
+                    .collect()
+            }
+        };
+        assert_eq!(written, first_600, "{format}");
     }
     // a bulk update never acts on a part of the list as if it were all of it
     let r = api.run(&format!(
@@ -1142,7 +1164,161 @@ fn a_listing_that_never_ends_stops_at_its_limits_and_exits_1_writing_nothing() {
     std::fs::write(dir.path().join("config.toml"), "max_listing_mib = 1\n").unwrap();
     let r = api.run(&format!("conferences --config {config}")).exit(1);
     r.one_error_line("the listing stopped at the limit of 1 MiB (max_listing_mib");
-    assert!(r.stdout.is_empty(), "{r:#?}");
+    let written = ids(&r.json()).len();
+    assert!(written > 0 && written < 500, "{written} items written");
+    assert!(
+        r.stderr.contains(&format!("after {written} items")),
+        "{r:#?}"
+    );
+}
+
+#[test]
+fn a_listing_whose_first_page_fails_writes_nothing() {
+    use axum::routing::get;
+    let refused = || async {
+        let body = json!({"errors": [{"code": "10007", "title": "Not found"}]});
+        (axum::http::StatusCode::NOT_FOUND, axum::Json(body))
+    };
+    let app = axum::Router::new().route("/v2/conferences/{id}/participants", get(refused));
+    let api = Scripted::start(app);
+    for format in ["json", "jsonl", "table"] {
+        let r = api.run(&format!("participants {CONF} --format {format}"));
+        let r = r.exit(1);
+        r.one_error_line("404 10007 Not found");
+        // not even an empty array: no list was read
+        assert!(r.stdout.is_empty(), "{format}");
+    }
+}
+
+#[test]
+fn a_listing_that_breaks_off_midway_closes_its_json_and_exits_1() {
+    use axum::extract::RawQuery;
+    use axum::routing::get;
+    // three pages; the third is refused
+    let page = |RawQuery(query): RawQuery| async move {
+        let query = query.unwrap_or_default();
+        let number = url::form_urlencoded::parse(query.as_bytes())
+            .find(|(k, _)| k == "page[number]")
+            .and_then(|(_, v)| v.parse::<u64>().ok())
+            .unwrap_or(1);
+        if number == 3 {
+            let body = json!({"errors": [{"code": "10015", "title": "Bad Request"}]});
+            return (
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                axum::Json(body),
+            );
+        }
+        let items: Vec<Value> = (0..250)
+            .map(|i| json!({"id": format!("p{number}-{i}"), "status": "joined"}))
+            .collect();
+        let meta = json!({"page_number": number, "page_size": 250,
+                          "total_pages": 3, "total_results": 700});
+        let body = json!({"data": items, "meta": meta});
+        (axum::http::StatusCode::OK, axum::Json(body))
+    };
+    let app = axum::Router::new().route("/v2/conferences/{id}/participants", get(page));
+    let api = Scripted::start(app);
+    let r = api
+        .run(&format!("participants {CONF} --format json"))
+        .exit(1);
+    r.one_error_line("the listing broke off after 500 items were written: the output is incomplete: 422 10015 Bad Request");
+    assert_eq!(ids(&r.json()).len(), 500);
+}
+
+/// Every item of `conf`, as the API returns them, read with the client.
+fn api_items(sim: &Sim, conf: &str) -> Vec<Value> {
+    use confmod::telnyx::{ApiKey, Client, ClientConfig, ParticipantFilter};
+    let config = ClientConfig::new(sim.base_url(), ApiKey::new(sim.api_key()).unwrap());
+    let client = Client::new(&config).unwrap();
+    let conf = conf.parse().unwrap();
+    let listing = sim._rt.block_on(async {
+        let filter = ParticipantFilter::default();
+        client.list_participants_raw(&conf, &filter).await.unwrap()
+    });
+    let items = listing.items.iter();
+    items
+        .map(|i| serde_json::from_str(i.get()).unwrap())
+        .collect()
+}
+
+#[test]
+fn streamed_json_and_json_lines_are_byte_for_byte_the_whole_list_written_at_once() {
+    // three pages, written as they come
+    let sim = Sim::start(config(640));
+    let conf = sim.sample_conference();
+    let items = api_items(&sim, &conf);
+    assert_eq!(items.len(), 640);
+    // what the whole array written at once is (and was, before pages were
+    // written as they came): one indented document
+    let whole = format!("{}\n", serde_json::to_string_pretty(&items).unwrap());
+    let json = sim
+        .run(&format!("participants {conf} --format json"))
+        .exit(0);
+    assert!(
+        json.stdout == whole,
+        "the JSON differs from the whole array"
+    );
+    let lines: String = items
+        .iter()
+        .map(|i| format!("{}\n", serde_json::to_string(i).unwrap()))
+        .collect();
+    let jsonl = sim
+        .run(&format!("participants {conf} --format jsonl"))
+        .exit(0);
+    assert!(jsonl.stdout == lines, "the JSON lines differ");
+}
+
+#[test]
+fn a_large_listing_is_written_as_its_pages_arrive() {
+    use axum::extract::RawQuery;
+    use axum::routing::get;
+    use std::sync::Arc;
+    // four pages; the last one is served only once the first line of the
+    // output has been read (or, failing that, refused after 20 s)
+    let release = Arc::new(tokio::sync::Notify::new());
+    let held = release.clone();
+    let page = move |RawQuery(query): RawQuery| {
+        let held = held.clone();
+        async move {
+            let query = query.unwrap_or_default();
+            let number = url::form_urlencoded::parse(query.as_bytes())
+                .find(|(k, _)| k == "page[number]")
+                .and_then(|(_, v)| v.parse::<u64>().ok())
+                .unwrap_or(1);
+            if number == 4 {
+                let wait = tokio::time::timeout(Duration::from_secs(20), held.notified());
+                if wait.await.is_err() {
+                    let body = json!({"errors": [{"code": "10002", "title": "held too long"}]});
+                    let refused = axum::http::StatusCode::SERVICE_UNAVAILABLE;
+                    return ([("x-should-retry", "false")], (refused, axum::Json(body)));
+                }
+            }
+            let items: Vec<Value> = (0..250)
+                .map(|i| json!({"id": format!("p{number}-{i}"), "status": "joined"}))
+                .collect();
+            let meta = json!({"page_number": number, "page_size": 250,
+                              "total_pages": 4, "total_results": 1000});
+            let body = json!({"data": items, "meta": meta});
+            (
+                [("cache-control", "no-store")],
+                (axum::http::StatusCode::OK, axum::Json(body)),
+            )
+        }
+    };
+    let app = axum::Router::new().route("/v2/conferences/{id}/participants", get(page));
+    let api = Scripted::start(app);
+    let env = [
+        ("TELNYX_BASE_URL", api.base.as_str()),
+        ("TELNYX_API_KEY", KEY),
+    ];
+    let mut run = Running::start(&["participants", CONF, "--format", "jsonl"], &env);
+    run.stdout_lines(1);
+    assert!(run.seen_out[0].contains("\"p1-0\""), "{:?}", run.seen_out);
+    release.notify_one();
+    let r = run.exit();
+    assert_eq!(r.code, Some(0), "{r:#?}");
+    assert_eq!(r.stdout.lines().count(), 1000);
+    assert!(r.stdout.lines().last().unwrap().contains("\"p4-249\""));
 }
 
 // ---- the audit journal -----------------------------------------------------------

@@ -890,3 +890,552 @@ async fn a_page_larger_than_the_page_limit_is_refused_not_read_whole() {
     assert!(e.note.unwrap().contains("larger than 4 MiB"));
     assert_eq!(server.requests(), 1, "not retried");
 }
+
+// ---- pages fetched ahead ---------------------------------------------------------
+
+/// A paged server's answer: a status, headers and a body.
+type Reply = (u16, Vec<(&'static str, String)>, String);
+
+/// What a paged server answers to page `number` (from 1) on its `attempt`
+/// (from 0).
+type PageAnswer = dyn Fn(u64, usize) -> Reply + Send + Sync;
+
+/// When a paged server holds a request before answering it: from page
+/// `from_page` on, until `in_flight` requests are in flight at once, every
+/// one of the `pages` has been asked for, or `max_wait` has passed (then it
+/// answers anyway and the test's assertions on the counts say what went
+/// wrong). `in_flight: 0` holds nothing.
+#[derive(Clone, Copy)]
+struct Hold {
+    from_page: u64,
+    in_flight: usize,
+    pages: u64,
+    max_wait: Duration,
+}
+
+const NO_HOLD: Hold = Hold {
+    from_page: u64::MAX,
+    in_flight: 0,
+    pages: 0,
+    max_wait: Duration::ZERO,
+};
+
+/// What a paged server saw.
+#[derive(Default)]
+struct PageLog {
+    in_flight: AtomicUsize,
+    /// Every request's page number, in the order they came.
+    requested: Mutex<Vec<u64>>,
+    /// How many were in flight when each request came (itself included).
+    starts: Mutex<Vec<(u64, usize)>>,
+    changed: tokio::sync::Notify,
+    distinct: std::sync::atomic::AtomicU64,
+    /// How many times the held requests were let go.
+    openings: AtomicUsize,
+}
+
+impl PageLog {
+    fn requests(&self) -> Vec<u64> {
+        self.requested.lock().unwrap().clone()
+    }
+
+    fn max_in_flight(&self) -> usize {
+        let starts = self.starts.lock().unwrap();
+        starts.iter().map(|(_, n)| *n).max().unwrap_or(0)
+    }
+
+    /// The most in flight when a request for one of `pages` came.
+    fn max_in_flight_at(&self, pages: impl Fn(u64) -> bool) -> usize {
+        let starts = self.starts.lock().unwrap();
+        let at = starts.iter().filter(|(p, _)| pages(*p));
+        at.map(|(_, n)| *n).max().unwrap_or(0)
+    }
+
+    /// How many pages were asked for (each counted once).
+    fn distinct_requested(&self) -> u64 {
+        self.distinct.load(Ordering::SeqCst)
+    }
+}
+
+struct PagedState {
+    answer: Box<PageAnswer>,
+    hold: Hold,
+    log: Arc<PageLog>,
+}
+
+async fn serve_page(
+    State(s): State<Arc<PagedState>>,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> Response {
+    let query = query.unwrap_or_default();
+    let number = url::form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "page[number]")
+        .and_then(|(_, v)| v.parse::<u64>().ok())
+        .unwrap_or(1);
+    let attempt = {
+        let mut requested = s.log.requested.lock().unwrap();
+        let attempt = requested.iter().filter(|n| **n == number).count();
+        requested.push(number);
+        if attempt == 0 {
+            s.log.distinct.fetch_add(1, Ordering::SeqCst);
+        }
+        attempt
+    };
+    let now = s.log.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+    s.log.starts.lock().unwrap().push((number, now));
+    let hold = s.hold;
+    // this request opens the way for every one held: enough in flight, or
+    // the last page asked for
+    let opened = s.log.openings.load(Ordering::SeqCst);
+    if now >= hold.in_flight || s.log.distinct_requested() >= hold.pages {
+        s.log.openings.fetch_add(1, Ordering::SeqCst);
+        s.log.changed.notify_waiters();
+    } else if hold.in_flight > 0 && number >= hold.from_page {
+        let deadline = tokio::time::Instant::now() + hold.max_wait;
+        loop {
+            let changed = s.log.changed.notified();
+            if s.log.openings.load(Ordering::SeqCst) > opened {
+                break;
+            }
+            if tokio::time::timeout_at(deadline, changed).await.is_err() {
+                break;
+            }
+        }
+    }
+    let (status, headers, body) = (s.answer)(number, attempt);
+    s.log.in_flight.fetch_sub(1, Ordering::SeqCst);
+    let mut resp = (StatusCode::from_u16(status).unwrap(), body).into_response();
+    resp.headers_mut()
+        .insert("content-type", "application/json".parse().unwrap());
+    for (name, value) in headers {
+        resp.headers_mut().insert(name, value.parse().unwrap());
+    }
+    resp
+}
+
+/// A server of participant pages; its base URL and what it saw.
+async fn paged(
+    hold: Hold,
+    answer: impl Fn(u64, usize) -> Reply + Send + Sync + 'static,
+) -> (String, Arc<PageLog>) {
+    let log = Arc::new(PageLog::default());
+    let state = Arc::new(PagedState {
+        answer: Box::new(answer),
+        hold,
+        log: log.clone(),
+    });
+    let app = Router::new()
+        .route(
+            "/v2/conferences/{id}/participants",
+            axum::routing::get(serve_page),
+        )
+        .with_state(state);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}/v2", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (base, log)
+}
+
+fn paging_client(base: &str, page_concurrency: usize, limits: ListingLimits) -> Client {
+    let mut config = ClientConfig::new(base, ApiKey::new("KEYscripted").unwrap());
+    config.page_concurrency = page_concurrency;
+    config.listing_limits = limits;
+    config.timeout = Duration::from_secs(30);
+    Client::new(&config).unwrap().with_retry_policy(fast(2))
+}
+
+fn person(id: &str) -> serde_json::Value {
+    json!({"id": id, "record_type": "participant", "status": "joined"})
+}
+
+/// A page of `items` with its meta.
+fn page_body(items: &[serde_json::Value], meta: serde_json::Value) -> String {
+    json!({"data": items, "meta": meta}).to_string()
+}
+
+fn ok(body: String) -> Reply {
+    (200, Vec::new(), body)
+}
+
+/// 5,190 participants over 21 pages of 250, served as a list that changes
+/// while it is read: three people before the end of each page leave while
+/// it is read, so each page starts three places before where the one
+/// before it ended and repeats three of its items.
+fn churning_list() -> (Vec<String>, impl Fn(u64, usize) -> Reply) {
+    let ids: Vec<String> = (0..5_190)
+        .map(|i| format!("00000000-0000-4000-8000-{i:012}"))
+        .collect();
+    let all = ids.clone();
+    let answer = move |number: u64, _attempt: usize| {
+        let start = (number as usize - 1) * 247;
+        let end = (start + 250).min(all.len());
+        let items: Vec<_> = all[start..end].iter().map(|id| person(id)).collect();
+        let meta = json!({"page_number": number, "page_size": 250,
+                          "total_pages": 21, "total_results": 5_190});
+        ok(page_body(&items, meta))
+    };
+    (ids, answer)
+}
+
+#[tokio::test]
+async fn pages_are_fetched_several_at_a_time_and_delivered_in_order_once_each() {
+    // every request after the first is held until one more than allowed is
+    // in flight, which must not happen (or for a moment), so those held
+    // show how many the client has in flight at once
+    let concurrency = 4;
+    let hold = Hold {
+        from_page: 2,
+        in_flight: concurrency + 1,
+        pages: 21,
+        max_wait: Duration::from_millis(100),
+    };
+    let (ids, answer) = churning_list();
+    let (base, log) = paged(hold, answer).await;
+    let c = paging_client(&base, concurrency, ListingLimits::default());
+    let mut pages = c
+        .participant_pages::<confmod::telnyx::Participant>(&cid(C1), &ParticipantFilter::default())
+        .unwrap();
+    let (mut numbers, mut got) = (Vec::new(), Vec::new());
+    while let Some(page) = pages.next().await.unwrap() {
+        numbers.push(page.number);
+        got.extend(page.items.into_iter().map(|p| p.id));
+    }
+    assert_eq!(numbers, (1..=21).collect::<Vec<u64>>(), "in page order");
+    assert_eq!(got.len(), 5_190);
+    assert_eq!(got, ids, "every participant once, in the server's order");
+    let end = pages.end();
+    assert!(
+        end.warnings.is_empty() && end.rejected.is_empty(),
+        "{end:?}"
+    );
+    assert_eq!((end.taken, end.truncated), (5_190, None));
+
+    // each page asked for once, and several at a time, never more than asked
+    let mut requested = log.requests();
+    requested.sort_unstable();
+    assert_eq!(requested, (1..=21).collect::<Vec<u64>>());
+    assert_eq!(log.max_in_flight(), concurrency, "in flight at once");
+    // the first page alone: nothing else is known before it
+    assert_eq!(log.starts.lock().unwrap()[0], (1, 1));
+}
+
+#[tokio::test]
+async fn the_buffered_listing_is_the_pages_and_the_same_one_at_a_time() {
+    let (ids, answer) = churning_list();
+    let (base, log) = paged(NO_HOLD, answer).await;
+    let ahead = paging_client(&base, 8, ListingLimits::default())
+        .list_participants(&cid(C1), &ParticipantFilter::default())
+        .await
+        .unwrap();
+    let in_turn = paging_client(&base, 1, ListingLimits::default())
+        .list_participants(&cid(C1), &ParticipantFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(ahead, in_turn);
+    let got: Vec<&str> = ahead.items.iter().map(|p| p.id.as_str()).collect();
+    assert_eq!(got, ids);
+    // one at a time: never two in flight, each page once
+    assert_eq!(log.requests().len(), 42);
+    let raw = paging_client(&base, 3, ListingLimits::default())
+        .list_participants_raw(&cid(C1), &ParticipantFilter::default())
+        .await
+        .unwrap()
+        .decode::<confmod::telnyx::Participant>();
+    assert_eq!(raw, ahead);
+}
+
+#[tokio::test]
+async fn the_servers_remaining_tokens_bound_the_pages_in_flight() {
+    // held until a third is in flight, which must not happen
+    let hold = Hold {
+        from_page: 2,
+        in_flight: 3,
+        pages: 9,
+        max_wait: Duration::from_millis(100),
+    };
+    let (base, log) = paged(hold, |number, _| {
+        let items: Vec<_> = (0..250)
+            .map(|i| person(&format!("p{number}-{i}")))
+            .collect();
+        let meta = json!({"page_number": number, "page_size": 250,
+                          "total_pages": 9, "total_results": 2_250});
+        let rate = vec![
+            ("x-ratelimit-limit", "100".to_string()),
+            ("x-ratelimit-remaining", "2".to_string()),
+            ("x-ratelimit-reset", "1".to_string()),
+        ];
+        (200, rate, page_body(&items, meta))
+    })
+    .await;
+    let listing = paging_client(&base, 8, ListingLimits::default())
+        .list_participants(&cid(C1), &ParticipantFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(listing.items.len(), 2_250);
+    assert_eq!(log.max_in_flight(), 2, "2 tokens left: 2 pages at a time");
+}
+
+#[tokio::test]
+async fn a_page_answered_429_is_retried_after_its_retry_after_then_pages_come_one_at_a_time() {
+    // page 2 is refused once; pages from 6 on are held a moment for a
+    // second request in flight, which must not come
+    let hold = Hold {
+        from_page: 6,
+        in_flight: 2,
+        pages: 9,
+        max_wait: Duration::from_millis(150),
+    };
+    let (base, log) = paged(hold, |number, attempt| {
+        if number == 2 && attempt == 0 {
+            let headers = vec![("retry-after", "0.05".to_string())];
+            return (429, headers, errors_body("10011", "Too many requests"));
+        }
+        let items: Vec<_> = (0..250)
+            .map(|i| person(&format!("p{number}-{i}")))
+            .collect();
+        let meta = json!({"page_number": number, "page_size": 250,
+                          "total_pages": 9, "total_results": 2_250});
+        ok(page_body(&items, meta))
+    })
+    .await;
+    let notices = Arc::new(Mutex::new(Vec::<RetryNotice>::new()));
+    let sink = notices.clone();
+    let c = paging_client(&base, 4, ListingLimits::default()).with_retry_hook(Arc::new(
+        move |n: &RetryNotice| sink.lock().unwrap().push(n.clone()),
+    ));
+    let listing = c
+        .list_participants(&cid(C1), &ParticipantFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(listing.items.len(), 2_250);
+    assert_eq!(listing.items[250].id, "p2-0", "page 2 in its place");
+    let notices = notices.lock().unwrap();
+    assert_eq!(notices.len(), 1);
+    assert_eq!(
+        notices[0].delay,
+        Duration::from_millis(50),
+        "its Retry-After"
+    );
+    let requests = log.requests();
+    assert_eq!(requests.iter().filter(|n| **n == 2).count(), 2);
+    assert_eq!(requests.len(), 10, "{requests:?}");
+    assert_eq!(
+        log.max_in_flight_at(|p| p >= 6),
+        1,
+        "after a 429, one page at a time"
+    );
+}
+
+/// Pages of 250 new participants each, as many as `pages` says, with a
+/// meta that agrees with itself (so they are fetched ahead).
+fn long_list(pages: i64, padding: usize) -> impl Fn(u64, usize) -> Reply {
+    let filler = "x".repeat(padding);
+    move |number, _| {
+        let items: Vec<_> = (0..250)
+            .map(|i| {
+                json!({"id": format!("p{number}-{i}"), "record_type": "participant",
+                       "status": "joined", "padding": filler})
+            })
+            .collect();
+        let meta = json!({"page_number": number, "page_size": 250,
+                          "total_pages": pages, "total_results": pages * 250});
+        ok(page_body(&items, meta))
+    }
+}
+
+#[tokio::test]
+async fn a_limit_stops_pages_fetched_ahead_from_being_requested() {
+    let (base, log) = paged(NO_HOLD, long_list(10_000, 0)).await;
+    let limits = ListingLimits {
+        max_items: 1000,
+        ..ListingLimits::default()
+    };
+    let c = paging_client(&base, 8, limits);
+    let listing = c
+        .list_participants(&cid(C1), &ParticipantFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(listing.truncated, Some(ListingLimit::Items(1000)));
+    assert_eq!(listing.items.len(), 1000);
+    assert_eq!(listing.items[999].id, "p4-249");
+    // four full pages and the fifth, where the limit was met: no more
+    let mut requested = log.requests();
+    requested.sort_unstable();
+    assert_eq!(requested, [1, 2, 3, 4, 5]);
+
+    // the byte limit: no page requested after the one that met it
+    let (base, log) = paged(NO_HOLD, long_list(10_000, 1_000)).await;
+    let limits = ListingLimits {
+        max_bytes: 1 << 20,
+        ..ListingLimits::default()
+    };
+    let mut pages = paging_client(&base, 8, limits)
+        .participant_pages::<Box<serde_json::value::RawValue>>(
+            &cid(C1),
+            &ParticipantFilter::default(),
+        )
+        .unwrap();
+    let mut last = 0;
+    while let Some(page) = pages.next().await.unwrap() {
+        last = page.number;
+    }
+    assert_eq!(pages.end().truncated, Some(ListingLimit::Bytes(1 << 20)));
+    assert!(last > 1, "several pages of about 280 KB fit in 1 MiB");
+    let requested = log.requests();
+    assert!(
+        requested.iter().all(|n| *n <= last),
+        "{requested:?} after page {last}"
+    );
+}
+
+#[tokio::test]
+async fn the_page_limit_holds_when_pages_are_fetched_ahead() {
+    // a server that pages by one, claiming 3,000 pages; each request is
+    // held until another is in flight (the last one, a moment)
+    let hold = Hold {
+        from_page: 2,
+        in_flight: 2,
+        pages: 3_000,
+        max_wait: Duration::from_millis(500),
+    };
+    let (base, log) = paged(hold, |number, _| {
+        let meta = json!({"page_number": number, "page_size": 1,
+                          "total_pages": 3_000, "total_results": 3_000});
+        ok(page_body(&[person(&format!("p{number}"))], meta))
+    })
+    .await;
+    let listing = paging_client(&base, 32, ListingLimits::default())
+        .list_participants(&cid(C1), &ParticipantFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(listing.truncated, Some(ListingLimit::Pages(2_000)));
+    assert_eq!(listing.items.len(), 2_000);
+    let requests = log.requests();
+    assert_eq!(requests.len(), 2_000);
+    assert_eq!(requests.iter().max(), Some(&2_000));
+    let most = log.max_in_flight();
+    assert!(most > 1 && most <= 32, "{most} in flight at once");
+}
+
+#[tokio::test]
+async fn paging_that_stops_advancing_midway_ends_with_a_warning_and_the_pages_before() {
+    // page 3 is page 2 again; the pages fetched ahead after it are dropped
+    let (base, log) = paged(NO_HOLD, |number, _| {
+        let shown = if number == 3 { 2 } else { number };
+        let items: Vec<_> = (0..250).map(|i| person(&format!("p{shown}-{i}"))).collect();
+        let meta = json!({"page_number": shown, "page_size": 250,
+                          "total_pages": 20, "total_results": 5_000});
+        ok(page_body(&items, meta))
+    })
+    .await;
+    let listing = paging_client(&base, 8, ListingLimits::default())
+        .list_participants(&cid(C1), &ParticipantFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(listing.items.len(), 500);
+    assert_eq!(listing.items[499].id, "p2-249");
+    assert_eq!(listing.truncated, None);
+    assert!(
+        listing.warnings.len() == 1
+            && listing.warnings[0].contains("paging did not advance: stopped after page 3"),
+        "{:?}",
+        listing.warnings
+    );
+    // at most one window fetched ahead of the page that stopped it
+    assert!(log.requests().len() <= 3 + 8, "{:?}", log.requests());
+
+    // a meta that turns to nonsense on page 4
+    let (base, _) = paged(NO_HOLD, |number, _| {
+        let items: Vec<_> = (0..250)
+            .map(|i| person(&format!("p{number}-{i}")))
+            .collect();
+        let pages = if number == 4 { -1 } else { 20 };
+        let meta = json!({"page_number": number, "page_size": 250,
+                          "total_pages": pages, "total_results": 5_000});
+        ok(page_body(&items, meta))
+    })
+    .await;
+    let listing = paging_client(&base, 8, ListingLimits::default())
+        .list_participants(&cid(C1), &ParticipantFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(listing.items.len(), 1_000);
+    assert!(
+        listing.warnings.len() == 1
+            && listing.warnings[0]
+                .contains("paging meta makes no sense (total_pages -1): stopped after page 4"),
+        "{:?}",
+        listing.warnings
+    );
+}
+
+#[tokio::test]
+async fn without_a_page_count_that_makes_sense_pages_come_one_at_a_time() {
+    // each request is held a moment for a second one in flight, which must
+    // not come: the next page is asked for once the last one was judged
+    let hold = |pages| Hold {
+        from_page: 1,
+        in_flight: 2,
+        pages,
+        max_wait: Duration::from_millis(100),
+    };
+    let full = |number: u64| -> Vec<serde_json::Value> {
+        (0..250)
+            .map(|i| person(&format!("p{number}-{i}")))
+            .collect()
+    };
+    // no meta: full pages go on
+    let (base, log) = paged(hold(3), move |number, _| {
+        let items = if number < 3 {
+            full(number)
+        } else {
+            vec![person("last")]
+        };
+        ok(json!({ "data": items }).to_string())
+    })
+    .await;
+    let listing = paging_client(&base, 8, ListingLimits::default())
+        .list_participants(&cid(C1), &ParticipantFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(listing.items.len(), 501);
+    assert_eq!(log.requests(), [1, 2, 3]);
+    assert_eq!(log.max_in_flight(), 1);
+
+    // a page count the result count contradicts
+    let (base, log) = paged(hold(3), move |number, _| {
+        let meta = json!({"page_number": number, "page_size": 250,
+                          "total_pages": 3, "total_results": 100_000});
+        ok(page_body(&full(number), meta))
+    })
+    .await;
+    let listing = paging_client(&base, 8, ListingLimits::default())
+        .list_participants(&cid(C1), &ParticipantFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(listing.items.len(), 750);
+    assert_eq!(log.requests(), [1, 2, 3]);
+    assert_eq!(log.max_in_flight(), 1);
+}
+
+#[tokio::test]
+async fn a_page_that_fails_fails_the_listing_and_the_pages_after_it_are_not_delivered() {
+    let (base, _) = paged(NO_HOLD, |number, _| {
+        if number == 3 {
+            return (422, Vec::new(), errors_body("10015", "Bad Request"));
+        }
+        long_list(20, 0)(number, 0)
+    })
+    .await;
+    let mut pages = paging_client(&base, 8, ListingLimits::default())
+        .participant_pages::<confmod::telnyx::Participant>(&cid(C1), &ParticipantFilter::default())
+        .unwrap();
+    assert_eq!(pages.next().await.unwrap().unwrap().number, 1);
+    assert_eq!(pages.next().await.unwrap().unwrap().number, 2);
+    let e = pages.next().await.unwrap_err();
+    assert_eq!(e.status, Some(422));
+    assert!(
+        pages.next().await.unwrap().is_none(),
+        "the listing has ended"
+    );
+}

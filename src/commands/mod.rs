@@ -6,6 +6,7 @@ mod bulk;
 mod list;
 mod output;
 mod update;
+mod value;
 
 use std::io::{self, IsTerminal, Write};
 use std::sync::Arc;
@@ -84,17 +85,22 @@ impl Ctx {
     /// Says on stderr what a listing could not read or trust: items that
     /// did not decode, and why paging stopped early.
     pub fn report_listing<T>(&self, listing: &Listing<T>) {
-        for w in &listing.warnings {
+        self.report(&listing.warnings, &listing.rejected);
+    }
+
+    /// [`Ctx::report_listing`] of a listing's `warnings` and `rejected`.
+    pub(crate) fn report(&self, warnings: &[String], rejected: &[String]) {
+        for w in warnings {
             say(&format!("confmod: warning: {w}"));
         }
-        if listing.rejected.is_empty() {
+        if rejected.is_empty() {
             return;
         }
         say(&format!(
             "confmod: {} item(s) of the listing could not be read and are not shown",
-            listing.rejected.len()
+            rejected.len()
         ));
-        for r in listing.rejected.iter().take(5) {
+        for r in rejected.iter().take(5) {
             say(&format!("  {r}"));
         }
     }
@@ -126,9 +132,19 @@ pub(crate) fn seconds(d: Duration) -> String {
 /// command would act on a part of the list as if it were all of it.
 /// `not_done` says what the command did not do (`nothing was written`).
 pub(crate) fn require_complete<T>(listing: &Listing<T>, not_done: &str) -> Result<(), Error> {
-    let Some(limit) = listing.truncated else {
-        return Ok(());
-    };
+    match listing.truncated {
+        Some(limit) => Err(incomplete(
+            limit,
+            listing.items.len() + listing.rejected.len(),
+            not_done,
+        )),
+        None => Ok(()),
+    }
+}
+
+/// A listing stopped at `limit` after `taken` items; `not_done` says what
+/// it means for the command (`nothing was written`).
+pub(crate) fn incomplete(limit: ListingLimit, taken: usize, not_done: &str) -> Error {
     let (setting, remedy) = match limit {
         ListingLimit::Items(_) => (
             " (max_listing_items in the config file)",
@@ -140,10 +156,9 @@ pub(crate) fn require_complete<T>(listing: &Listing<T>, not_done: &str) -> Resul
         ),
         ListingLimit::Pages(_) => ("", "narrow the listing"),
     };
-    Err(Error::Incomplete(format!(
-        "the listing stopped at {limit}{setting} after {} items: {not_done}; {remedy}",
-        listing.items.len() + listing.rejected.len()
-    )))
+    Error::Incomplete(format!(
+        "the listing stopped at {limit}{setting} after {taken} items: {not_done}; {remedy}"
+    ))
 }
 
 /// A journal failure, and what it means for the command.

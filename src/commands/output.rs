@@ -6,6 +6,7 @@ use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use unicode_width::UnicodeWidthStr;
 
+use super::value::Borrowed;
 use crate::cli::Format;
 use crate::sanitize::{sanitize_line, terminal_safe_json};
 use crate::telnyx::ApiError;
@@ -34,64 +35,157 @@ impl Table {
 
     pub(super) fn write(&self, out: &mut dyn Write) -> io::Result<()> {
         let mut widths: Vec<usize> = self.header.iter().map(|h| h.width()).collect();
+        widen(&mut widths, &self.rows);
+        write_line(out, &widths, &mut self.header.iter().copied())?;
         for row in &self.rows {
-            for (i, cell) in row.iter().enumerate() {
-                if let Some(w) = widths.get_mut(i) {
-                    *w = (*w).max(cell.width());
-                }
-            }
-        }
-        let line = |cells: &mut dyn Iterator<Item = &str>| -> String {
-            let mut s = String::new();
-            for (i, cell) in cells.enumerate() {
-                if i > 0 {
-                    s.push_str("  ");
-                }
-                s.push_str(cell);
-                if i + 1 < widths.len() {
-                    s.push_str(&" ".repeat(widths[i].saturating_sub(cell.width())));
-                }
-            }
-            s.trim_end().to_string()
-        };
-        writeln!(out, "{}", line(&mut self.header.iter().copied()))?;
-        for row in &self.rows {
-            writeln!(out, "{}", line(&mut row.iter().map(String::as_str)))?;
+            write_line(out, &widths, &mut row.iter().map(String::as_str))?;
         }
         Ok(())
     }
 }
 
+/// A [`Table`] written page by page, holding one page of rows at a time.
+/// Its columns are as wide as the first page needs; a later page with a
+/// longer value widens its column from that page on (the rows already
+/// written stay as they are).
+pub(super) struct StreamedTable {
+    header: Vec<&'static str>,
+    widths: Vec<usize>,
+    started: bool,
+}
+
+impl StreamedTable {
+    pub(super) fn new(header: Vec<&'static str>) -> Self {
+        StreamedTable {
+            widths: header.iter().map(|h| h.width()).collect(),
+            header,
+            started: false,
+        }
+    }
+
+    /// Whether anything (the header) was written.
+    pub(super) fn started(&self) -> bool {
+        self.started
+    }
+
+    /// Writes the rows of one page (the header before the first).
+    pub(super) fn page(&mut self, out: &mut dyn Write, rows: &[Vec<String>]) -> io::Result<()> {
+        let rows: Vec<Vec<String>> = rows
+            .iter()
+            .map(|row| row.iter().map(|c| sanitize_line(c, MAX_CELL)).collect())
+            .collect();
+        widen(&mut self.widths, &rows);
+        if !self.started {
+            write_line(out, &self.widths, &mut self.header.iter().copied())?;
+            self.started = true;
+        }
+        for row in &rows {
+            write_line(out, &self.widths, &mut row.iter().map(String::as_str))?;
+        }
+        Ok(())
+    }
+
+    /// Ends the table: a table with no rows still has its header.
+    pub(super) fn finish(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        self.page(out, &[])
+    }
+}
+
+/// Widens `widths` to the display width of every cell of `rows`.
+fn widen(widths: &mut [usize], rows: &[Vec<String>]) {
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            if let Some(w) = widths.get_mut(i) {
+                *w = (*w).max(cell.width());
+            }
+        }
+    }
+}
+
+/// One line of a table: cells padded to `widths`, two spaces apart, with
+/// no trailing space.
+fn write_line(
+    out: &mut dyn Write,
+    widths: &[usize],
+    cells: &mut dyn Iterator<Item = &str>,
+) -> io::Result<()> {
+    let mut s = String::new();
+    for (i, cell) in cells.enumerate() {
+        if i > 0 {
+            s.push_str("  ");
+        }
+        s.push_str(cell);
+        if i + 1 < widths.len() {
+            s.push_str(&" ".repeat(widths[i].saturating_sub(cell.width())));
+        }
+    }
+    writeln!(out, "{}", s.trim_end())
+}
+
 /// Writes the items of a listing as a JSON array (`json`) or one object per
 /// line (`jsonl`), item by item: the output is never held whole in memory.
+#[cfg(test)]
 pub(super) fn write_json_items(
     out: &mut dyn Write,
     format: Format,
     items: &[Box<RawValue>],
 ) -> io::Result<()> {
-    // each item as a value again, so that it is written like any JSON here
-    let value = |item: &RawValue| serde_json::from_str::<Value>(item.get());
-    match format {
-        Format::Jsonl => {
-            for item in items {
-                write_json_line(out, &value(item)?)?;
-            }
-            Ok(())
-        }
-        // what `write_json_pretty` writes for the whole array
-        _ if items.is_empty() => writeln!(out, "[]"),
-        _ => {
-            out.write_all(b"[\n")?;
-            for (i, item) in items.iter().enumerate() {
-                let text = terminal_safe_json(serde_json::to_string_pretty(&value(item)?)?);
+    let mut json = JsonItems::new(format);
+    json.items(out, items)?;
+    json.finish(out)
+}
+
+/// The items of a listing written as they come, page by page: a JSON array
+/// (`json`, indented as [`write_json_pretty`] indents the whole array) or
+/// one object per line (`jsonl`). Each item is written as a JSON value
+/// again (as `serde_json::Value` writes it: members in key order), so that
+/// it is terminal-safe like all JSON here.
+pub(super) struct JsonItems {
+    format: Format,
+    written: usize,
+}
+
+impl JsonItems {
+    pub(super) fn new(format: Format) -> Self {
+        JsonItems { format, written: 0 }
+    }
+
+    /// Items written so far.
+    pub(super) fn written(&self) -> usize {
+        self.written
+    }
+
+    /// Writes `items` after those already written.
+    pub(super) fn items(&mut self, out: &mut dyn Write, items: &[Box<RawValue>]) -> io::Result<()> {
+        // written as a `Value` of it would be, without building one
+        for item in items {
+            let value: Borrowed<'_> = serde_json::from_str(item.get())?;
+            if self.format == Format::Jsonl {
+                write_json_line(out, &value)?;
+            } else {
+                // the comma of the item before, then this one without its
+                // line break: whether another follows is not known yet
+                out.write_all(if self.written == 0 { b"[\n" } else { b",\n" })?;
+                let text = terminal_safe_json(serde_json::to_string_pretty(&value)?);
                 // a JSON string holds no raw line break: every line is structure
-                let mut lines = text.lines().peekable();
-                while let Some(line) = lines.next() {
-                    let comma = lines.peek().is_none() && i + 1 < items.len();
-                    writeln!(out, "  {line}{}", if comma { "," } else { "" })?;
+                for (i, line) in text.lines().enumerate() {
+                    if i > 0 {
+                        out.write_all(b"\n")?;
+                    }
+                    write!(out, "  {line}")?;
                 }
             }
-            out.write_all(b"]\n")
+            self.written += 1;
+        }
+        Ok(())
+    }
+
+    /// Ends the output: closes the array (`[]` when it is empty).
+    pub(super) fn finish(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        match self.format {
+            Format::Jsonl => Ok(()),
+            _ if self.written == 0 => writeln!(out, "[]"),
+            _ => out.write_all(b"\n]\n"),
         }
     }
 }
@@ -174,9 +268,80 @@ mod tests {
             write_json_pretty(&mut whole, &&items[..n]).unwrap();
             assert_eq!(
                 String::from_utf8(out).unwrap(),
-                String::from_utf8(whole).unwrap()
+                String::from_utf8(whole.clone()).unwrap()
             );
+            // the same bytes, written page by page, whatever the pages
+            for split in 0..=n {
+                let mut out = Vec::new();
+                let mut json = JsonItems::new(Format::Json);
+                json.items(&mut out, &raw[..split]).unwrap();
+                json.items(&mut out, &[]).unwrap();
+                json.items(&mut out, &raw[split..n]).unwrap();
+                json.finish(&mut out).unwrap();
+                assert_eq!(out, whole, "{n} items split at {split}");
+            }
         }
+    }
+
+    #[test]
+    fn json_lines_are_the_same_written_page_by_page() {
+        let raw: Vec<Box<RawValue>> = ["{\"b\": 1, \"a\": \"\\u001b[2J\"}", "[1, 2]", "\"x\""]
+            .iter()
+            .map(|t| RawValue::from_string(t.to_string()).unwrap())
+            .collect();
+        let mut whole = Vec::new();
+        write_json_items(&mut whole, Format::Jsonl, &raw).unwrap();
+        assert_eq!(
+            String::from_utf8(whole.clone()).unwrap(),
+            "{\"a\":\"\\u001b[2J\",\"b\":1}\n[1,2]\n\"x\"\n"
+        );
+        let mut out = Vec::new();
+        let mut json = JsonItems::new(Format::Jsonl);
+        json.items(&mut out, &raw[..1]).unwrap();
+        json.items(&mut out, &raw[1..]).unwrap();
+        json.finish(&mut out).unwrap();
+        assert_eq!(out, whole);
+        assert_eq!(json.written(), 3);
+    }
+
+    #[test]
+    fn a_streamed_table_of_one_page_is_the_table() {
+        let header = vec!["ID", "LABEL", "MUTED"];
+        let rows = vec![
+            vec!["a".to_string(), "会議".into(), "yes".into()],
+            vec!["bb".into(), "\x1b[31mred\x1b[0m".into(), "no".into()],
+        ];
+        let mut t = Table::new(header.clone());
+        for row in &rows {
+            t.row(row.clone());
+        }
+        let mut whole = Vec::new();
+        t.write(&mut whole).unwrap();
+        let mut out = Vec::new();
+        let mut streamed = StreamedTable::new(header.clone());
+        streamed.page(&mut out, &rows).unwrap();
+        streamed.finish(&mut out).unwrap();
+        assert_eq!(out, whole);
+        // an empty table is its header
+        let mut out = Vec::new();
+        let mut empty = StreamedTable::new(header);
+        assert!(!empty.started());
+        empty.finish(&mut out).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), "ID  LABEL  MUTED\n");
+    }
+
+    #[test]
+    fn a_later_page_widens_its_column_from_then_on() {
+        let mut out = Vec::new();
+        let mut t = StreamedTable::new(vec!["ID", "NAME", "N"]);
+        t.page(&mut out, &[vec!["a".into(), "ab".into(), "1".into()]])
+            .unwrap();
+        t.page(&mut out, &[vec!["b".into(), "abcdef".into(), "2".into()]])
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "ID  NAME  N\na   ab    1\nb   abcdef  2\n"
+        );
     }
 
     #[test]

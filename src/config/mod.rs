@@ -39,10 +39,14 @@ pub struct FileConfig {
     pub audit_file: Option<PathBuf>,
     /// The longest wait a server's rate limit may impose, in seconds.
     pub rate_limit_max_wait: Option<f64>,
+    /// Pages of one listing requested at once.
+    pub page_concurrency: Option<usize>,
 }
 
 /// The most writes in flight at once a bulk change may ask for.
 pub const MAX_CONCURRENCY: u32 = 64;
+/// The range of `page_concurrency`.
+const PAGE_CONCURRENCY: std::ops::RangeInclusive<usize> = 1..=32;
 /// The longest hold music URL or media name accepted.
 const MAX_HOLD_MUSIC: usize = 2048;
 /// The range of `max_listing_items`.
@@ -74,6 +78,9 @@ pub struct Settings {
     /// `Retry-After` of a retry, and the pauses of one participant in a
     /// bulk update.
     pub rate_limit_max_wait: Duration,
+    /// Pages of one listing requested at once (once the first page has told
+    /// how many there are).
+    pub page_concurrency: usize,
 }
 
 /// The environment, as a function so tests can pass their own.
@@ -262,6 +269,16 @@ pub fn resolve(
             "concurrency must be between 1 and {MAX_CONCURRENCY}"
         )));
     }
+    let page_concurrency = file
+        .page_concurrency
+        .unwrap_or(crate::telnyx::DEFAULT_PAGE_CONCURRENCY);
+    if !PAGE_CONCURRENCY.contains(&page_concurrency) {
+        return Err(usage(format!(
+            "page_concurrency must be between {} and {}",
+            PAGE_CONCURRENCY.start(),
+            PAGE_CONCURRENCY.end()
+        )));
+    }
     let hold_music = hold_music(file.hold_audio_url, file.hold_media_name)?;
     let listing_limits = listing_limits(file.max_listing_items, file.max_listing_mib)?;
     let rate_limit_max_wait = secs(
@@ -297,6 +314,7 @@ pub fn resolve(
             .or(file.audit_file)
             .unwrap_or_else(|| crate::audit::default_path(env)),
         rate_limit_max_wait,
+        page_concurrency,
     })
 }
 
@@ -382,6 +400,7 @@ impl Settings {
             max_retries: self.max_retries,
             listing_limits: self.listing_limits,
             max_retry_after: self.rate_limit_max_wait,
+            page_concurrency: self.page_concurrency,
             ..ClientConfig::new(&self.base_url, key)
         }
     }
@@ -607,6 +626,40 @@ mod tests {
         ] {
             let err = resolve_with(bad).unwrap_err();
             assert!(err.0.contains("max_listing_"), "{err}");
+        }
+    }
+
+    #[test]
+    fn page_concurrency_comes_from_the_file_within_its_range() {
+        let tmp = temp_dir();
+        let path = tmp.path().join("config.toml");
+        let resolve_with = |text: &str| {
+            std::fs::write(&path, text).unwrap();
+            let global = GlobalArgs {
+                config: Some(path.clone()),
+                ..Default::default()
+            };
+            resolve(&global, &ConsoleArgs::default(), &env(&[]))
+        };
+        assert_eq!(resolve_with("").unwrap().page_concurrency, 8);
+        let s = resolve_with("page_concurrency = 32\n").unwrap();
+        assert_eq!(s.page_concurrency, 32);
+        assert_eq!(
+            s.client_config(ApiKey::new("k").unwrap()).page_concurrency,
+            32
+        );
+        assert_eq!(
+            resolve_with("page_concurrency = 1\n")
+                .unwrap()
+                .page_concurrency,
+            1
+        );
+        for bad in ["page_concurrency = 0", "page_concurrency = 33"] {
+            let err = resolve_with(bad).unwrap_err();
+            assert!(
+                err.0.contains("page_concurrency must be between 1 and 32"),
+                "{err}"
+            );
         }
     }
 

@@ -1,7 +1,6 @@
 //! The Telnyx Conferences API client: one reqwest client, typed calls,
 //! tolerant paging and the official SDKs' retry policy.
 
-use std::collections::HashSet;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,26 +11,20 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 
-use super::error::ApiError;
+use super::error::{ApiError, ErrorKind};
 use super::ids::{ConferenceId, ParticipantRef};
 use super::models::{
-    CommandResult, Conference, ConferenceParticipant, ListResponse, Participant, Resource,
-    UpdateParticipant,
+    CommandResult, Conference, ConferenceParticipant, Participant, Resource, UpdateParticipant,
 };
 use super::pacing::RateLimit;
+use super::pages::{ListItem, Pages};
 use super::retry::{RetryHook, RetryNotice, RetryPolicy, retry_after};
 use super::settings::{ClientConfig, ConfigError, is_loopback, parse_base_url};
 use super::types::{
-    CallControlIds, ConferenceFilter, Held, HoldMusic, Listing, ListingLimit, ListingLimits,
-    ParticipantAction, ParticipantFilter, read_item,
+    CallControlIds, ConferenceFilter, HoldMusic, Listing, ListingLimits, ParticipantAction,
+    ParticipantFilter,
 };
-use crate::sanitize::sanitize_line;
 
-/// The page size used when listing everything (the API's maximum).
-pub(crate) const PAGE_SIZE: u32 = 250;
-/// A hard bound on pages fetched for one listing (250 x 2,000 = 500,000 items),
-/// so that no server, however broken its paging, can keep a listing going forever.
-pub(crate) const MAX_PAGES: u64 = 2_000;
 /// The largest answer to a call read (a participant is about 600 bytes, an
 /// error page a few KB): a larger success is refused, a larger error is
 /// judged by its status and the beginning of its body. Pages of a listing
@@ -55,6 +48,7 @@ pub struct Client {
     hook: Option<RetryHook>,
     observer: Option<Observer>,
     limits: ListingLimits,
+    page_concurrency: usize,
 }
 
 /// The answer to a write: what the server said (`data`) and the 2xx status
@@ -142,6 +136,7 @@ impl Client {
             hook: None,
             observer: None,
             limits: config.listing_limits,
+            page_concurrency: config.page_concurrency.max(1),
         })
     }
 
@@ -183,8 +178,7 @@ impl Client {
         &self,
         filter: &ConferenceFilter,
     ) -> Result<Listing<Conference>, ApiError> {
-        self.collect_pages(&["conferences"], conference_query(filter), decoded)
-            .await
+        self.conference_pages(filter)?.collect().await
     }
 
     /// `GET /conferences`, every page, as the API returned the items.
@@ -192,8 +186,15 @@ impl Client {
         &self,
         filter: &ConferenceFilter,
     ) -> Result<Listing<Box<RawValue>>, ApiError> {
-        self.collect_pages(&["conferences"], conference_query(filter), raw)
-            .await
+        self.conference_pages(filter)?.collect().await
+    }
+
+    /// `GET /conferences`, page by page (see [`Pages`]).
+    pub fn conference_pages<T: ListItem>(
+        &self,
+        filter: &ConferenceFilter,
+    ) -> Result<Pages<T>, ApiError> {
+        self.pages(&["conferences"], conference_query(filter))
     }
 
     /// `GET /conferences/{id}`.
@@ -212,10 +213,7 @@ impl Client {
         conference: &ConferenceId,
         filter: &ParticipantFilter,
     ) -> Result<Listing<Box<RawValue>>, ApiError> {
-        let id = conference.to_string();
-        let segments = ["conferences", &id, "participants"];
-        self.collect_pages(&segments, participant_query(filter), raw)
-            .await
+        self.participant_pages(conference, filter)?.collect().await
     }
 
     /// `GET /conferences/{id}/participants`, every page, decoded (page by
@@ -225,10 +223,20 @@ impl Client {
         conference: &ConferenceId,
         filter: &ParticipantFilter,
     ) -> Result<Listing<Participant>, ApiError> {
+        self.participant_pages(conference, filter)?.collect().await
+    }
+
+    /// `GET /conferences/{id}/participants`, page by page (see [`Pages`]).
+    pub fn participant_pages<T: ListItem>(
+        &self,
+        conference: &ConferenceId,
+        filter: &ParticipantFilter,
+    ) -> Result<Pages<T>, ApiError> {
         let id = conference.to_string();
-        let segments = ["conferences", &id, "participants"];
-        self.collect_pages(&segments, participant_query(filter), decoded)
-            .await
+        self.pages(
+            &["conferences", &id, "participants"],
+            participant_query(filter),
+        )
     }
 
     /// `GET /conferences/{id}/participants/{participant_id}`, by id or label
@@ -366,131 +374,25 @@ impl Client {
         }
     }
 
-    /// Every page of a listing, with `page[size]=250`, each item read by
-    /// `read` (with its number in the list). Ends on the last page, an empty
-    /// page, a page that brings nothing new, a server that does not advance
-    /// or whose page meta makes no sense, at the client's [`ListingLimits`]
-    /// or after [`MAX_PAGES`]; every early end but the first two is a
-    /// warning of the listing, and a limit also marks it `truncated`.
-    ///
-    /// Pages are read as JSON text (at most [`MAX_PAGE_BODY`] each) and each
-    /// item is decoded on its own, so what a page costs is its size and one
-    /// item's decoding (at most [`MAX_ITEM`]), never more. Each item counts
-    /// the larger of its JSON text and what the listing holds of it
-    /// ([`Held`]) against [`ListingLimits::max_bytes`]: that bounds both
-    /// what is read and what is kept.
-    async fn collect_pages<T: Held>(
+    /// The pages of the listing at `segments` with `query` (the paging
+    /// parameters are added per page).
+    fn pages<T: ListItem>(
         &self,
         segments: &[&str],
         query: Vec<(String, String)>,
-        read: fn(usize, Box<RawValue>) -> Result<T, String>,
-    ) -> Result<Listing<T>, ApiError> {
-        let mut listing = Listing {
-            items: Vec::new(),
-            rejected: Vec::new(),
-            warnings: Vec::new(),
-            truncated: None,
-        };
-        let mut seen = HashSet::new();
-        let (mut held, mut held_bytes) = (0usize, 0usize);
-        let mut page: u64 = 1;
+    ) -> Result<Pages<T>, ApiError> {
         let what = self.display_path(&self.url(segments, &[])?);
-        let stop = |listing: &mut Listing<T>, page: u64, why: String| {
-            tracing::warn!(path = %what, page, "{why}");
-            listing.warnings.push(sanitize_line(&why, 200));
-        };
-        loop {
-            let mut q = query.clone();
-            q.push(("page[number]".into(), page.to_string()));
-            q.push(("page[size]".into(), PAGE_SIZE.to_string()));
-            let (resp, _): (ListResponse<Box<RawValue>>, _) = self
-                .call_limited(Method::GET, segments, &q, None::<&()>, MAX_PAGE_BODY)
-                .await?;
-            let returned = resp.data.len();
-            let mut fresh = 0;
-            let mut limit = None;
-            for raw in resp.data {
-                let id = item_id(&raw);
-                if id.as_ref().is_some_and(|id| seen.contains(id)) {
-                    continue;
-                }
-                if held >= self.limits.max_items {
-                    limit = Some(ListingLimit::Items(self.limits.max_items));
-                    break;
-                }
-                let text = raw.get().len();
-                let item = if text > MAX_ITEM {
-                    Err(format!(
-                        "item {held}: larger than {} KiB, not read",
-                        MAX_ITEM >> 10
-                    ))
-                } else {
-                    read(held, raw)
-                };
-                // what was read or what is held, whichever is more (the
-                // item, or the note that it could not be read), and the id
-                // again in `seen`
-                let kept = match &item {
-                    Ok(item) => item.held(),
-                    Err(why) => why.len() + 48,
-                };
-                let cost = kept.max(text) + id.as_ref().map_or(0, |id| id.len() + 48);
-                if held_bytes.saturating_add(cost) > self.limits.max_bytes {
-                    limit = Some(ListingLimit::Bytes(self.limits.max_bytes));
-                    break;
-                }
-                match item {
-                    Ok(item) => listing.items.push(item),
-                    Err(why) => listing.rejected.push(sanitize_line(&why, 160)),
-                }
-                if let Some(id) = id {
-                    seen.insert(id);
-                }
-                held += 1;
-                held_bytes += cost;
-                fresh += 1;
-            }
-            if let Some(limit) = limit {
-                let why = format!(
-                    "stopped at {limit} of a listing, after {held} items: the listing is incomplete"
-                );
-                stop(&mut listing, page, why);
-                listing.truncated = Some(limit);
-                return Ok(listing);
-            }
-            let meta = resp.meta.unwrap_or_default();
-            if let Some(bad) = meta.nonsense() {
-                let why = format!(
-                    "the server's paging meta makes no sense ({bad}): stopped after page {page}"
-                );
-                stop(&mut listing, page, why);
-                return Ok(listing);
-            }
-            let more = match meta.total_pages {
-                Some(total) => (page as i64) < total,
-                // without meta, a full page means there may be another
-                None => returned >= PAGE_SIZE as usize,
-            };
-            let complete = meta.total_results.is_some_and(|total| held as i64 >= total);
-            if returned == 0 || complete || !more {
-                return Ok(listing);
-            }
-            if meta.page_number.is_some_and(|n| n != page as i64) || fresh == 0 {
-                let why = format!("the server's paging did not advance: stopped after page {page}");
-                stop(&mut listing, page, why);
-                return Ok(listing);
-            }
-            if page >= MAX_PAGES {
-                let limit = ListingLimit::Pages(MAX_PAGES);
-                let why = format!(
-                    "stopped at {limit} of a listing, after {held} items: the listing may be incomplete"
-                );
-                stop(&mut listing, page, why);
-                listing.truncated = Some(limit);
-                return Ok(listing);
-            }
-            page += 1;
-        }
+        Ok(Pages::new(self.clone(), segments, query, what))
+    }
+
+    /// How much one listing may read and hold.
+    pub(super) fn listing_limits(&self) -> ListingLimits {
+        self.limits
+    }
+
+    /// Pages of one listing requested at once.
+    pub(super) fn page_concurrency(&self) -> usize {
+        self.page_concurrency
     }
 
     /// A write: one call whose `data` and status are the answer.
@@ -532,6 +434,22 @@ impl Client {
         body: Option<&B>,
         max_body: usize,
     ) -> Result<(T, u16), ApiError> {
+        self.request(method, segments, query, body, max_body)
+            .await
+            .map(|a| (a.value, a.status))
+    }
+
+    /// One call with retries, reading at most `max_body` bytes of an
+    /// answer: the 2xx answer decoded into `T`, with its status, its
+    /// rate-limit headers and whether an attempt before it was answered 429.
+    pub(super) async fn request<T: DeserializeOwned, B: Serialize + ?Sized>(
+        &self,
+        method: Method,
+        segments: &[&str],
+        query: &[(String, String)],
+        body: Option<&B>,
+        max_body: usize,
+    ) -> Result<Answer<T>, ApiError> {
         let url = self.url(segments, query)?;
         let body =
             match body {
@@ -542,6 +460,7 @@ impl Client {
             };
         let path = self.display_path(&url);
         let mut retry = 0;
+        let mut rate_limited = false;
         loop {
             let started = std::time::Instant::now();
             let attempt = self.once(&method, &url, body.as_deref(), max_body).await;
@@ -570,9 +489,17 @@ impl Client {
                 });
             }
             let failure = match outcome {
-                Ok(value) => return Ok((value, attempt.status.unwrap_or(200))),
+                Ok(value) => {
+                    return Ok(Answer {
+                        value,
+                        status: attempt.status.unwrap_or(200),
+                        rate: attempt.rate,
+                        rate_limited,
+                    });
+                }
                 Err(f) => f,
             };
+            rate_limited |= failure.error.kind == ErrorKind::RateLimited;
             let wanted = failure
                 .should_retry
                 .unwrap_or_else(|| failure.error.is_transient());
@@ -707,16 +634,6 @@ fn participant_query(filter: &ParticipantFilter) -> Vec<(String, String)> {
     query
 }
 
-/// Keeps a listing's item as the API sent it.
-fn raw(_: usize, item: Box<RawValue>) -> Result<Box<RawValue>, String> {
-    Ok(item)
-}
-
-/// Keeps a listing's item decoded (the text is dropped).
-fn decoded<T: DeserializeOwned>(i: usize, item: Box<RawValue>) -> Result<T, String> {
-    read_item(i, &item)
-}
-
 /// The `id` of an item, when it is an object with a string `id`.
 pub(crate) fn item_id(item: &RawValue) -> Option<String> {
     #[derive(serde::Deserialize)]
@@ -726,6 +643,16 @@ pub(crate) fn item_id(item: &RawValue) -> Option<String> {
     }
     let id: Id<'_> = serde_json::from_str(item.get()).ok()?;
     serde_json::from_str(id.id?.get()).ok()
+}
+
+/// A 2xx answer of [`Client::request`].
+pub(super) struct Answer<T> {
+    pub(super) value: T,
+    pub(super) status: u16,
+    /// The answer's `x-ratelimit-*` headers, when it had them.
+    pub(super) rate: Option<RateLimit>,
+    /// An attempt before this answer was answered 429.
+    pub(super) rate_limited: bool,
 }
 
 struct Failure {

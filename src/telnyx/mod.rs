@@ -5,6 +5,7 @@ pub(crate) mod error;
 pub(crate) mod ids;
 pub(crate) mod models;
 pub(crate) mod pacing;
+pub(crate) mod pages;
 pub(crate) mod retry;
 pub(crate) mod settings;
 pub(crate) mod types;
@@ -14,8 +15,11 @@ pub use error::{ApiError, ErrorKind};
 pub use ids::{ConferenceId, InvalidId, ParticipantRef};
 pub use models::*;
 pub use pacing::{Pacer, RateLimit};
+pub use pages::{ListItem, ListingEnd, Page, Pages};
 pub use retry::{RetryHook, RetryNotice, RetryPolicy};
-pub use settings::{ApiKey, ClientConfig, ConfigError, DEFAULT_BASE_URL, MAX_KEY_LEN};
+pub use settings::{
+    ApiKey, ClientConfig, ConfigError, DEFAULT_BASE_URL, DEFAULT_PAGE_CONCURRENCY, MAX_KEY_LEN,
+};
 pub use types::{
     CallControlIds, ConferenceFilter, Held, HoldMusic, Listing, ListingLimit, ListingLimits,
     ParticipantAction, ParticipantFilter,

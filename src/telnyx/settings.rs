@@ -83,6 +83,9 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
+/// Pages of one listing requested at once, by default.
+pub const DEFAULT_PAGE_CONCURRENCY: usize = 8;
+
 /// Everything a [`Client`](super::Client) needs.
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
@@ -95,6 +98,9 @@ pub struct ClientConfig {
     pub listing_limits: ListingLimits,
     /// The longest `Retry-After` a retry waits for.
     pub max_retry_after: Duration,
+    /// Pages of one listing requested at once, once the first page has
+    /// told how many there are.
+    pub page_concurrency: usize,
 }
 
 impl ClientConfig {
@@ -107,6 +113,7 @@ impl ClientConfig {
             max_retries: 2,
             listing_limits: ListingLimits::default(),
             max_retry_after: super::retry::MAX_RETRY_AFTER,
+            page_concurrency: DEFAULT_PAGE_CONCURRENCY,
         }
     }
 }
