@@ -55,12 +55,10 @@ async fn demo_console(settings: &Settings, sim: &sim::SimHandle) -> Result<(), E
     // so a failure to use them is a defect, reported with its cause.
     let bad_sim = |what: String| Error::Sim(std::io::Error::other(what));
     let key = ApiKey::new(sim.api_key()).map_err(|e| bad_sim(e.to_string()))?;
+    // the settings' client, pointed at the embedded sim
     let client_config = ClientConfig {
-        timeout: settings.timeout,
-        max_retries: settings.max_retries,
-        listing_limits: settings.listing_limits,
-        max_retry_after: settings.rate_limit_max_wait,
-        ..ClientConfig::new(sim.base_url(), key)
+        base_url: sim.base_url().to_string(),
+        ..settings.client_config(key)
     };
     let client = Client::new(&client_config).map_err(|e| bad_sim(e.to_string()))?;
     let main = ConferenceId::from_api(&sim.sample_conference())
