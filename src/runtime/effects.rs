@@ -57,13 +57,20 @@ pub(crate) async fn perform(
             conference_id,
             result: client.get_conference(&conference_id).await,
         },
-        Effect::LoadParticipants { seq, conference_id } => Msg::ParticipantsLoaded {
-            seq,
-            conference_id,
-            result: client
-                .list_participants(&conference_id, &ParticipantFilter::default())
-                .await,
-        },
+        Effect::LoadParticipants { seq, conference_id } => {
+            // each page is made lean as it arrives: the console never holds
+            // more than one page of what it does not keep
+            let pages = client.participant_pages(&conference_id, &ParticipantFilter::default());
+            let result = match pages {
+                Ok(pages) => pages.collect_with(crate::app::lean).await,
+                Err(e) => Err(e),
+            };
+            Msg::ParticipantsLoaded {
+                seq,
+                conference_id,
+                result,
+            }
+        }
         Effect::LoadLabel {
             conference_id,
             participant_id,

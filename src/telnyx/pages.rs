@@ -210,9 +210,20 @@ impl<T: ListItem> Pages<T> {
     }
 
     /// Every page, its items in one listing.
-    pub async fn collect(mut self) -> Result<Listing<T>, ApiError> {
+    pub async fn collect(self) -> Result<Listing<T>, ApiError> {
+        self.collect_with(|_| {}).await
+    }
+
+    /// [`collect`](Self::collect), passing each item to `each` as its page
+    /// arrives (the console drops what it does not keep before the next
+    /// page is read).
+    pub async fn collect_with(
+        mut self,
+        mut each: impl FnMut(&mut T),
+    ) -> Result<Listing<T>, ApiError> {
         let mut items = Vec::new();
-        while let Some(page) = self.next().await? {
+        while let Some(mut page) = self.next().await? {
+            page.items.iter_mut().for_each(&mut each);
             items.extend(page.items);
         }
         let end = std::mem::take(&mut self.end);
