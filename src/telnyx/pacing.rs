@@ -18,6 +18,7 @@
 //! since any origin the caller picks, so the console's `update` and the
 //! commands share it.
 
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use reqwest::header::HeaderMap;
@@ -62,7 +63,8 @@ impl RateLimit {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pacer {
     concurrency: usize,
-    in_flight: usize,
+    /// The numbers of the requests in flight.
+    in_flight: BTreeSet<u64>,
     /// Requests started so far: the number of the next one.
     started: u64,
     /// No request starts before this (a 429's `Retry-After`).
@@ -75,15 +77,18 @@ pub struct Pacer {
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Bucket {
     limit: u32,
-    /// The tokens the run may still spend at `at`: what the server said it
-    /// had when it answered request `from`, less the requests started after
-    /// that one (it had not counted them) and refilled since.
+    /// The tokens the run may still spend at `at`: the least that the
+    /// answers since the model was last set say the server had, less the
+    /// requests it may not have counted, refilled since.
     tokens: f64,
     at: Duration,
     rate: Option<Refill>,
-    /// The request whose answer the model stands on: an answer to an
-    /// earlier one is older news.
-    from: u64,
+    /// The first request sent after the answer the model was last set
+    /// from arrived: the server took it after that answer for certain, so
+    /// its answer is newer news and sets the model afresh. An answer to an
+    /// earlier request was in flight with that one and may be older or
+    /// newer: it only lowers the model.
+    fresh_from: u64,
 }
 
 /// How fast the server's bucket refills, as its headers imply it.
@@ -93,7 +98,9 @@ struct Refill {
     /// Learnt from answers that left the bucket nearly empty, where
     /// `(limit - remaining) / reset` is closest to the true rate (and never
     /// below it, for a bucket that refills steadily): the lowest of those.
-    /// Until one comes, the latest answer's.
+    /// Until one comes, the latest answer's `(limit - remaining - 1) /
+    /// reset`, never above it (a bucket may refill more slowly than it
+    /// looks early in a window: the run waits rather than guesses).
     settled: bool,
 }
 
@@ -141,7 +148,7 @@ impl Pacer {
     pub fn new(concurrency: usize) -> Self {
         Pacer {
             concurrency: concurrency.max(1),
-            in_flight: 0,
+            in_flight: BTreeSet::new(),
             started: 0,
             hold_until: Duration::ZERO,
             bucket: None,
@@ -149,13 +156,13 @@ impl Pacer {
     }
 
     pub fn in_flight(&self) -> usize {
-        self.in_flight
+        self.in_flight.len()
     }
 
     /// When the next request may start: `now` or later; `None` while
     /// `concurrency` requests are in flight (wait for an answer).
     pub fn next_start(&self, now: Duration) -> Option<Duration> {
-        if self.in_flight >= self.concurrency {
+        if self.in_flight.len() >= self.concurrency {
             return None;
         }
         let at = now.max(self.hold_until);
@@ -175,7 +182,7 @@ impl Pacer {
     pub fn started(&mut self, now: Duration) -> u64 {
         let number = self.started;
         self.started += 1;
-        self.in_flight += 1;
+        self.in_flight.insert(number);
         if let Some(b) = &mut self.bucket {
             b.tokens = b.tokens_at(now) - 1.0;
             b.at = b.at.max(now);
@@ -183,9 +190,17 @@ impl Pacer {
         number
     }
 
-    /// A request of the run was answered (or failed).
+    /// A request of the run was answered (or failed), which one not said:
+    /// taken as the oldest in flight.
     pub fn finished(&mut self) {
-        self.in_flight = self.in_flight.saturating_sub(1);
+        self.in_flight.pop_first();
+    }
+
+    /// Request `number` ([`started`](Self::started)) was answered (or failed).
+    pub fn finished_request(&mut self, number: u64) {
+        if !self.in_flight.remove(&number) {
+            self.in_flight.pop_first();
+        }
     }
 
     /// What an answer said of the rate limit at `now`, when which request
@@ -195,15 +210,13 @@ impl Pacer {
     /// other requests in flight, which the server may not have counted yet,
     /// are taken off what it says. Such an answer may be older news than
     /// the model (answers can arrive out of order): it only ever lowers it.
-    /// It may also be the latest news: once it has, the answers to the
-    /// requests already sent are older.
     pub fn observe(&mut self, now: Duration, rate: RateLimit) {
         if rate.limit == 0 {
             return;
         }
         let same = self.bucket.filter(|b| b.limit == rate.limit);
         let refill = learn(same.and_then(|b| b.rate), &rate);
-        let others = self.in_flight.saturating_sub(1) as f64;
+        let others = self.in_flight.len().saturating_sub(1) as f64;
         let told = server_tokens(&rate, refill) - others;
         self.bucket = Some(match same {
             Some(b) if b.tokens_at(now) <= told => Bucket { rate: refill, ..b },
@@ -212,33 +225,42 @@ impl Pacer {
                 tokens: told,
                 at: same.map_or(now, |b| b.at.max(now)),
                 rate: refill,
-                from: self.started,
+                fresh_from: self.started,
             },
         });
     }
 
     /// What the answer to request `number` ([`started`](Self::started))
-    /// said of the rate limit at `now`. The model is set from it: the
-    /// server's tokens less the requests started after that one, which the
-    /// server had not counted yet; unless the model already stands on the
-    /// answer to a later request (this one is older news).
+    /// said of the rate limit at `now`, before it is
+    /// [`finished_request`](Self::finished_request): the server's tokens
+    /// less the requests it may not have counted yet (those started after
+    /// that one, and those started before it and still in flight). It sets
+    /// the model afresh when the request was sent after the answer the
+    /// model was last set from arrived (newer news for certain); otherwise
+    /// it only lowers it (see [`Bucket::fresh_from`]).
     pub fn observe_answer(&mut self, now: Duration, number: u64, rate: RateLimit) {
         if rate.limit == 0 {
             return;
         }
         let same = self.bucket.filter(|b| b.limit == rate.limit);
         let refill = learn(same.and_then(|b| b.rate), &rate);
-        if let Some(b) = same.filter(|b| number < b.from) {
-            self.bucket = Some(Bucket { rate: refill, ..b });
-            return;
-        }
         let later = self.started.saturating_sub(number.saturating_add(1));
-        self.bucket = Some(Bucket {
-            limit: rate.limit,
-            tokens: server_tokens(&rate, refill) - later as f64,
-            at: same.map_or(now, |b| b.at.max(now)),
-            rate: refill,
-            from: number,
+        let earlier = self.in_flight.range(..number).count() as u64;
+        let told = server_tokens(&rate, refill) - (later + earlier) as f64;
+        self.bucket = Some(match same {
+            Some(b) if number < b.fresh_from => Bucket {
+                tokens: b.tokens_at(now).min(told),
+                at: b.at.max(now),
+                rate: refill,
+                ..b
+            },
+            _ => Bucket {
+                limit: rate.limit,
+                tokens: told,
+                at: same.map_or(now, |b| b.at.max(now)),
+                rate: refill,
+                fresh_from: self.started,
+            },
         });
     }
 
@@ -254,32 +276,41 @@ impl Pacer {
 
 /// The refill rate after an answer: see [`Refill::settled`].
 fn learn(known: Option<Refill>, rate: &RateLimit) -> Option<Refill> {
-    let implied = (!rate.reset.is_zero() && rate.remaining < rate.limit)
-        .then(|| f64::from(rate.limit - rate.remaining) / rate.reset.as_secs_f64())
-        .filter(|r| r.is_finite() && *r > 0.0);
-    let Some(implied) = implied else {
-        return known;
-    };
     let low = rate.remaining <= LOW_WATER;
-    match known {
-        Some(k) if k.settled && low => Some(Refill {
-            per_second: k.per_second.min(implied),
+    if known.is_some_and(|k| k.settled && !low) {
+        return known;
+    }
+    // the bucket holds `remaining` whole tokens and less than one more:
+    // the tokens used are at most `limit - remaining`, at least one fewer
+    let used = f64::from(rate.limit.saturating_sub(rate.remaining));
+    let per_second =
+        |used: f64| Some(used / rate.reset.as_secs_f64()).filter(|r| r.is_finite() && *r > 0.0);
+    match (known, low) {
+        (Some(k), true) if k.settled => Some(Refill {
+            per_second: per_second(used).map_or(k.per_second, |r| r.min(k.per_second)),
             settled: true,
         }),
-        Some(k) if k.settled => Some(k),
-        _ => Some(Refill {
-            per_second: implied,
-            settled: low,
-        }),
+        (_, true) => per_second(used)
+            .map(|per_second| Refill {
+                per_second,
+                settled: true,
+            })
+            .or(known),
+        (_, false) => per_second(used - 1.0)
+            .map(|per_second| Refill {
+                per_second,
+                settled: false,
+            })
+            .or(known),
     }
 }
 
 /// The tokens the server had: `remaining` and the fraction of the next
-/// one that `reset` reveals at a known rate (`limit - reset * rate`, which
-/// is never above the truth when the rate is not below it).
+/// one that `reset` reveals at a settled rate (`limit - reset * rate`,
+/// which is never above the truth when the rate is not below it).
 fn server_tokens(rate: &RateLimit, refill: Option<Refill>) -> f64 {
     let remaining = f64::from(rate.remaining);
-    let Some(r) = refill else {
+    let Some(r) = refill.filter(|r| r.settled) else {
         return remaining;
     };
     let t = f64::from(rate.limit) - rate.reset.as_secs_f64() * r.per_second;
@@ -367,33 +398,45 @@ mod tests {
         for _ in 0..4 {
             p.started(ms(0));
         }
-        // an answer to one of four: 3 left (and 0.97 s to be full at 100 a
-        // second); the other three may not have reached the server yet
-        p.observe(ms(5), rate(100, 3, 970));
+        // an answer to one of four: 2 left (and 0.98 s to be full at 100 a
+        // second); the other three may not have reached the server yet:
+        // 2.1 tokens to wait for
+        p.observe(ms(5), rate(100, 2, 980));
         p.finished();
-        assert!(close(p.next_start(ms(5)), ms(16)));
+        assert!(close(p.next_start(ms(5)), ms(26)));
         // an answer saying more than the model holds may be older news
         p.observe(ms(6), rate(100, 50, 500));
-        assert!(close(p.next_start(ms(6)), ms(16)));
+        assert!(close(p.next_start(ms(6)), ms(26)));
         // one saying less lowers it (another client spends the same bucket)
         p.observe(ms(6), rate(100, 0, 1000));
         assert!(close(p.next_start(ms(6)), ms(6 + 11 + 20)));
     }
 
     #[test]
-    fn the_answer_to_a_known_request_sets_the_model_and_older_news_does_not() {
+    fn an_answer_sets_the_model_when_it_is_newer_news_for_certain() {
         let tokens = |p: &Pacer| p.bucket.map(|b| b.tokens).unwrap();
         let mut p = Pacer::new(8);
         let n: Vec<u64> = (0..4).map(|_| p.started(ms(0))).collect();
-        // the answer to the last one sent: 96 left, none sent after it
+        // the answer to the last one sent: 96 left; the three sent before
+        // it are in flight, and the server may have taken them after it
         p.observe_answer(ms(5), n[3], rate(100, 96, 40));
-        assert!((tokens(&p) - 96.0).abs() < 1e-9);
-        // the answer to the first, answered later, is older news
-        p.observe_answer(ms(6), n[0], rate(100, 99, 10));
-        assert!((tokens(&p) - 96.0).abs() < 1e-9);
-        // another client spent 90 tokens: the model follows the server down
+        p.finished_request(n[3]);
+        assert!((tokens(&p) - 93.0).abs() < 1e-9);
+        // the answer to the first, in flight with it, saying more: older news
+        p.observe_answer(ms(5), n[0], rate(100, 99, 10));
+        p.finished_request(n[0]);
+        assert!((tokens(&p) - 93.0).abs() < 1e-9);
+        // the second's, saying less (90, less the two sent after it): the
+        // server may have taken it later
+        p.observe_answer(ms(5), n[1], rate(100, 90, 100));
+        p.finished_request(n[1]);
+        assert!((tokens(&p) - 88.0).abs() < 1e-9);
+        p.finished_request(n[2]);
+        // sent after that: another client spent 80 tokens, the model
+        // follows the server down
         let m = p.started(ms(7));
         p.observe_answer(ms(8), m, rate(100, 5, 950));
+        p.finished_request(m);
         assert!((tokens(&p) - 5.0).abs() < 1e-9);
         // and up: 60 left when it answered k, one request sent after k
         let k = p.started(ms(9));
@@ -497,48 +540,60 @@ mod tests {
     }
 
     /// `n` requests, `concurrency` at a time, paced against `server`: each
-    /// reaches it `up` after it starts and is answered `down` later (those
-    /// answered at the same time, last sent first); a refused one goes
-    /// again. `numbered`: the pacer is told which request each answer is
-    /// for. When the last answer came, and how many were refused.
+    /// reaches it `up` after it starts, plus up to `jitter` (so the server
+    /// can take them in another order), and is answered `down` after that
+    /// (those answered at the same time, last sent first); a refused one
+    /// goes again. `numbered`: the pacer is told which request each answer
+    /// is for. When the last answer came, and how many were refused.
     fn paced_run(
         n: usize,
         concurrency: usize,
         mut server: Server,
-        (up, down): (Duration, Duration),
+        (up, down, jitter): (Duration, Duration, u64),
         numbered: bool,
     ) -> (Duration, usize) {
         let mut p = Pacer::new(concurrency);
         let (mut now, mut left, mut refused) = (Duration::ZERO, n, 0);
+        // (when, request)
+        let mut arrivals: Vec<(Duration, u64)> = Vec::new();
         // (when, request, headers, Retry-After)
         let mut answers: Vec<(Duration, u64, RateLimit, Option<Duration>)> = Vec::new();
         for _ in 0..100 * n {
             let start = p.next_start(now).filter(|_| left > 0);
-            let next = (0..answers.len()).min_by_key(|&i| (answers[i].0, u64::MAX - answers[i].1));
-            match (start, next) {
-                (Some(at), next) if next.is_none_or(|i| at < answers[i].0) => {
-                    now = at;
-                    let number = p.started(now);
-                    left -= 1;
-                    let (headers, wait) = server.take(now + up);
-                    answers.push((now + up + down, number, headers, wait));
-                }
-                (_, Some(i)) => {
-                    let (at, number, headers, wait) = answers.swap_remove(i);
-                    now = at;
-                    if numbered {
-                        p.observe_answer(now, number, headers);
-                    } else {
-                        p.observe(now, headers);
-                    }
+            let arrival = (0..arrivals.len()).min_by_key(|&i| arrivals[i]);
+            let answer =
+                (0..answers.len()).min_by_key(|&i| (answers[i].0, u64::MAX - answers[i].1));
+            let arrival_at = arrival.map(|i| arrivals[i].0);
+            let answer_at = answer.map(|i| answers[i].0);
+            let first = [arrival_at, answer_at].into_iter().flatten().min();
+            if let Some(at) = start.filter(|at| first.is_none_or(|first| *at < first)) {
+                now = at;
+                let number = p.started(now);
+                left -= 1;
+                let late = ms(number.wrapping_mul(7919) % (jitter + 1));
+                arrivals.push((now + up + late, number));
+            } else if let Some(i) = arrival.filter(|_| arrival_at == first) {
+                let (at, number) = arrivals.swap_remove(i);
+                now = at;
+                let (headers, wait) = server.take(at);
+                answers.push((at + down, number, headers, wait));
+            } else if let Some(i) = answer {
+                let (at, number, headers, wait) = answers.swap_remove(i);
+                now = at;
+                if numbered {
+                    p.observe_answer(now, number, headers);
+                    p.finished_request(number);
+                } else {
+                    p.observe(now, headers);
                     p.finished();
-                    if wait.is_some() {
-                        refused += 1;
-                        left += 1;
-                        p.refused(now, wait);
-                    }
                 }
-                (_, None) => return (now, refused),
+                if wait.is_some() {
+                    refused += 1;
+                    left += 1;
+                    p.refused(now, wait);
+                }
+            } else {
+                return (now, refused);
             }
         }
         panic!("the run did not end");
@@ -547,23 +602,26 @@ mod tests {
     #[test]
     fn a_run_goes_at_the_servers_rate_and_is_almost_never_refused() {
         // 1,000 requests, 100 a second with a burst of 100: the server can
-        // answer the last one 9 s after the first reaches it. The answers
-        // that come at the same time come last sent first.
+        // answer the last one 9 s after the first reaches it
         let floor = Duration::from_secs(9);
         for numbered in [true, false] {
             for (latency, concurrency) in [
-                ((ms(0), ms(0)), 8),
-                ((ms(1), ms(1)), 8),
-                ((ms(20), ms(0)), 8),
-                ((ms(25), ms(25)), 8),
-                ((ms(40), ms(40)), 16),
-                ((ms(3), ms(7)), 4),
+                ((ms(0), ms(0), 0), 8),
+                ((ms(1), ms(1), 0), 8),
+                ((ms(1), ms(1), 3), 8),
+                ((ms(20), ms(0), 0), 8),
+                ((ms(25), ms(25), 0), 8),
+                ((ms(25), ms(25), 9), 8),
+                ((ms(5), ms(5), 30), 8),
+                ((ms(40), ms(40), 0), 16),
+                ((ms(3), ms(7), 2), 4),
             ] {
                 let server = Server::new(100, 100.0);
                 let (took, refused) = paced_run(1000, concurrency, server, latency, numbered);
-                let over = took.saturating_sub(floor + latency.0 + latency.1);
+                let (up, down, jitter) = latency;
+                let over = took.saturating_sub(floor + up + down + ms(jitter));
                 // an answer that may be older news costs a few tokens, once
-                let slack = if numbered { ms(100) } else { ms(250) };
+                let slack = if numbered { ms(100) } else { ms(400) };
                 assert!(
                     over < slack && refused == 0,
                     "{latency:?} x{concurrency} {numbered}: {took:?}, {refused} refused"
