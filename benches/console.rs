@@ -1,12 +1,16 @@
-//! Frame cost, refresh merge and page decoding. A frame must cost about the
-//! same for 50 participants and 50,000: only the rows on screen are built.
+//! The console's costs at 500, 5,000 and 50,000 participants: a frame
+//! (`render`), a key through `update`, decoding the listing's pages
+//! (`decode`), merging a refresh (`merge`) and the search (`filter`). A frame
+//! and a key must cost about the same at 500 and 50,000: only the rows on
+//! screen are built. `cargo bench` runs them all in about a minute;
+//! `cargo bench -- filter` one group.
 
 use std::hint::black_box;
 use std::time::Duration;
 
 use confmod::app::{Context, Effect, Label, Model, Msg, init, update};
 use confmod::telnyx::{ConferenceId, Listing, Participant, ParticipantStatus};
-use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use criterion::{BatchSize, BenchmarkId, Criterion, criterion_group, criterion_main};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -68,9 +72,16 @@ fn model(n: usize) -> Model {
     m
 }
 
+/// The conference sizes every group is measured at.
+const SIZES: [usize; 3] = [500, 5_000, 50_000];
+
+fn key(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
 fn render(c: &mut Criterion) {
-    let mut group = c.benchmark_group("frame_200x60");
-    for n in [50usize, 5_000, 50_000] {
+    let mut group = c.benchmark_group("render");
+    for n in SIZES {
         let m = model(n);
         let mut terminal = Terminal::new(TestBackend::new(200, 60)).expect("terminal");
         group.bench_with_input(BenchmarkId::from_parameter(n), &m, |b, m| {
@@ -85,61 +96,128 @@ fn render(c: &mut Criterion) {
     group.finish();
 }
 
+/// A key through `update`: down one row, and back to the top now and then.
 fn navigate(c: &mut Criterion) {
-    let mut m = model(5_000);
-    let down = Msg::Key(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE));
-    c.bench_function("update_key_down_5000", |b| {
-        b.iter(|| black_box(update(&mut m, down.clone())))
-    });
-}
-
-fn merge(c: &mut Criterion) {
-    let mut group = c.benchmark_group("refresh_merge");
-    for n in [50usize, 5_000] {
+    let mut group = c.benchmark_group("update");
+    for n in SIZES {
         let mut m = model(n);
-        let fresh = people(n);
-        group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
+        let (down, top) = (key(KeyCode::Down), key(KeyCode::Home));
+        let mut moves = 0usize;
+        group.bench_function(BenchmarkId::from_parameter(n), |b| {
             b.iter(|| {
-                let seq = m.seq + 1;
-                m.seq = seq;
-                if let Some(conf) = m.conf.as_mut() {
-                    conf.load.in_flight = Some(seq);
-                }
-                update(
-                    &mut m,
-                    Msg::ParticipantsLoaded {
-                        seq,
-                        conference_id: conf(),
-                        result: Ok(Listing {
-                            items: fresh.clone(),
-                            ..Listing::default()
-                        }),
-                    },
-                )
+                moves += 1;
+                let msg = if moves.is_multiple_of(200) {
+                    &top
+                } else {
+                    &down
+                };
+                black_box(update(&mut m, msg.clone()))
             })
         });
     }
     group.finish();
 }
 
-fn decode(c: &mut Criterion) {
-    let page = serde_json::json!({
-        "data": people(250),
-        "meta": {"page_number": 1, "page_size": 250, "total_pages": 20, "total_results": 5000}
-    })
-    .to_string();
-    c.bench_function("decode_page_250", |b| {
-        b.iter(|| {
-            let raw: confmod::telnyx::ListResponse<serde_json::Value> =
-                serde_json::from_str(black_box(&page)).expect("page");
-            Listing {
-                items: raw.data,
-                ..Listing::default()
-            }
-            .decode::<Participant>()
-        })
-    });
+/// A refresh that brings the same `n` participants again.
+fn merge(c: &mut Criterion) {
+    let mut group = c.benchmark_group("merge");
+    for n in SIZES {
+        let mut m = model(n);
+        let fresh = people(n);
+        group.bench_function(BenchmarkId::from_parameter(n), |b| {
+            b.iter_batched(
+                || fresh.clone(),
+                |items| {
+                    let seq = m.seq + 1;
+                    m.seq = seq;
+                    if let Some(conf) = m.conf.as_mut() {
+                        conf.load.in_flight = Some(seq);
+                    }
+                    update(
+                        &mut m,
+                        Msg::ParticipantsLoaded {
+                            seq,
+                            conference_id: conf(),
+                            result: Ok(Listing {
+                                items,
+                                ..Listing::default()
+                            }),
+                        },
+                    )
+                },
+                BatchSize::LargeInput,
+            )
+        });
+    }
+    group.finish();
 }
 
-criterion_group!(benches, render, navigate, merge, decode);
+/// The pages of a listing of `n` participants as the API sends them (250
+/// a page), read as the client reads them: each page as text, each item
+/// decoded on its own.
+fn decode(c: &mut Criterion) {
+    let mut group = c.benchmark_group("decode");
+    for n in SIZES {
+        let all = people(n);
+        let pages: Vec<String> = all
+            .chunks(250)
+            .enumerate()
+            .map(|(i, chunk)| {
+                serde_json::json!({
+                    "data": chunk,
+                    "meta": {"page_number": i + 1, "page_size": 250,
+                             "total_pages": n.div_ceil(250), "total_results": n}
+                })
+                .to_string()
+            })
+            .collect();
+        group.bench_with_input(BenchmarkId::from_parameter(n), &pages, |b, pages| {
+            b.iter(|| {
+                let mut items = Vec::with_capacity(n);
+                for page in pages {
+                    let raw: confmod::telnyx::ListResponse<Box<serde_json::value::RawValue>> =
+                        serde_json::from_str(black_box(page)).expect("page");
+                    items.extend(raw.data);
+                }
+                Listing {
+                    items,
+                    ..Listing::default()
+                }
+                .decode::<Participant>()
+            })
+        });
+    }
+    group.finish();
+}
+
+/// The search line: one more character and one less, each filtering the
+/// whole conference by label, id and call_control_id.
+fn filter(c: &mut Criterion) {
+    let mut group = c.benchmark_group("filter");
+    for n in SIZES {
+        let mut m = model(n);
+        update(&mut m, key(KeyCode::Char('/')));
+        for ch in "call0".chars() {
+            update(&mut m, key(KeyCode::Char(ch)));
+        }
+        let (more, less) = (key(KeyCode::Char('1')), key(KeyCode::Backspace));
+        group.bench_function(BenchmarkId::from_parameter(n), |b| {
+            b.iter(|| {
+                update(&mut m, more.clone());
+                black_box(update(&mut m, less.clone()))
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    // short runs: 5 groups x 3 sizes
+    config = Criterion::default()
+        .sample_size(20)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2));
+    targets = render, navigate, merge, decode, filter
+}
 criterion_main!(benches);

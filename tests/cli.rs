@@ -463,6 +463,38 @@ fn bulk_update_under_a_tight_rate_limit_waits_and_updates_everyone() {
 }
 
 #[test]
+fn bulk_update_paced_by_the_rate_limit_headers_is_almost_never_refused() {
+    // 300 participants at 100 a second (a burst of 100), 10 ms a request,
+    // 8 at a time: paced by x-ratelimit-*, the run waits for the tokens the
+    // headers announce instead of running into 429s
+    let sim = Sim::start(config(300));
+    let conf = sim.sample_conference();
+    sim.set_faults(Faults {
+        latency: Duration::from_millis(10),
+        ..faults(0.0, 0.0)
+    });
+    sim.set_rate_limit(Some(100));
+    let line = format!("update {conf} --all --beep-enabled on_exit --concurrency 8");
+    let doc = sim
+        .run(&line)
+        .exit(0)
+        .says(&["updated 300 of 300 participants"])
+        .json();
+    assert_eq!(doc["failed"], json!([]));
+    assert_eq!(ids(&doc["updated"]), sim.people(&conf, all));
+    let on_exit = sim.people(&conf, |p| p.beep_enabled == Some(BeepEnabled::OnExit));
+    assert_eq!(on_exit.len(), 300);
+    // the listing (2 pages), the conference and 300 PATCHes: more than the
+    // bucket, so the limit was reached
+    let (requests, refused) = (sim.request_count(), sim.rate_limited_count());
+    assert!(requests >= 303, "{requests} requests");
+    assert!(
+        refused <= 5,
+        "{refused} of {requests} requests answered 429"
+    );
+}
+
+#[test]
 fn mute_unmute_hold_unhold_by_id_label_and_call_control_id() {
     let sim = Sim::start(config(30));
     let conf = sim.sample_conference();
@@ -1743,6 +1775,45 @@ fn a_long_retry_after_fails_the_participant_instead_of_pausing_everyone() {
 }
 
 const FINE_ID: &str = "00000000-0000-4000-8000-0000000000f1";
+
+#[test]
+fn a_turn_the_headers_put_past_the_wait_allowed_fails_unsent() {
+    // every answer: an empty bucket of 100, full again in an hour (one
+    // token every 36 s); each participant may wait half a second
+    let (api, patches) = patching(vec![], |pid| {
+        let mut r = echo(pid);
+        let headers = r.headers_mut();
+        for (name, value) in [
+            ("x-ratelimit-limit", "100"),
+            ("x-ratelimit-remaining", "0"),
+            ("x-ratelimit-reset", "3600"),
+        ] {
+            headers.insert(name, value.parse().unwrap());
+        }
+        r
+    });
+    let dir = temp_dir();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "rate_limit_max_wait = 0.5\n").unwrap();
+    const SECOND: &str = "00000000-0000-4000-8000-0000000000f2";
+    let line = format!(
+        "update {CONF} {FINE_ID} {SECOND} --beep-enabled never --concurrency 1 --format json --config {}",
+        config.display()
+    );
+    let r = api.run(&line);
+    let doc = r.json();
+    r.exit(1);
+    assert_eq!(ids(&doc["updated"]), [FINE_ID]);
+    let failed = &doc["failed"][0];
+    assert_eq!(failed["participant_id"], SECOND);
+    let message = failed["error"]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("not sent: the server's rate limit")
+            && message.contains("more than the 500ms one participant may wait"),
+        "{message}"
+    );
+    assert_eq!(count(&patches), 1, "the second was never sent");
+}
 
 #[test]
 fn a_rate_limit_wait_is_said_on_stderr() {

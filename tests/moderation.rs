@@ -477,8 +477,12 @@ fn a_run_keeps_at_most_concurrency_in_flight_and_waits_for_the_rate_limit() {
     let next = update(&mut m, saved(sent[0].0, &sent[0].1, &never));
     assert!(patches(&next).is_empty(), "held until a token is back");
     let due = m.next_deadline().expect("a wake for the held request");
-    assert!(due <= T0 + Duration::from_millis(100), "{due}");
-    let later = update(&mut m, Msg::Tick(T0 + Duration::from_millis(100)));
+    assert!(due <= T0 + Duration::from_millis(250), "{due}");
+    // the other request in flight may not have reached the server: two
+    // tokens to wait for, at 10 a second
+    let early = update(&mut m, Msg::Tick(T0 + Duration::from_millis(150)));
+    assert!(patches(&early).is_empty(), "one token is not enough");
+    let later = update(&mut m, Msg::Tick(T0 + Duration::from_millis(250)));
     assert_eq!(patches(&later).len(), 1);
     // a 429 that outlasted the client's retries: back in the queue, not failed
     let limited = ApiError::from_response(429, b"", Some(Duration::from_millis(500)));

@@ -823,18 +823,33 @@ async fn the_rate_limit_shows_in_headers_and_answers_429() {
         assert_eq!(r.header("x-ratelimit-limit"), Some("3"));
         let remaining: u32 = r.header("x-ratelimit-remaining").unwrap().parse().unwrap();
         assert!(remaining <= 3);
-        let reset: u64 = r.header("x-ratelimit-reset").unwrap().parse().unwrap();
-        assert!(reset <= 1);
+        let reset: f64 = r.header("x-ratelimit-reset").unwrap().parse().unwrap();
+        // full again once the tokens spent are back, at 3 a second: the
+        // whole tokens left say it within one token
+        let (spent, rate) = (f64::from(3 - remaining), 3.0);
+        assert!(
+            reset > (spent - 1.0) / rate && reset <= spent / rate + 0.001,
+            "{remaining} left, full in {reset}"
+        );
         if r.status == 429 {
             limited = Some(r);
             break;
         }
         assert_eq!(r.status, 200);
+        assert!(r.header("retry-after").is_none());
     }
     let r = limited.expect("50 requests at once must exceed 3 a second");
     r.error(429, "10011", "Too many requests");
-    let wait: u64 = r.header("retry-after").unwrap().parse().unwrap();
-    assert!(wait >= 1);
+    assert_eq!(r.header("x-ratelimit-remaining"), Some("0"));
+    let ms: u64 = r.header("retry-after-ms").unwrap().parse().unwrap();
+    let whole: u64 = r.header("retry-after").unwrap().parse().unwrap();
+    let reset: f64 = r.header("x-ratelimit-reset").unwrap().parse().unwrap();
+    // less than a token, at 3 a second; Retry-After is the same, in whole seconds
+    assert!((1..=334).contains(&ms), "{ms}");
+    assert_eq!(whole, ms.div_ceil(1000));
+    // the bucket holds what both say: 3 - 3 * reset = 1 - 3 * wait
+    let (by_reset, by_wait) = (3.0 - 3.0 * reset, 1.0 - 3.0 * ms as f64 / 1000.0);
+    assert!((by_reset - by_wait).abs() < 0.007, "{reset} and {ms} ms");
 
     api.sim.set_rate_limit(None);
     for _ in 0..10 {
@@ -842,6 +857,43 @@ async fn the_rate_limit_shows_in_headers_and_answers_429() {
         assert_eq!(r.status, 200);
         assert!(r.header("x-ratelimit-limit").is_none());
     }
+}
+
+#[tokio::test]
+async fn the_sim_counts_what_it_answered_429_and_says_so_outside_v2() {
+    let api = Api::start(SimConfig {
+        rate_limit: Some(2),
+        ..small()
+    })
+    .await;
+    let mut refused = 0;
+    for _ in 0..10 {
+        if api.get("/conferences").await.status == 429 {
+            refused += 1;
+        }
+    }
+    assert!(refused > 0);
+    assert_eq!(api.sim.rate_limited_count(), refused);
+    let stats = format!("http://{}/_sim/stats", api.sim.addr());
+    let http = reqwest::Client::new();
+    let r = http.get(&stats).send().await.unwrap();
+    assert_eq!(r.status(), 401, "the key, as every route");
+    let r = http
+        .get(&stats)
+        .bearer_auth(api.sim.api_key())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers().get("x-ratelimit-limit").is_none(),
+        "not rate limited"
+    );
+    let doc: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(
+        doc,
+        serde_json::json!({"requests": 10, "rate_limited": refused})
+    );
 }
 
 #[tokio::test]

@@ -1,28 +1,30 @@
-//! Running a bulk update: PATCH many participants a few at a time, pause
-//! them all on the server's rate limit (within a bound), and stop starting
-//! requests on a signal, so that every participant ends in one outcome.
+//! Running a bulk update: PATCH many participants a few at a time, paced
+//! by the server's rate limit (its `x-ratelimit-*` headers, and a 429's
+//! `Retry-After`, within a bound), and stop starting requests on a signal,
+//! so that every participant ends in one outcome.
 
 use std::io;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use futures::StreamExt;
 use indicatif::ProgressBar;
 use tokio::sync::watch;
-use tokio::time::Instant;
 
+use super::pace::Pace;
 use super::{rate_limited, seconds};
 use crate::error::{EXIT_SIGINT, EXIT_SIGTERM, Error};
 use crate::sanitize::sanitize_line;
 use crate::telnyx::{
-    ApiError, Client, ConferenceId, ConferenceParticipant, ErrorKind, UpdateParticipant, Written,
+    ApiError, Client, ConferenceId, ConferenceParticipant, ErrorKind, Exchange, UpdateParticipant,
+    Written,
 };
 
 /// How many times one participant goes back to the server after it kept
 /// answering 429 through the client's own retries.
 const RATE_LIMIT_ROUNDS: u32 = 10;
-/// The pause after a 429 that names no time.
+/// The pause after a 429 that names no time (the pacer's too).
 const DEFAULT_PAUSE: Duration = Duration::from_secs(1);
 
 /// A failed update: the error, and what is said of it (the error, or more).
@@ -71,7 +73,9 @@ pub(super) type Record<'r> =
 
 /// A bulk update: what to send where, and how.
 pub(super) struct Bulk<'a> {
+    /// The client, which tells `pace` every answer (see [`paced`]).
     pub client: &'a Client,
+    pub pace: &'a Pace,
     pub conference: &'a ConferenceId,
     pub request: UpdateParticipant,
     pub concurrency: usize,
@@ -87,23 +91,33 @@ pub(super) struct Bulk<'a> {
     pub record: &'a Record<'a>,
 }
 
-/// PATCHes every participant of `ids`, `concurrency` at a time, and hands
-/// each outcome to `on_result` as it arrives; gives the outcomes in the
-/// order of `ids`. Once the run is stopped no request is started: what is
-/// in flight finishes, the others are [`Outcome::NotAttempted`].
+/// `client`, telling `pace` the `x-ratelimit-*` headers of every attempt
+/// (its own retries included, and the requests made before the run, so
+/// that its first requests already know the server's bucket). Its
+/// observer, if it had one, is replaced.
+pub(super) fn paced(client: Client, pace: &Arc<Pace>) -> Client {
+    let pace = pace.clone();
+    client.with_observer(Arc::new(move |x: &Exchange<'_>| {
+        if let Some(rate) = x.rate {
+            pace.observe(rate);
+        }
+    }))
+}
+
+/// PATCHes every participant of `ids`, `concurrency` at a time and paced by
+/// the server's rate limit (see [`Pace`]), and hands each outcome to
+/// `on_result` as it arrives; gives the outcomes in the order of `ids`.
+/// Once the run is stopped no request is started: what is in flight
+/// finishes, the others are [`Outcome::NotAttempted`].
 pub(super) async fn bulk_update(
     bulk: &Bulk<'_>,
     ids: &[String],
     mut on_result: impl FnMut(usize, &Outcome),
 ) -> Vec<Outcome> {
-    let gate = Mutex::new(None::<Instant>);
     let mut outcomes = vec![Outcome::NotAttempted; ids.len()];
     let mut results = futures::stream::iter(ids.iter().enumerate())
         .take_until(Box::pin(stopped(bulk.stop.clone())))
-        .map(|(i, id)| {
-            let gate = &gate;
-            async move { (i, update_one(bulk, id, gate).await) }
-        })
+        .map(|(i, id)| async move { (i, update_one(bulk, id).await) })
         .buffer_unordered(bulk.concurrency.max(1));
     while let Some((i, outcome)) = results.next().await {
         on_result(i, &outcome);
@@ -119,32 +133,38 @@ async fn stopped(mut stop: watch::Receiver<Option<Stop>>) {
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// One participant. A 429 that outlasts the client's retries pauses every
-/// worker until the server's `Retry-After` and the participant is tried
-/// again, while its pauses add up to at most `max_wait`; past that it fails.
-async fn update_one(bulk: &Bulk<'_>, id: &str, gate: &Mutex<Option<Instant>>) -> Outcome {
-    let (mut round, mut waited) = (0, Duration::ZERO);
+/// One participant. It waits for its turn (the pacer's: a token of the
+/// server's bucket, and no 429's pause), then sends. A 429 that outlasts
+/// the client's retries pauses every start until the server's
+/// `Retry-After` and the participant is tried again. Its waits on the rate
+/// limit add up to at most `max_wait`: past that it fails, at once.
+async fn update_one(bulk: &Bulk<'_>, id: &str) -> Outcome {
+    let (pace, mut round, mut waited) = (bulk.pace, 0, Duration::ZERO);
     loop {
-        let resume = *lock(gate);
-        if let Some(at) = resume {
-            tokio::select! {
-                _ = tokio::time::sleep_until(at) => {}
-                _ = stopped(bulk.stop.clone()) => return Outcome::NotAttempted,
+        let budget = bulk.max_wait.saturating_sub(waited);
+        let turn = tokio::select! {
+            turn = pace.turn(budget) => turn,
+            _ = stopped(bulk.stop.clone()) => return Outcome::NotAttempted,
+        };
+        let turn = match turn {
+            Ok((turn, w)) => {
+                waited += w;
+                turn
             }
-        }
+            Err(wait) => return Outcome::Failed(too_long_to_wait(wait, budget)),
+        };
         if bulk.stop.borrow().is_some() {
             return Outcome::NotAttempted;
         }
         bulk.in_flight.fetch_add(1, Ordering::SeqCst);
-        let answer = bulk
-            .client
-            .update_participant(bulk.conference, id, &bulk.request)
+        let answer = turn
+            .send(
+                bulk.client
+                    .update_participant(bulk.conference, id, &bulk.request),
+            )
             .await;
         bulk.in_flight.fetch_sub(1, Ordering::SeqCst);
+        drop(turn);
         (bulk.record)(id, &answer);
         let e = match answer {
             Ok(p) => return answered(id, p.data),
@@ -168,19 +188,24 @@ async fn update_one(bulk: &Bulk<'_>, id: &str, gate: &Mutex<Option<Instant>>) ->
             );
             return Outcome::Failed(Failure { error: e, message });
         }
-        waited += pause;
-        let until = Instant::now() + pause;
-        let extended = {
-            let mut at = lock(gate);
-            let later = at.is_none_or(|at| at < until);
-            if later {
-                *at = Some(until);
-            }
-            later
-        };
-        if extended {
+        // the pause itself is waited for (and counted) at the next turn
+        if pace.refused(e.retry_after) {
             (bulk.say)(&rate_limited(pause, e.retry_after.is_some()));
         }
+    }
+}
+
+/// A participant whose turn, by the server's rate-limit headers, would come
+/// after `wait`, more than the `budget` it may still wait: it fails unsent.
+fn too_long_to_wait(wait: Duration, budget: Duration) -> Failure {
+    let message = format!(
+        "not sent: the server's rate limit (its x-ratelimit-* headers) would make it wait {}: more than the {} one participant may wait, rate_limit_max_wait",
+        seconds(wait),
+        seconds(budget),
+    );
+    Failure {
+        error: ApiError::invalid_request(&message),
+        message,
     }
 }
 

@@ -5,6 +5,7 @@ mod audit;
 mod bulk;
 mod list;
 mod output;
+mod pace;
 mod update;
 mod value;
 
@@ -119,9 +120,11 @@ pub(crate) fn rate_limited(wait: Duration, asked: bool) -> String {
     format!("confmod: rate limited: waiting {}{why}", seconds(wait))
 }
 
-/// `12s`, `1.5s`.
+/// `12s`, `1.5s`, `250ms`.
 pub(crate) fn seconds(d: Duration) -> String {
-    if d.subsec_millis() == 0 {
+    if !d.is_zero() && d < Duration::from_secs(1) {
+        format!("{}ms", d.as_millis().max(1))
+    } else if d.subsec_millis() == 0 {
         format!("{}s", d.as_secs())
     } else {
         format!("{:.1}s", d.as_secs_f64())

@@ -20,9 +20,10 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{Value, json};
 use tokio::sync::watch;
 
-use super::bulk::{Bulk, Failure, Outcome, Stop, bulk_update, listen_for_stop};
+use super::bulk::{Bulk, Failure, Outcome, Stop, bulk_update, listen_for_stop, paced};
 use super::list::participant_filter;
 use super::output::{Table, error_json, write_json_line, write_json_pretty, yes_no};
+use super::pace::Pace;
 use super::{Ctx, recorded, require_complete, say};
 use crate::audit::{Outcome as AuditOutcome, Party, Subject, Write as AuditWrite};
 use crate::cli::{Format, UpdateArgs};
@@ -80,7 +81,10 @@ pub(super) async fn update(ctx: &Ctx, args: &UpdateArgs) -> Result<(), Error> {
     let bar = progress.clone();
     let say: Arc<dyn Fn(&str) + Send + Sync> =
         Arc::new(move |line: &str| bar.suspend(|| say(line)));
-    let client = ctx.client_saying(say.clone())?;
+    let concurrency = args.concurrency.unwrap_or(ctx.settings.concurrency) as usize;
+    // the pacer hears every answer from here on, the listing's too
+    let pace = Arc::new(Pace::new(concurrency));
+    let client = paced(ctx.client_saying(say.clone())?, &pace);
     let journal = ctx.journal(&client, "update")?;
 
     let mut summary = Summary::default();
@@ -148,9 +152,10 @@ pub(super) async fn update(ctx: &Ctx, args: &UpdateArgs) -> Result<(), Error> {
     let listener = listen_for_stop(stop_tx, in_flight.clone(), progress.clone(), say.clone())?;
     let bulk = Bulk {
         client: &client,
+        pace: &pace,
         conference: conf,
         request,
-        concurrency: args.concurrency.unwrap_or(ctx.settings.concurrency) as usize,
+        concurrency,
         max_wait: ctx.settings.rate_limit_max_wait,
         stop: stop.clone(),
         in_flight,

@@ -2,7 +2,7 @@
 //! limit, authentication, and a guarantee that every error has a JSON body.
 
 use std::sync::atomic::Ordering;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -25,10 +25,18 @@ pub(crate) struct Bucket {
 pub(crate) struct RateState {
     pub limit: u32,
     pub remaining: u32,
-    /// Whole seconds until the bucket is full again.
-    pub reset: u64,
-    /// `Some` when the request is refused: whole seconds to wait (at least 1).
-    pub retry_after: Option<u64>,
+    /// Until the bucket is full again, rounded up to the millisecond.
+    pub reset: Duration,
+    /// `Some` when the request is refused: until the next token, rounded up
+    /// to the millisecond (at least one).
+    pub retry_after: Option<Duration>,
+}
+
+/// `seconds`, rounded up to the millisecond.
+fn up_to_ms(seconds: f64) -> Duration {
+    // the tokens are f64: a hair of error must not add a millisecond
+    let ms = (seconds * 1000.0 - 1e-6).ceil().max(0.0);
+    Duration::from_millis(ms as u64)
 }
 
 impl Bucket {
@@ -57,15 +65,34 @@ impl Bucket {
             self.tokens -= 1.0;
             None
         } else {
-            Some((((1.0 - self.tokens) / rate).ceil() as u64).max(1))
+            Some(up_to_ms((1.0 - self.tokens) / rate).max(Duration::from_millis(1)))
         };
         RateState {
             limit: self.limit,
             remaining: self.tokens.floor() as u32,
-            reset: ((rate - self.tokens) / rate).ceil() as u64,
+            reset: up_to_ms((rate - self.tokens) / rate),
             retry_after,
         }
     }
+}
+
+impl RateState {
+    /// `x-ratelimit-reset`: seconds, to the millisecond (`0.99`, `0.013`, `1`).
+    pub(crate) fn reset_header(&self) -> HeaderValue {
+        // digits and a dot: always a valid header value
+        HeaderValue::try_from(decimal_seconds(self.reset))
+            .unwrap_or_else(|_| HeaderValue::from_static("0"))
+    }
+}
+
+/// `d` in seconds with at most three decimals and no trailing zero.
+fn decimal_seconds(d: Duration) -> String {
+    let (secs, ms) = (d.as_secs(), d.subsec_millis());
+    if ms == 0 {
+        return secs.to_string();
+    }
+    let text = format!("{secs}.{ms:03}");
+    text.trim_end_matches('0').to_string()
 }
 
 /// The knobs tests turn at run time.
@@ -172,9 +199,14 @@ async fn gated(shared: &Shared, req: Request, next: Next) -> Response {
         .map(|b| b.take(Instant::now()));
     let mut response = match rate.and_then(|r| r.retry_after) {
         Some(wait) => {
+            shared.rate_limited.fetch_add(1, Ordering::Relaxed);
             let mut resp = SimError::too_many_requests().into_response();
-            resp.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(wait));
+            let headers = resp.headers_mut();
+            // HTTP's Retry-After is whole seconds: rounded up; the
+            // milliseconds go in retry-after-ms, which the SDKs read first
+            let whole = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(whole));
+            headers.insert("retry-after-ms", HeaderValue::from(wait.as_millis() as u64));
             resp
         }
         None if !authorized(shared, req.headers()) => SimError::unauthorized().into_response(),
@@ -184,7 +216,7 @@ async fn gated(shared: &Shared, req: Request, next: Next) -> Response {
         let headers = response.headers_mut();
         headers.insert("x-ratelimit-limit", HeaderValue::from(rate.limit));
         headers.insert("x-ratelimit-remaining", HeaderValue::from(rate.remaining));
-        headers.insert("x-ratelimit-reset", HeaderValue::from(rate.reset));
+        headers.insert("x-ratelimit-reset", rate.reset_header());
     }
     response
 }
@@ -212,14 +244,17 @@ pub(crate) fn with_error_body(response: Response) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
     fn secs(s: f64) -> Duration {
         Duration::from_secs_f64(s)
     }
 
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
     #[test]
-    fn burst_then_refused_with_a_whole_second_to_wait() {
+    fn burst_then_refused_until_the_next_token() {
         let t0 = Instant::now();
         let mut bucket = Bucket::new(5, t0);
         for left in (0..5).rev() {
@@ -227,11 +262,51 @@ mod tests {
             assert_eq!(state.retry_after, None);
             assert_eq!(state.remaining, left);
             assert_eq!(state.limit, 5);
+            // full again once the 5 - left tokens spent are back, at 5 a second
+            assert_eq!(state.reset, ms(200 * u64::from(5 - left)));
         }
         let refused = bucket.take(t0);
-        assert_eq!(refused.retry_after, Some(1));
+        assert_eq!(
+            refused.retry_after,
+            Some(ms(200)),
+            "one token, at 5 a second"
+        );
         assert_eq!(refused.remaining, 0);
-        assert_eq!(refused.reset, 1);
+        assert_eq!(refused.reset, ms(1000));
+        // 50 ms later, 0.25 of a token is back: 150 ms to the next one
+        let later = bucket.take(t0 + ms(50));
+        assert_eq!(later.retry_after, Some(ms(150)));
+        assert_eq!(later.reset, ms(950));
+    }
+
+    #[test]
+    fn the_headers_say_the_bucket_to_the_millisecond() {
+        let t0 = Instant::now();
+        let mut bucket = Bucket::new(100, t0);
+        for _ in 0..100 {
+            bucket.take(t0);
+        }
+        // 13.3 ms later 1.33 tokens are back: one is taken, 0.33 left
+        let state = bucket.take(t0 + secs(0.0133));
+        assert_eq!(state.retry_after, None);
+        assert_eq!(state.remaining, 0);
+        // 99.67 tokens to come back at 100 a second: 996.7 ms, rounded up
+        assert_eq!(state.reset, ms(997));
+        assert_eq!(state.reset_header(), "0.997");
+        let refused = bucket.take(t0 + secs(0.0133));
+        // 0.67 of a token: 6.7 ms, rounded up
+        assert_eq!(refused.retry_after, Some(ms(7)));
+        // between the two, what the headers say agrees with the bucket:
+        // limit - reset * rate is what it holds, remaining is its floor
+        let held = 100.0 - refused.reset.as_secs_f64() * 100.0;
+        assert!(
+            (held - 0.33).abs() < 0.1 && refused.remaining == 0,
+            "{held}"
+        );
+        assert_eq!(decimal_seconds(ms(1000)), "1");
+        assert_eq!(decimal_seconds(ms(1500)), "1.5");
+        assert_eq!(decimal_seconds(ms(13)), "0.013");
+        assert_eq!(decimal_seconds(ms(0)), "0");
     }
 
     #[test]
@@ -245,10 +320,11 @@ mod tests {
         let state = bucket.take(t0 + secs(0.5));
         assert_eq!(state.retry_after, None);
         assert_eq!(state.remaining, 4);
+        assert_eq!(state.reset, ms(600));
         // a minute later the bucket holds 10 again, not 600
         let state = bucket.take(t0 + secs(60.0));
         assert_eq!(state.remaining, 9);
-        assert_eq!(state.reset, 1);
+        assert_eq!(state.reset, ms(100));
     }
 
     #[test]
@@ -257,7 +333,7 @@ mod tests {
         // 1 a second: empty after one request, then 1 s to wait
         let mut bucket = Bucket::new(1, t0);
         assert_eq!(bucket.take(t0).retry_after, None);
-        assert_eq!(bucket.take(t0).retry_after, Some(1));
+        assert_eq!(bucket.take(t0).retry_after, Some(ms(1000)));
         assert_eq!(bucket.take(t0 + secs(1.0)).retry_after, None);
         // a zero limit is treated as one a second, never as "never"
         let mut zero = Bucket::new(0, t0);

@@ -21,7 +21,14 @@
 //!    body over [`BODY_LIMIT`] a 413 (code `10015` for all three).
 //! 2. Injected faults (`/v2` only): latency, a hang, a 500/502/503 (some with
 //!    an nginx HTML page). A failed request changed nothing.
-//! 3. The rate limit: 429 `10011` with `Retry-After` and `x-ratelimit-*`.
+//! 3. The rate limit, a token bucket: every answer carries
+//!    `x-ratelimit-limit` (the bucket and its refill a second),
+//!    `x-ratelimit-remaining` (whole tokens left) and `x-ratelimit-reset`
+//!    (seconds until it is full again, to the millisecond: `0.997`); a
+//!    request without a token is a 429 `10011` with `Retry-After` (whole
+//!    seconds, rounded up, as HTTP has it) and `retry-after-ms` (the
+//!    milliseconds until the next token, rounded up: what the official
+//!    SDKs, and confmod, read first).
 //! 4. The bearer key, on every operation: 401 `10009`. RetrieveConference's
 //!    responses omit 401, but the spec's global `security: bearerAuth`
 //!    covers it too.
@@ -69,7 +76,10 @@
 //!
 //! Outside `/v2`, `GET /_sim/conferences/{id}/participants/{id or label}`
 //! shows everything the sim knows of a participant (`beep_enabled`
-//! included), for tests; it needs the key and is never faulted.
+//! included), for tests, and `GET /_sim/stats` what it has answered
+//! (`{"requests": N, "rate_limited": M}`: `/v2` requests, and those the
+//! rate limit answered 429), for benchmarks; both need the key and are
+//! never faulted or rate limited.
 
 mod body;
 mod churn;
@@ -231,6 +241,8 @@ pub(crate) struct Shared {
     pub(crate) world: Mutex<World>,
     pub(crate) control: Mutex<Control>,
     pub(crate) requests: AtomicU64,
+    /// `/v2` requests the rate limiter answered 429.
+    pub(crate) rate_limited: AtomicU64,
     pub(crate) api_key: String,
     pub(crate) shutdown: watch::Sender<bool>,
 }
@@ -244,6 +256,7 @@ impl SimState {
                 world: Mutex::new(World::seed(config)),
                 control: Mutex::new(Control::new(config, Instant::now())),
                 requests: AtomicU64::new(0),
+                rate_limited: AtomicU64::new(0),
                 api_key: config.api_key.trim().to_string(),
                 shutdown,
             }),
@@ -373,6 +386,11 @@ impl SimHandle {
     /// `/v2` requests received so far.
     pub fn request_count(&self) -> u64 {
         self.state.inner.requests.load(Ordering::Relaxed)
+    }
+
+    /// `/v2` requests answered 429 by the rate limit so far.
+    pub fn rate_limited_count(&self) -> u64 {
+        self.state.inner.rate_limited.load(Ordering::Relaxed)
     }
 
     /// The participant leaves now (ending the conference when it has

@@ -3,6 +3,7 @@
 //! the world, serializing borrowed wire shapes while it holds the lock.
 
 use std::collections::HashSet;
+use std::sync::atomic::Ordering;
 
 use axum::body::Bytes;
 use axum::extract::path::ErrorKind as PathErrorKind;
@@ -48,6 +49,7 @@ pub fn router(state: SimState) -> Router {
             "/_sim/conferences/{id}/participants/{participant_id}",
             get(sim_participant),
         )
+        .route("/_sim/stats", get(sim_stats))
         .fallback(not_found)
         .layer(middleware::from_fn(limits))
         .with_state(state)
@@ -352,6 +354,17 @@ fn targets(participants: &[SimParticipant], ids: &[String]) -> Result<Vec<usize>
         return Err(SimError::call_ended().pointer("/call_control_ids"));
     }
     Ok(found)
+}
+
+/// `GET /_sim/stats`: what the sim has answered, for benchmarks.
+async fn sim_stats(State(s): State<SimState>, headers: HeaderMap) -> Response {
+    if !authorized(&s.inner, &headers) {
+        return SimError::unauthorized().into_response();
+    }
+    json(&serde_json::json!({
+        "requests": s.inner.requests.load(Ordering::Relaxed),
+        "rate_limited": s.inner.rate_limited.load(Ordering::Relaxed),
+    }))
 }
 
 /// `GET /_sim/conferences/{id}/participants/{id or label}`: everything the
