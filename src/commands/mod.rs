@@ -7,7 +7,6 @@ mod list;
 mod output;
 mod pace;
 mod update;
-mod value;
 
 use std::io::{self, IsTerminal, Write};
 use std::sync::Arc;

@@ -6,9 +6,8 @@ use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use unicode_width::UnicodeWidthStr;
 
-use super::value::Borrowed;
 use crate::cli::Format;
-use crate::sanitize::{sanitize_line, terminal_safe_json};
+use crate::sanitize::{needs_json_escape, sanitize_line, terminal_safe_json};
 use crate::telnyx::ApiError;
 
 /// The widest a table cell may be; longer values are cut with an ellipsis.
@@ -136,10 +135,10 @@ pub(super) fn write_json_items(
 }
 
 /// The items of a listing written as they come, page by page: a JSON array
-/// (`json`, indented as [`write_json_pretty`] indents the whole array) or
-/// one object per line (`jsonl`). Each item is written as a JSON value
-/// again (as `serde_json::Value` writes it: members in key order), so that
-/// it is terminal-safe like all JSON here.
+/// (`json`, one item a line) or one item per line (`jsonl`). Each item is
+/// written exactly as the API returned it (its raw JSON slice: every field,
+/// in the server's order), never parsed again, but for two things that keep
+/// it terminal-safe and on one line (see [`raw_item`]).
 pub(super) struct JsonItems {
     format: Format,
     written: usize,
@@ -157,23 +156,20 @@ impl JsonItems {
 
     /// Writes `items` after those already written.
     pub(super) fn items(&mut self, out: &mut dyn Write, items: &[Box<RawValue>]) -> io::Result<()> {
-        // written as a `Value` of it would be, without building one
         for item in items {
-            let value: Borrowed<'_> = serde_json::from_str(item.get())?;
-            if self.format == Format::Jsonl {
-                write_json_line(out, &value)?;
-            } else {
+            let text = raw_item(item.get());
+            if self.format != Format::Jsonl {
                 // the comma of the item before, then this one without its
                 // line break: whether another follows is not known yet
-                out.write_all(if self.written == 0 { b"[\n" } else { b",\n" })?;
-                let text = terminal_safe_json(serde_json::to_string_pretty(&value)?);
-                // a JSON string holds no raw line break: every line is structure
-                for (i, line) in text.lines().enumerate() {
-                    if i > 0 {
-                        out.write_all(b"\n")?;
-                    }
-                    write!(out, "  {line}")?;
-                }
+                out.write_all(if self.written == 0 {
+                    b"[\n  "
+                } else {
+                    b",\n  "
+                })?;
+                out.write_all(text.as_bytes())?;
+            } else {
+                out.write_all(text.as_bytes())?;
+                out.write_all(b"\n")?;
             }
             self.written += 1;
         }
@@ -188,6 +184,32 @@ impl JsonItems {
             _ => out.write_all(b"\n]\n"),
         }
     }
+}
+
+/// A list item's raw JSON text as written: unchanged when it is printable
+/// ASCII, as almost every item is. Otherwise, a character a terminal would
+/// obey is written as its `\\u` escape (inside a JSON string, the only
+/// place a valid item can hold one, that is the same string), and a line
+/// break or tab between its tokens becomes a space, so the item is one line.
+fn raw_item(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.bytes().all(|b| (b' '..=b'~').contains(&b)) {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c {
+            // outside strings: a valid item holds no raw control inside one
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if needs_json_escape(c) => {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    out.push_str(&format!("\\u{unit:04x}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.into()
 }
 
 /// One JSON document on one line, terminal-safe (see [`terminal_safe_json`]).
@@ -250,58 +272,103 @@ mod tests {
         assert_eq!(back, value);
     }
 
-    #[test]
-    fn a_json_array_is_written_item_by_item_as_one_document() {
-        let items = [
-            serde_json::json!({"id": "a", "nested": {"x": [1, 2]}, "label": "\u{202e}"}),
-            serde_json::json!("plain"),
-            serde_json::json!({}),
-        ];
-        let raw: Vec<Box<RawValue>> = items
+    fn raw(texts: &[&str]) -> Vec<Box<RawValue>> {
+        texts
             .iter()
-            .map(|v| RawValue::from_string(format!("{v:#}")).unwrap())
-            .collect();
+            .map(|t| RawValue::from_string(t.to_string()).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn a_json_array_is_written_item_by_item_as_the_api_returned_them() {
+        // members in the server's order, nested, and not only objects
+        let texts = [
+            r#"{"id":"a","nested":{"x":[1,2]},"b":1,"a":"\u001b[2J"}"#,
+            r#""plain""#,
+            "{}",
+        ];
+        let items = raw(&texts);
         for n in 0..=items.len() {
-            let mut out = Vec::new();
-            write_json_items(&mut out, Format::Json, &raw[..n]).unwrap();
-            let mut whole = Vec::new();
-            write_json_pretty(&mut whole, &&items[..n]).unwrap();
-            assert_eq!(
-                String::from_utf8(out).unwrap(),
-                String::from_utf8(whole.clone()).unwrap()
-            );
+            let expected = if n == 0 {
+                "[]\n".to_string()
+            } else {
+                format!("[\n  {}\n]\n", texts[..n].join(",\n  "))
+            };
             // the same bytes, written page by page, whatever the pages
             for split in 0..=n {
                 let mut out = Vec::new();
                 let mut json = JsonItems::new(Format::Json);
-                json.items(&mut out, &raw[..split]).unwrap();
+                json.items(&mut out, &items[..split]).unwrap();
                 json.items(&mut out, &[]).unwrap();
-                json.items(&mut out, &raw[split..n]).unwrap();
+                json.items(&mut out, &items[split..n]).unwrap();
                 json.finish(&mut out).unwrap();
-                assert_eq!(out, whole, "{n} items split at {split}");
+                assert_eq!(
+                    String::from_utf8(out).unwrap(),
+                    expected,
+                    "{n} split at {split}"
+                );
+                assert_eq!(json.written(), n);
             }
+            // one JSON document: the array of the items
+            let back: Value = serde_json::from_str(&expected).unwrap();
+            let want: Vec<Value> = texts[..n]
+                .iter()
+                .map(|t| serde_json::from_str(t).unwrap())
+                .collect();
+            assert_eq!(back, Value::Array(want));
         }
     }
 
     #[test]
-    fn json_lines_are_the_same_written_page_by_page() {
-        let raw: Vec<Box<RawValue>> = ["{\"b\": 1, \"a\": \"\\u001b[2J\"}", "[1, 2]", "\"x\""]
-            .iter()
-            .map(|t| RawValue::from_string(t.to_string()).unwrap())
-            .collect();
+    fn json_lines_are_the_items_one_a_line_whatever_the_pages() {
+        let texts = [r#"{"b":1,"a":"\u001b[2J"}"#, "[1,2]", r#""x""#];
+        let items = raw(&texts);
         let mut whole = Vec::new();
-        write_json_items(&mut whole, Format::Jsonl, &raw).unwrap();
+        write_json_items(&mut whole, Format::Jsonl, &items).unwrap();
         assert_eq!(
             String::from_utf8(whole.clone()).unwrap(),
-            "{\"a\":\"\\u001b[2J\",\"b\":1}\n[1,2]\n\"x\"\n"
+            texts.join("\n") + "\n"
         );
         let mut out = Vec::new();
         let mut json = JsonItems::new(Format::Jsonl);
-        json.items(&mut out, &raw[..1]).unwrap();
-        json.items(&mut out, &raw[1..]).unwrap();
+        json.items(&mut out, &items[..1]).unwrap();
+        json.items(&mut out, &items[1..]).unwrap();
         json.finish(&mut out).unwrap();
         assert_eq!(out, whole);
         assert_eq!(json.written(), 3);
+    }
+
+    #[test]
+    fn an_item_is_made_terminal_safe_and_one_line_and_stays_the_same_json() {
+        // raw characters a terminal would obey inside strings, and line
+        // breaks and tabs between tokens, as a server may send them
+        let text =
+            "{\n\t\"label\": \"a\u{9b}2Jb\u{202e}c\u{e0041}d\",\r\n  \"ok\": \"Zoë 会議\"\n}";
+        for format in [Format::Json, Format::Jsonl] {
+            let mut out = Vec::new();
+            write_json_items(&mut out, format, &raw(&[text])).unwrap();
+            let out = String::from_utf8(out).unwrap();
+            let body = match format {
+                Format::Jsonl => out.strip_suffix('\n').unwrap(),
+                _ => out
+                    .strip_prefix("[\n  ")
+                    .unwrap()
+                    .strip_suffix("\n]\n")
+                    .unwrap(),
+            };
+            assert!(!body.contains(['\n', '\r', '\t']), "{body:?}");
+            assert!(!body.chars().any(needs_json_escape), "{body:?}");
+            assert!(
+                body.contains("\\u009b")
+                    && body.contains("\\u202e")
+                    && body.contains("\\udb40\\udc41")
+            );
+            assert!(body.contains("Zoë 会議"));
+            // the same JSON, members in the server's order
+            let back: Value = serde_json::from_str(body).unwrap();
+            assert_eq!(back, serde_json::from_str::<Value>(text).unwrap());
+            assert!(body.find("label") < body.find("ok"));
+        }
     }
 
     #[test]
