@@ -4,7 +4,7 @@
 # See bench/README.md for what each figure means.
 #
 #   bench/run.sh                      # all of it, about a minute and a half
-#   bench/run.sh a c                  # some sections: a b c d e
+#   bench/run.sh a c                  # some sections: a b c d e f
 #
 # Needs: cargo, curl, bash 5, Linux (/proc). Optional: python3 (exact peak
 # memory), and a python with the telnyx SDK (PYTHON=/path/to/python, default
@@ -15,7 +15,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 BIN=$TARGET/release/confmod
 SDK_PY=${PYTHON:-python3}
-SECTIONS=${*:-a b c d e}
+SECTIONS=${*:-a b c d e f}
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/confmod-bench.XXXXXX")
 SIMS=()
@@ -25,6 +25,7 @@ cleanup() {
     kill "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
   done
+  tmux -L "confmod-bench-$$" kill-server 2>/dev/null || true
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -84,6 +85,23 @@ PY
   SECS=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f", b - a }')
   RSS_KB=$hwm
 }
+
+# measure_n OUT CMD...: `measure` RUNS times (default 3); SECS is the median
+# wall clock, RSS_KB the largest peak, RC the last exit status.
+RUNS=${RUNS:-3}
+measure_n() {
+  local times=() peak=0 i
+  for ((i = 0; i < RUNS; i++)); do
+    measure "$@"
+    times+=("$SECS")
+    ((RSS_KB > peak)) && peak=$RSS_KB
+  done
+  SECS=$(printf '%s\n' "${times[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
+  RSS_KB=$peak
+}
+
+# ratio A B: A / B as "1.23x".
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; }
 
 # ---- sims --------------------------------------------------------------------
 
@@ -174,18 +192,19 @@ if [[ $SECTIONS == *a* ]]; then
   row "" "time" "requests" "items" ""
   start_sim --participants 5000 --latency-ms 50
   stats; before=$REQUESTS
-  measure "$WORK/a1" "$BIN" participants "$CONF" --format json
-  stats; row "confmod participants" "${SECS}s" $((REQUESTS - before)) "$(items "$WORK/a1")" ""
+  measure_n "$WORK/a1" "$BIN" participants "$CONF" --format json
+  mine=$SECS
+  stats; row "confmod participants" "${SECS}s" $(((REQUESTS - before) / RUNS)) "$(items "$WORK/a1")" ""
   before=$REQUESTS
-  measure "$WORK/a2" curl -sS -H "Authorization: Bearer $KEY" "$(pages_url 20)"
-  stats; row "curl, one page after another" "${SECS}s" $((REQUESTS - before)) "$(items "$WORK/a2")" "given the page count"
+  measure_n "$WORK/a2" curl -sS -H "Authorization: Bearer $KEY" "$(pages_url 20)"
+  stats; row "curl, one page after another" "${SECS}s" $(((REQUESTS - before) / RUNS)) "$(items "$WORK/a2")" "given the page count; confmod: $(ratio "$mine" "$SECS")"
   before=$REQUESTS
-  measure "$WORK/a3" curl -sS -Z --parallel-max 16 -H "Authorization: Bearer $KEY" "$(pages_url 20)"
-  stats; row "curl --parallel --parallel-max 16" "${SECS}s" $((REQUESTS - before)) "$(items "$WORK/a3")" "given the page count"
+  measure_n "$WORK/a3" curl -sS -Z --parallel-max 16 -H "Authorization: Bearer $KEY" "$(pages_url 20)"
+  stats; row "curl --parallel --parallel-max 16" "${SECS}s" $(((REQUESTS - before) / RUNS)) "$(items "$WORK/a3")" "given the page count; confmod: $(ratio "$mine" "$SECS") (goal: 1.5x at most)"
   if [[ -n $SDK ]]; then
     before=$REQUESTS
     measure "$WORK/a4" "$SDK_PY" -c "$SDK_LIST" "$CONF"
-    stats; row "telnyx SDK (python, sync)" "${SECS}s" $((REQUESTS - before)) "$(cat "$WORK/a4")" "its auto-paging, import included"
+    stats; row "telnyx SDK (python, sync)" "${SECS}s" $((REQUESTS - before)) "$(cat "$WORK/a4")" "its auto-paging, import included; once; confmod: $(ratio "$mine" "$SECS")"
   else
     no_sdk "telnyx SDK (python, sync)"
   fi
@@ -199,13 +218,14 @@ if [[ $SECTIONS == *b* ]]; then
   say "(b) list 50,000 participants (200 pages of 250, no latency): time and peak memory"
   row "" "time" "peak RSS" "items" ""
   start_sim --participants 50000
-  measure "$WORK/b1" "$BIN" participants "$CONF" --format json
+  measure_n "$WORK/b1" "$BIN" participants "$CONF" --format json
+  mine=$SECS
   row "confmod participants" "${SECS}s" "$((RSS_KB / 1024)) MiB" "$(items "$WORK/b1")" ""
-  measure "$WORK/b2" curl -sS -H "Authorization: Bearer $KEY" "$(pages_url 200)"
-  row "curl, one page after another" "${SECS}s" "$((RSS_KB / 1024)) MiB" "$(items "$WORK/b2")" "given the page count"
+  measure_n "$WORK/b2" curl -sS -H "Authorization: Bearer $KEY" "$(pages_url 200)"
+  row "curl, one page after another" "${SECS}s" "$((RSS_KB / 1024)) MiB" "$(items "$WORK/b2")" "given the page count; confmod: $(ratio "$mine" "$SECS") (goal: 2x at most, under 40 MiB)"
   if [[ -n $SDK ]]; then
     measure "$WORK/b3" "$SDK_PY" -c "$SDK_LIST" "$CONF"
-    row "telnyx SDK (python, sync)" "${SECS}s" "$((RSS_KB / 1024)) MiB" "$(cat "$WORK/b3")" "counts, keeps nothing"
+    row "telnyx SDK (python, sync)" "${SECS}s" "$((RSS_KB / 1024)) MiB" "$(cat "$WORK/b3")" "counts, keeps nothing; once; confmod: $(ratio "$mine" "$SECS")"
   else
     no_sdk "telnyx SDK (python, sync)"
   fi
@@ -239,11 +259,12 @@ if [[ $SECTIONS == *d* ]]; then
   start_sim --participants 200 --latency-ms 20
   stats; before=$REQUESTS
   measure "$WORK/d1" "$BIN" update "$CONF" --all --beep-enabled never --concurrency 8 --format jsonl
+  mine=$SECS
   stats; row "confmod update --all" "${SECS}s" $((REQUESTS - before)) "$(grep -c '"ok":true' "$WORK/d1" || true)" ""
   if [[ -n $SDK ]]; then
     before=$REQUESTS
     measure "$WORK/d2" "$SDK_PY" -c "$SDK_PATCH" "$CONF"
-    stats; row "telnyx SDK (AsyncTelnyx, gather)" "${SECS}s" $((REQUESTS - before)) "$(cat "$WORK/d2")" "import included"
+    stats; row "telnyx SDK (AsyncTelnyx, gather)" "${SECS}s" $((REQUESTS - before)) "$(cat "$WORK/d2")" "import included; confmod: $(ratio "$mine" "$SECS")"
   else
     no_sdk "telnyx SDK (AsyncTelnyx, gather)"
   fi
@@ -272,4 +293,47 @@ if [[ $SECTIONS == *e* ]]; then
     no_sdk "python3 -c 'import telnyx'"
   fi
 fi
+# ---- (f) the console at 50,000 -------------------------------------------------
+
+# in_tmux ARGS...: tmux on a private server of this run's own
+in_tmux() { tmux -L "confmod-bench-$$" "$@"; }
+
+if [[ $SECTIONS == *f* ]]; then
+  say ""
+  say "(f) the console on a conference of 50,000 (50 ms a request, no churn), in a 120x40 terminal"
+  if ! command -v tmux >/dev/null; then
+    row "" - - - "skipped: tmux is not installed"
+  else
+    start_sim --participants 50000 --latency-ms 50
+    row "" "first table" "peak RSS" "CPU idle" "API requests while idle"
+    t0=$EPOCHREALTIME
+    in_tmux new-session -d -s console -x 120 -y 40 \
+      env TERM=tmux-256color XDG_STATE_HOME="$XDG_STATE_HOME" TELNYX_BASE_URL="$BASE" TELNYX_API_KEY="$KEY" \
+      "$BIN" --conference "$CONF"
+    pid=$(in_tmux display-message -p -t console '#{pane_pid}')
+    shown=""
+    for ((i = 0; i < 3000; i++)); do
+      if in_tmux capture-pane -p -t console | grep -q 'row 1 / 50,000'; then shown=1; break; fi
+      read -r -t 0.01 <> <(:) || true
+    done
+    first=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }')
+    if [[ -z $shown ]]; then
+      in_tmux kill-server 2>/dev/null || true
+      die "the console showed no table of 50,000 within 30 s"
+    fi
+    # idle: 30 s with nothing typed; CPU from /proc (utime + stime of every thread)
+    ticks() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; }
+    stats; r0=$REQUESTS; c0=$(ticks); s0=$EPOCHREALTIME
+    read -r -t 30 <> <(:) || true
+    stats; r1=$REQUESTS; c1=$(ticks); s1=$EPOCHREALTIME
+    hz=$(getconf CLK_TCK)
+    cpu=$(awk -v c=$((c1 - c0)) -v hz="$hz" -v a="$s0" -v b="$s1" 'BEGIN { printf "%.1f%%", c / hz / (b - a) * 100 }')
+    rate=$(awk -v n=$((r1 - r0)) -v a="$s0" -v b="$s1" 'BEGIN { printf "%.1f/s", n / (b - a) }')
+    hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$pid/status")
+    row "confmod --conference" "${first}s" "$((hwm / 1024)) MiB" "$cpu" "$rate (goals: 1.5 s, 100 MiB, 5%, bounded)"
+    in_tmux kill-server 2>/dev/null || true
+    stop_sim
+  fi
+fi
+
 say ""

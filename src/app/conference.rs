@@ -148,42 +148,43 @@ pub(crate) fn merge(
     now: time::OffsetDateTime,
 ) -> Merged {
     let mut merged = Merged::default();
-    let mut previous: Vec<Option<Row>> = conf.rows.drain(..).map(Some).collect();
+    let mut marked = false;
+    // the same participants in the same order, as almost every refresh
+    // brings: each row is refreshed where it is, nothing moves
+    if items.len() == conf.rows.len()
+        && (conf.rows.iter().zip(&items)).all(|(r, p)| r.p.id == p.id && !r.missed && !r.gone)
+    {
+        for (row, p) in conf.rows.iter_mut().zip(items) {
+            refresh_row(row, p, seq, now, &mut merged, &mut marked);
+        }
+        if marked {
+            conf.marked_changes(now);
+        }
+        return merged;
+    }
+    // the rows of the last listing, taken one by one as this one finds them
+    // (no copy of them is made: `taken` says which are gone)
+    let mut previous = std::mem::take(&mut conf.rows);
+    let mut taken = vec![false; previous.len()];
     // ids new to this listing, to drop an id listed twice (the client
     // already drops those across pages)
     let mut fresh: HashSet<String> = HashSet::new();
     let mark_new = conf.loaded;
-    let mut marked = false;
     let mut rows = Vec::with_capacity(items.len().max(previous.len()));
     for mut p in items {
         lean(&mut p);
         let old = conf.index.get(p.id.as_str()).copied();
         match old {
             Some(i) => {
-                let Some(mut row) = previous.get_mut(i).and_then(Option::take) else {
+                if taken.get(i) != Some(&false) {
                     continue; // listed twice
-                };
+                }
+                taken[i] = true;
+                let mut row = std::mem::take(&mut previous[i]);
                 if i != rows.len() || row.missed || row.gone {
                     merged.reordered = true;
                 }
-                row.missed = false;
-                row.gone = false;
-                if row.seq <= seq {
-                    if !row.is_left() && p.status == crate::telnyx::ParticipantStatus::Left {
-                        merged.events.push((p.id.clone(), "left"));
-                    }
-                    if differs(&row.p, &p) {
-                        row.changed_at = Some(now);
-                        marked = true;
-                        merged.changed = true;
-                    }
-                    if row.p.created_at != p.created_at {
-                        row.joined_at = super::model::parse_time(&p.created_at);
-                        merged.changed = true;
-                    }
-                    row.p = p;
-                    row.seq = seq;
-                }
+                refresh_row(&mut row, p, seq, now, &mut merged, &mut marked);
                 rows.push(row);
             }
             None => {
@@ -201,8 +202,10 @@ pub(crate) fn merge(
     }
     // rows this listing missed stay, near where they were: for one more
     // refresh, or while they are selected
-    for (i, slot) in previous.into_iter().enumerate() {
-        let Some(mut row) = slot else { continue };
+    for (i, mut row) in previous.into_iter().enumerate() {
+        if taken[i] {
+            continue;
+        }
         merged.reordered = true;
         let selected = conf.selected_id.as_deref() == Some(row.p.id.as_str());
         if !row.missed {
@@ -227,13 +230,69 @@ pub(crate) fn merge(
 /// Drops what a row never shows or sends (the record type, the call leg,
 /// the conference it is in, whisper lists, `updated_at`): at 50,000
 /// participants that is about half of what the rows would hold. The
-/// runtime applies it to each page as it arrives, and a merge again.
+/// console's listings are decoded so already ([`LeanParticipant`]); a merge
+/// applies it to whatever else it is given.
+///
+/// [`LeanParticipant`]: crate::telnyx::LeanParticipant
 pub(crate) fn lean(p: &mut Participant) {
     p.record_type = String::new();
     p.call_leg_id = String::new();
     p.conference = Default::default();
     p.whisper_call_control_ids = Vec::new();
     p.updated_at = String::new();
+}
+
+/// A row listed again: its values from the listing, unless a write answered
+/// after the listing was asked for set them (`row.seq`).
+fn refresh_row(
+    row: &mut Row,
+    mut p: Participant,
+    seq: u64,
+    now: time::OffsetDateTime,
+    merged: &mut Merged,
+    marked: &mut bool,
+) {
+    row.missed = false;
+    row.gone = false;
+    if row.seq > seq {
+        return;
+    }
+    if !row.is_left() && p.status == crate::telnyx::ParticipantStatus::Left {
+        merged.events.push((std::mem::take(&mut p.id), "left"));
+    }
+    if differs(&row.p, &p) {
+        row.changed_at = Some(now);
+        *marked = true;
+        merged.changed = true;
+    }
+    if row.p.created_at != p.created_at {
+        row.joined_at = super::model::parse_time(&p.created_at);
+        merged.changed = true;
+    }
+    refresh_values(&mut row.p, p);
+    row.seq = seq;
+}
+
+/// A row's values from a fresh listing of the same participant. The row's
+/// own strings are kept where the listing says the same (as it almost
+/// always does): the listing's are then freed with it, all together, so a
+/// refresh leaves no holes between the rows it keeps.
+fn refresh_values(row: &mut Participant, mut p: Participant) {
+    row.end_conference_on_exit = p.end_conference_on_exit;
+    row.soft_end_conference_on_exit = p.soft_end_conference_on_exit;
+    row.muted = p.muted;
+    row.on_hold = p.on_hold;
+    if row.status != p.status {
+        row.status = p.status;
+    }
+    for (mine, theirs) in [
+        (&mut row.call_control_id, &mut p.call_control_id),
+        (&mut row.created_at, &mut p.created_at),
+    ] {
+        if mine != theirs {
+            *mine = std::mem::take(theirs);
+        }
+    }
 }
 
 fn differs(a: &Participant, b: &Participant) -> bool {

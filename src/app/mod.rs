@@ -20,7 +20,6 @@ pub(crate) mod send;
 pub(crate) mod update;
 pub(crate) mod writes;
 
-pub(crate) use conference::lean;
 pub use form::{Field, Form};
 pub use log::curl;
 pub use model::{

@@ -146,7 +146,7 @@ pub enum Write {
 }
 
 /// One participant row.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Row {
     pub p: Participant,
     /// The seq of the request whose answer these values come from.

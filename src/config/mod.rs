@@ -641,7 +641,7 @@ mod tests {
             };
             resolve(&global, &ConsoleArgs::default(), &env(&[]))
         };
-        assert_eq!(resolve_with("").unwrap().page_concurrency, 8);
+        assert_eq!(resolve_with("").unwrap().page_concurrency, 16);
         let s = resolve_with("page_concurrency = 32\n").unwrap();
         assert_eq!(s.page_concurrency, 32);
         assert_eq!(

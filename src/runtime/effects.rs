@@ -5,8 +5,8 @@
 use crate::app::{Effect, Msg};
 use crate::audit::{Journal, Outcome, Write};
 use crate::telnyx::{
-    ApiError, Client, Conference, ConferenceFilter, ConferenceStatus, Listing, ParticipantFilter,
-    ParticipantRef,
+    ApiError, Client, Conference, ConferenceFilter, ConferenceStatus, LeanParticipant, Listing,
+    ParticipantFilter, ParticipantRef,
 };
 
 /// The conferences an operator can moderate: those in progress, then those
@@ -58,11 +58,20 @@ pub(crate) async fn perform(
             result: client.get_conference(&conference_id).await,
         },
         Effect::LoadParticipants { seq, conference_id } => {
-            // each page is made lean as it arrives: the console never holds
-            // more than one page of what it does not keep
-            let pages = client.participant_pages(&conference_id, &ParticipantFilter::default());
+            // each item is decoded lean: what a row does not keep is
+            // skipped as it is read, never allocated
+            let pages = client.participant_pages::<LeanParticipant>(
+                &conference_id,
+                &ParticipantFilter::default(),
+            );
             let result = match pages {
-                Ok(pages) => pages.collect_with(crate::app::lean).await,
+                Ok(pages) => pages.collect().await.map(|listing| Listing {
+                    // in place: a LeanParticipant is a Participant
+                    items: listing.items.into_iter().map(|p| p.0).collect(),
+                    rejected: listing.rejected,
+                    warnings: listing.warnings,
+                    truncated: listing.truncated,
+                }),
                 Err(e) => Err(e),
             };
             Msg::ParticipantsLoaded {

@@ -238,8 +238,14 @@ where
         }
         while tasks.try_join_next().is_some() {}
         let mut effects = app::update(model, Msg::Tick(OffsetDateTime::now_utc()));
+        let listed = msgs
+            .iter()
+            .any(|m| matches!(m, Msg::ParticipantsLoaded { .. }));
         for msg in msgs {
             effects.extend(app::update(model, msg));
+        }
+        if listed {
+            give_back_freed_memory();
         }
         quit = run_effects(
             effects,
@@ -408,6 +414,22 @@ impl Signals {
     #[cfg(not(unix))]
     async fn next(&mut self) {
         let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Returns to the system the memory a refresh freed. A refresh of 50,000
+/// participants allocates and frees a few million small blocks among the
+/// ones the console keeps (its rows, its activity log); glibc's allocator
+/// keeps the pages those freed blocks held, and the console's resident
+/// memory grows to about twice what it uses (110 MB against 60 MB). This
+/// walks the free blocks and hands their whole pages back, once a refresh,
+/// a few milliseconds.
+fn give_back_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases memory the allocator holds free; it
+    // touches no block in use and is safe to call from any thread.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }
 

@@ -21,6 +21,7 @@
 //! [`ClientConfig::page_concurrency`]: super::ClientConfig::page_concurrency
 
 use std::collections::{BTreeMap, HashSet};
+use std::hash::{BuildHasher, RandomState};
 use std::marker::PhantomData;
 use std::sync::Arc;
 
@@ -30,7 +31,7 @@ use tokio::task::JoinSet;
 
 use super::client::{Answer, Client, MAX_ITEM, MAX_PAGE_BODY, item_id};
 use super::error::ApiError;
-use super::models::{Conference, ListResponse, PaginationMeta, Participant};
+use super::models::{Conference, LeanParticipant, ListResponse, PaginationMeta, Participant};
 use super::pacing::RateLimit;
 use super::types::{Held, Listing, ListingLimit, ListingLimits, read_item};
 use crate::sanitize::sanitize_line;
@@ -56,6 +57,12 @@ impl ListItem for Box<RawValue> {
 }
 
 impl ListItem for Participant {
+    fn read(i: usize, raw: Box<RawValue>) -> Result<Self, String> {
+        read_item(i, &raw)
+    }
+}
+
+impl ListItem for LeanParticipant {
     fn read(i: usize, raw: Box<RawValue>) -> Result<Self, String> {
         read_item(i, &raw)
     }
@@ -110,8 +117,12 @@ pub struct Pages<T> {
     in_flight: JoinSet<(u64, Result<Fetched, ApiError>)>,
     /// Answers that came before the page they follow was delivered.
     arrived: BTreeMap<u64, Result<Fetched, ApiError>>,
-    /// The ids of the items taken.
-    seen: HashSet<String>,
+    /// The ids of the items taken, as 128-bit digests under keys of this
+    /// listing's own (16 bytes an item whatever the id; two ids agree by
+    /// chance once in 2^64 listings of 50,000, and a server cannot aim at
+    /// keys it does not know).
+    seen: HashSet<u128>,
+    keys: (RandomState, RandomState),
     /// What the items taken count against the byte limit.
     held_bytes: usize,
     /// The most items one page brought, and the most bytes.
@@ -154,6 +165,7 @@ impl<T: ListItem> Pages<T> {
             in_flight: JoinSet::new(),
             arrived: BTreeMap::new(),
             seen: HashSet::new(),
+            keys: (RandomState::new(), RandomState::new()),
             held_bytes: 0,
             page_items: 0,
             page_bytes: 0,
@@ -210,20 +222,17 @@ impl<T: ListItem> Pages<T> {
     }
 
     /// Every page, its items in one listing.
-    pub async fn collect(self) -> Result<Listing<T>, ApiError> {
-        self.collect_with(|_| {}).await
-    }
-
-    /// [`collect`](Self::collect), passing each item to `each` as its page
-    /// arrives (the console drops what it does not keep before the next
-    /// page is read).
-    pub async fn collect_with(
-        mut self,
-        mut each: impl FnMut(&mut T),
-    ) -> Result<Listing<T>, ApiError> {
+    pub async fn collect(mut self) -> Result<Listing<T>, ApiError> {
         let mut items = Vec::new();
-        while let Some(mut page) = self.next().await? {
-            page.items.iter_mut().for_each(&mut each);
+        while let Some(page) = self.next().await? {
+            if items.capacity() == 0 {
+                // room for the whole listing once its first page has told
+                // how long it is (within the item limit), not a doubling
+                // vector a third empty
+                let pages = self.last.unwrap_or(1).min(MAX_PAGES) as usize;
+                let expected = pages.saturating_mul(self.page_items);
+                items.reserve_exact(expected.min(self.limits.max_items).max(page.items.len()));
+            }
             items.extend(page.items);
         }
         let end = std::mem::take(&mut self.end);
@@ -319,7 +328,11 @@ impl<T: ListItem> Pages<T> {
         let mut fresh = 0;
         let mut limit = None;
         for (id, raw) in fetched.items {
-            if id.as_ref().is_some_and(|id| self.seen.contains(id)) {
+            let digest = id.as_deref().map(|id| {
+                let (a, b) = &self.keys;
+                u128::from(a.hash_one(id)) << 64 | u128::from(b.hash_one(id))
+            });
+            if digest.is_some_and(|d| self.seen.contains(&d)) {
                 continue;
             }
             let taken = self.end.taken;
@@ -337,13 +350,13 @@ impl<T: ListItem> Pages<T> {
                 T::read(taken, raw)
             };
             // what was read or what is held, whichever is more (the item,
-            // or the note that it could not be read), and the id again in
+            // or the note that it could not be read), and the id's digest in
             // `seen`
             let kept = match &item {
                 Ok(item) => item.held(),
                 Err(why) => why.len() + 48,
             };
-            let cost = kept.max(text) + id.as_ref().map_or(0, |id| id.len() + 48);
+            let cost = kept.max(text) + digest.map_or(0, |_| 32);
             if self.held_bytes.saturating_add(cost) > self.limits.max_bytes {
                 limit = Some(ListingLimit::Bytes(self.limits.max_bytes));
                 break;
@@ -352,8 +365,8 @@ impl<T: ListItem> Pages<T> {
                 Ok(item) => page.items.push(item),
                 Err(why) => self.end.rejected.push(sanitize_line(&why, 160)),
             }
-            if let Some(id) = id {
-                self.seen.insert(id);
+            if let Some(digest) = digest {
+                self.seen.insert(digest);
             }
             self.end.taken += 1;
             self.held_bytes += cost;

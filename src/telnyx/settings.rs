@@ -83,8 +83,10 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-/// Pages of one listing requested at once, by default.
-pub const DEFAULT_PAGE_CONCURRENCY: usize = 8;
+/// Pages of one listing requested at once, by default: 50,000 participants
+/// (200 pages) in 13 rounds, under a second at 50 ms a request; fewer when
+/// the server's `x-ratelimit-remaining` says so.
+pub const DEFAULT_PAGE_CONCURRENCY: usize = 16;
 
 /// Everything a [`Client`](super::Client) needs.
 #[derive(Debug, Clone)]

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use serde_json::value::RawValue;
 
-use super::models::{Conference, ConferenceStatus, Participant};
+use super::models::{Conference, ConferenceStatus, LeanParticipant, Participant};
 use crate::sanitize::sanitize_line;
 
 /// Filters of `GET /conferences`.
@@ -218,6 +218,12 @@ impl Held for Participant {
             .sum::<usize>()
             + strings(&p.whisper_call_control_ids)
             + string(p.status.as_str())
+    }
+}
+
+impl Held for LeanParticipant {
+    fn held(&self) -> usize {
+        self.0.held()
     }
 }
 
