@@ -139,6 +139,35 @@ fn a_conference_that_ends_says_why_and_when_and_takes_no_write() {
     }
 }
 
+#[test]
+fn an_ended_conference_is_read_once_a_minute() {
+    let mut m = table(3);
+    let (seq, cseq) = next_poll(&mut m);
+    update(
+        &mut m,
+        conference_answer(cseq.unwrap(), ConferenceStatus::Completed, None),
+    );
+    // the list read after the end was known: the next one in a minute
+    update(&mut m, listed(seq, people(3)));
+    let polls = |effects: &[Effect]| {
+        (effects.iter())
+            .filter(|e| matches!(e, Effect::LoadParticipants { .. }))
+            .count()
+    };
+    let answered = m.now;
+    let soon = update(&mut m, Msg::Tick(answered + Duration::from_secs(59)));
+    assert_eq!(polls(&soon), 0, "{soon:?}");
+    let later = update(&mut m, Msg::Tick(answered + Duration::from_secs(60)));
+    assert_eq!(polls(&later), 1, "{later:?}");
+    // while it was live, every 2 s
+    let mut live = table(3);
+    let (seq, _) = next_poll(&mut live);
+    update(&mut live, listed(seq, people(3)));
+    let answered = live.now;
+    let next = update(&mut live, Msg::Tick(answered + Duration::from_secs(2)));
+    assert_eq!(polls(&next), 1, "{next:?}");
+}
+
 fn labelled_ava(m: &mut Model) {
     m.labels.insert("p1".into(), Label::Known("Ava".into()));
     m.labels

@@ -99,7 +99,13 @@ pub(crate) fn participants_loaded(
             let items = listing.items.len();
             let merged = merge(conf, listing.items, seq, now);
             conf.loaded = true;
-            conf.interval = loading::interval(refresh, cost, items, rate);
+            conf.interval = if conf.ended.is_some() {
+                // an ended conference changes no more: the table was read
+                // once after the end was known, now a look once a minute
+                loading::MAX_INTERVAL
+            } else {
+                loading::interval(refresh, cost, items, rate)
+            };
             conf.load.succeeded(now, Some(now + conf.interval));
             if merged.reordered || merged.changed {
                 find::recompute(model, find::Cause::Data);
