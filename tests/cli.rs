@@ -1647,6 +1647,38 @@ fn count(counter: &std::sync::atomic::AtomicUsize) -> usize {
 }
 
 #[test]
+fn a_list_item_over_the_item_limit_is_not_read_and_is_a_failure() {
+    // one item of 300 KiB, over the 256 KiB an item may be
+    let items = vec![
+        json!({"id": "p1", "status": "joined"}),
+        json!({"id": "big", "status": "joined", "padding": "x".repeat(300 << 10)}),
+        json!({"id": "p2", "status": "joined"}),
+    ];
+    let (api, patches) = patching(items, echo);
+    let r = api.run(&format!(
+        "update {CONF} --all --beep-enabled never --format json"
+    ));
+    let doc = r.json();
+    let r = r.exit(1);
+    assert_eq!(ids(&doc["updated"]), ["p1", "p2"]);
+    let failed = doc["failed"].as_array().unwrap();
+    assert_eq!(failed.len(), 1, "{doc}");
+    let message = failed[0]["error"]["message"].as_str().unwrap();
+    assert!(message.contains("larger than 256 KiB"), "{message}");
+    assert_eq!(count(&patches), 2, "the item not read is not written to");
+    has(&r.stderr, &["updated 2 of 3 participants, 1 failed"]);
+    // a table leaves it out and says so
+    let r = api
+        .run(&format!("participants {CONF} --format table"))
+        .exit(0);
+    has(&r.stdout, &["p1", "p2"]);
+    has(
+        &r.stderr,
+        &["1 item(s) of the listing could not be read and are not shown"],
+    );
+}
+
+#[test]
 fn a_list_item_that_does_not_decode_is_a_failure_not_left_out() {
     let items = vec![
         json!({"id": "p1", "status": "joined"}),
