@@ -1647,6 +1647,45 @@ fn count(counter: &std::sync::atomic::AtomicUsize) -> usize {
 }
 
 #[test]
+fn a_bulk_update_keeps_at_most_max_listing_mib_of_the_answers() {
+    // ten participants, each answered with a label of 300 KiB: 3 MiB of
+    // answers against a limit of 1 MiB
+    let items: Vec<Value> = (0..10)
+        .map(|i| json!({"id": format!("p{i}"), "status": "joined"}))
+        .collect();
+    let (api, patches) = patching(items, |pid| {
+        let body = json!({"data": {"id": pid, "status": "joined", "label": "x".repeat(300 << 10)}});
+        answer_json(200, body)
+    });
+    let dir = temp_dir();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "max_listing_mib = 1\n").unwrap();
+    let line = format!(
+        "update {CONF} --all --beep-enabled never --concurrency 1 --format json --config {}",
+        config.display()
+    );
+    let r = api.run(&line);
+    let doc = r.json();
+    let r = r.exit(0);
+    assert_eq!(count(&patches), 10);
+    // everyone updated, and said so; the answers kept whole are the first
+    // three (within 1 MiB), the others by their id alone
+    let updated = doc["updated"].as_array().unwrap();
+    let ids: Vec<&str> = updated.iter().map(|p| p["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, (0..10).map(|i| format!("p{i}")).collect::<Vec<_>>());
+    let whole = updated.iter().filter(|p| p.get("label").is_some()).count();
+    assert_eq!(whole, 3, "{whole} answers kept whole");
+    assert!(updated[9].get("label").is_none() && updated[9]["id"] == "p9");
+    has(
+        &r.stderr,
+        &[
+            "the answers passed 1 MiB (max_listing_mib in the config file): 7 updated participant(s) are reported by their id alone",
+            "updated 10 of 10 participants",
+        ],
+    );
+}
+
+#[test]
 fn a_list_item_over_the_item_limit_is_not_read_and_is_a_failure() {
     // one item of 300 KiB, over the 256 KiB an item may be
     let items = vec![

@@ -89,6 +89,38 @@ pub(super) struct Bulk<'a> {
     pub say: &'a (dyn Fn(&str) + Send + Sync),
     /// Records each request's answer in the audit journal, as it arrives.
     pub record: &'a Record<'a>,
+    /// The most the answers kept for the final report may hold, in bytes
+    /// (`max_listing_mib`): past it, an updated participant is kept as its
+    /// id alone, so that no server can make a run hold what it sends.
+    pub max_kept: usize,
+}
+
+/// The outcomes of a run, in the order of its ids.
+pub(super) struct Outcomes {
+    pub outcomes: Vec<Outcome>,
+    /// Answers kept as the participant's id alone (see [`Bulk::max_kept`]).
+    pub not_kept: usize,
+}
+
+/// What an answer holds in memory, near enough: its strings and its size.
+fn answer_bytes(p: &ConferenceParticipant) -> usize {
+    let strings = [
+        &p.id,
+        &p.call_control_id,
+        &p.call_leg_id,
+        &p.conference_id,
+        &p.label,
+        &p.created_at,
+        &p.updated_at,
+    ];
+    let whisper = p.whisper_call_control_ids.iter().flatten();
+    std::mem::size_of::<ConferenceParticipant>()
+        + strings
+            .iter()
+            .filter_map(|s| s.as_ref())
+            .map(|s| s.len() + 16)
+            .sum::<usize>()
+        + whisper.map(|s| s.len() + 40).sum::<usize>()
 }
 
 /// `client`, telling `pace` the `x-ratelimit-*` headers of every attempt
@@ -113,17 +145,28 @@ pub(super) async fn bulk_update(
     bulk: &Bulk<'_>,
     ids: &[String],
     mut on_result: impl FnMut(usize, &Outcome),
-) -> Vec<Outcome> {
+) -> Outcomes {
     let mut outcomes = vec![Outcome::NotAttempted; ids.len()];
+    let (mut kept, mut not_kept) = (0usize, 0);
     let mut results = futures::stream::iter(ids.iter().enumerate())
         .take_until(Box::pin(stopped(bulk.stop.clone())))
         .map(|(i, id)| async move { (i, update_one(bulk, id).await) })
         .buffer_unordered(bulk.concurrency.max(1));
-    while let Some((i, outcome)) = results.next().await {
+    while let Some((i, mut outcome)) = results.next().await {
         on_result(i, &outcome);
+        if let Outcome::Updated(p) = &mut outcome {
+            kept += answer_bytes(p);
+            if kept > bulk.max_kept {
+                *p = ConferenceParticipant {
+                    id: Some(ids[i].clone()),
+                    ..Default::default()
+                };
+                not_kept += 1;
+            }
+        }
         outcomes[i] = outcome;
     }
-    outcomes
+    Outcomes { outcomes, not_kept }
 }
 
 /// Resolves once the run is stopped (never, if it cannot be).

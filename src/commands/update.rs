@@ -161,9 +161,10 @@ pub(super) async fn update(ctx: &Ctx, args: &UpdateArgs) -> Result<(), Error> {
         in_flight,
         say: &*say,
         record: &record,
+        max_kept: ctx.settings.listing_limits.max_bytes,
     };
     let mut failures = 0;
-    let outcomes = bulk_update(&bulk, &ids, |i, outcome| {
+    let run = bulk_update(&bulk, &ids, |i, outcome| {
         match outcome {
             Outcome::Updated(p) => {
                 out.line(&json!({"participant_id": ids[i], "ok": true, "data": p}))
@@ -183,7 +184,14 @@ pub(super) async fn update(ctx: &Ctx, args: &UpdateArgs) -> Result<(), Error> {
     summary.interrupted = *stop.borrow();
     listener.abort();
 
-    for (id, outcome) in ids.into_iter().zip(outcomes) {
+    if run.not_kept > 0 {
+        say(&format!(
+            "confmod: the answers passed {} MiB (max_listing_mib in the config file): {} updated participant(s) are reported by their id alone",
+            bulk.max_kept >> 20,
+            run.not_kept
+        ));
+    }
+    for (id, outcome) in ids.into_iter().zip(run.outcomes) {
         match outcome {
             Outcome::Updated(p) => summary.updated.push((id, p)),
             Outcome::Failed(f) => summary.failed.push((Some(id), f)),
