@@ -9,7 +9,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use confmod::app::{Context, Effect, Label, Model, Msg, init, update};
-use confmod::telnyx::{ConferenceId, Listing, Participant, ParticipantStatus};
+use confmod::telnyx::{ConferenceId, LeanParticipant, Listing, Participant, ParticipantStatus};
 use criterion::{BatchSize, BenchmarkId, Criterion, criterion_group, criterion_main};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
@@ -171,20 +171,25 @@ fn decode(c: &mut Criterion) {
                 .to_string()
             })
             .collect();
-        group.bench_with_input(BenchmarkId::from_parameter(n), &pages, |b, pages| {
-            b.iter(|| {
-                let mut items = Vec::with_capacity(n);
-                for page in pages {
-                    let raw: confmod::telnyx::ListResponse<Box<serde_json::value::RawValue>> =
-                        serde_json::from_str(black_box(page)).expect("page");
-                    items.extend(raw.data);
-                }
-                Listing {
-                    items,
-                    ..Listing::default()
-                }
-                .decode::<Participant>()
-            })
+        let raw = |pages: &[String]| {
+            let mut items = Vec::with_capacity(n);
+            for page in pages {
+                let raw: confmod::telnyx::ListResponse<Box<serde_json::value::RawValue>> =
+                    serde_json::from_str(black_box(page)).expect("page");
+                items.extend(raw.data);
+            }
+            Listing {
+                items,
+                ..Listing::default()
+            }
+        };
+        // every field, as the commands read a participant
+        group.bench_with_input(BenchmarkId::new("full", n), &pages, |b, pages| {
+            b.iter(|| raw(pages).decode::<Participant>())
+        });
+        // what a row keeps, as the console reads its listings
+        group.bench_with_input(BenchmarkId::new("lean", n), &pages, |b, pages| {
+            b.iter(|| raw(pages).decode::<LeanParticipant>())
         });
     }
     group.finish();
