@@ -1055,6 +1055,41 @@ fn a_page_meta_that_makes_no_sense_ends_the_listing_with_a_warning() {
 }
 
 #[test]
+fn update_all_on_a_listing_it_cannot_trust_updates_what_it_named_and_exits_1() {
+    use axum::extract::Path;
+    use axum::routing::{get, patch};
+    let page = || async {
+        let item = |id: &str| json!({"id": id, "record_type": "participant", "status": "joined"});
+        axum::Json(json!({
+            "data": [item("a"), item("b")],
+            "meta": {"page_number": 1, "page_size": 250, "total_pages": -7, "total_results": -1}
+        }))
+    };
+    let app = axum::Router::new()
+        .route("/v2/conferences/{id}/participants", get(page))
+        .route(
+            "/v2/conferences/{id}/participants/{pid}",
+            patch(|Path((_, pid)): Path<(String, String)>| async move { echo(&pid) }),
+        );
+    let api = Scripted::start(app);
+    let r = api.run(&format!(
+        "update {CONF} --all --beep-enabled never --format json"
+    ));
+    let doc = r.json();
+    let r = r.exit(1);
+    assert_eq!(ids(&doc["updated"]), ["a", "b"]);
+    let why = doc["listing_incomplete"][0].as_str().unwrap();
+    assert!(why.contains("paging meta makes no sense"), "{doc}");
+    has(
+        &r.stderr,
+        &[
+            "confmod: warning: the server's paging meta makes no sense",
+            "updated 2 of 2 participants; the listing may not have named everyone",
+        ],
+    );
+}
+
+#[test]
 fn an_unexpected_error_is_reported_with_its_cause() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port().to_string();

@@ -44,6 +44,9 @@ struct Summary {
     skipped: Vec<String>,
     not_attempted: Vec<String>,
     interrupted: Option<Stop>,
+    /// `--all`: why the listing may not have named everyone (paging the
+    /// client could not trust); those it did not name were not updated.
+    listing_warnings: Vec<String>,
 }
 
 pub(super) async fn update(ctx: &Ctx, args: &UpdateArgs) -> Result<(), Error> {
@@ -218,7 +221,7 @@ pub(super) async fn update(ctx: &Ctx, args: &UpdateArgs) -> Result<(), Error> {
         });
     }
     written?;
-    if summary.failed.is_empty() && unrecorded == 0 {
+    if summary.failed.is_empty() && summary.listing_warnings.is_empty() && unrecorded == 0 {
         Ok(())
     } else {
         Err(Error::Reported)
@@ -241,6 +244,7 @@ async fn everyone(
     for w in &listing.warnings {
         say(&format!("confmod: warning: {w}"));
     }
+    summary.listing_warnings = listing.warnings.clone();
     // items too large to be read at all
     for why in &listing.rejected {
         let error = ApiError::decode(200, b"", why);
@@ -395,6 +399,9 @@ fn write_document(out: &mut dyn Write, format: Format, summary: &Summary) -> io:
             if let Some(stop) = summary.interrupted {
                 doc["interrupted"] = json!(stop.name);
             }
+            if !summary.listing_warnings.is_empty() {
+                doc["listing_incomplete"] = json!(summary.listing_warnings);
+            }
             write_json_pretty(out, &doc)
         }
     }
@@ -436,6 +443,9 @@ fn write_summary(ctx: &Ctx, summary: &Summary) {
             ", skipped {} who have left",
             summary.skipped.len()
         ));
+    }
+    if !summary.listing_warnings.is_empty() {
+        line.push_str("; the listing may not have named everyone (see the warning above): those it did not name were not updated");
     }
     say(&line);
 }
