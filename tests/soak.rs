@@ -4,7 +4,8 @@
 //! participants with churn, 10% faults, hangs and a rate limit. At the end,
 //! with the world held still: every write the server took is what the sim
 //! holds, every write that failed was reported in the activity log, no row
-//! is left pending, and the console's table equals the sim's list.
+//! is left pending, and the console's table equals the sim's list. Also on
+//! the real runtime: a server restart, and quitting with a write in flight.
 
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -490,4 +491,53 @@ async fn a_server_restart_is_weathered_and_seen_through() {
     assert!(model.log.iter().any(|e| matches!(&e.what,
         Logged::Request(x) if x.method == "POST" && x.error.as_deref() == Some("connection failed"))));
     back.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quitting_waits_for_a_write_in_flight_so_that_it_reaches_the_journal() {
+    let sim = sim::spawn(
+        SimConfig {
+            conferences: 1,
+            participants: 20,
+            ..SimConfig::default()
+        },
+        SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+    )
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let console = Headless::start(&sim, dir.path(), 2.0);
+    let seen = console.seen.clone();
+    assert!(until(&seen, Duration::from_secs(20), |s| s.loaded && s.rows == 20).await);
+    // every answer now takes 600 ms: `m`, then `q` at once
+    sim.set_faults(Faults {
+        latency: Duration::from_millis(600),
+        ..Faults::default()
+    });
+    console.press(ch('m'));
+    assert!(until(&seen, Duration::from_secs(5), |s| s.pending > 0).await);
+    let quit_at = Instant::now();
+    let model = console.quit().await;
+    // the console quit with the write still in flight on screen...
+    let waited = quit_at.elapsed();
+    assert_eq!(model.pending.len(), 1, "{:?}", model.pending);
+    // ...and stayed for its answer (within its 3 s of grace), so the write
+    // is in the journal with what the server answered
+    let journal = std::fs::read_to_string(dir.path().join("audit.jsonl")).unwrap();
+    let entries: Vec<Value> = journal
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(entries.len(), 1, "{journal}");
+    assert_eq!(
+        (
+            &entries[0]["action"],
+            &entries[0]["ok"],
+            &entries[0]["status"]
+        ),
+        (&Value::from("mute"), &Value::from(true), &Value::from(200)),
+        "{journal}"
+    );
+    assert!(waited < Duration::from_secs(10), "{waited:?}");
+    sim.shutdown().await;
 }
