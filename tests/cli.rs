@@ -1240,6 +1240,42 @@ fn a_listing_that_never_ends_stops_at_its_limits_and_exits_1_saying_the_output_i
 }
 
 #[test]
+fn a_listing_stops_at_2000_pages_whatever_else_it_says() {
+    use axum::extract::RawQuery;
+    use axum::routing::get;
+    // one participant a page, and a million pages to come
+    let page = |RawQuery(query): RawQuery| {
+        let query = query.unwrap_or_default();
+        let number = url::form_urlencoded::parse(query.as_bytes())
+            .find(|(k, _)| k == "page[number]")
+            .and_then(|(_, v)| v.parse::<u64>().ok())
+            .unwrap_or(1);
+        let meta = json!({"page_number": number, "page_size": 1,
+                          "total_pages": 1_000_000, "total_results": 1_000_000});
+        let items = json!([{"id": format!("p{number}"), "status": "joined"}]);
+        std::future::ready(axum::Json(json!({"data": items, "meta": meta})))
+    };
+    let app = axum::Router::new().route("/v2/conferences/{id}/participants", get(page));
+    let api = Scripted::start(app);
+    let r = api
+        .run(&format!("participants {CONF} --format jsonl"))
+        .exit(1);
+    r.one_error_line("the listing stopped at the limit of 2000 pages");
+    has(&r.stderr, &["after 2000 items", "narrow the listing"]);
+    let ids: Vec<String> = r
+        .stdout
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(ids, (1..=2000).map(|n| format!("p{n}")).collect::<Vec<_>>());
+}
+
+#[test]
 fn a_listing_whose_first_page_fails_writes_nothing() {
     use axum::routing::get;
     let refused = || async {
