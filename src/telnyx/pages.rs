@@ -227,11 +227,13 @@ impl<T: ListItem> Pages<T> {
         while let Some(page) = self.next().await? {
             if items.capacity() == 0 {
                 // room for the whole listing once its first page has told
-                // how long it is (within the item limit), not a doubling
-                // vector a third empty
+                // how long it is (within the limits, which no server can
+                // move), not a doubling vector a third empty
                 let pages = self.last.unwrap_or(1).min(MAX_PAGES) as usize;
                 let expected = pages.saturating_mul(self.page_items);
-                items.reserve_exact(expected.min(self.limits.max_items).max(page.items.len()));
+                let fits = self.limits.max_bytes / std::mem::size_of::<T>().max(1);
+                let room = expected.min(self.limits.max_items).min(fits);
+                items.reserve_exact(room.max(page.items.len()));
             }
             items.extend(page.items);
         }
