@@ -734,6 +734,17 @@ fn the_header_says_what_a_failed_refresh_met() {
         line.contains("✖ offline: timed out · retrying in 1s"),
         "{line}"
     );
+    // a 429 waits as long as the server asked, when that is longer
+    let limited = ApiError::from_response(
+        429,
+        br#"{"errors":[{"code":"10011","title":"Too many requests"}]}"#,
+        Some(Duration::from_secs(10)),
+    );
+    let line = header_after(limited);
+    assert!(
+        line.contains("✖ offline: 429 10011 Too many requests · retrying in 10s"),
+        "{line}"
+    );
 }
 
 #[test]

@@ -774,6 +774,12 @@ fn api_errors_exit_1_with_one_line() {
     let unknown = uuid::Uuid::new_v4();
     let out = sim.run(&format!("participants {unknown}"));
     out.exit(1).one_error_line("404 90058");
+    sim.run(&format!("end {unknown} --yes"))
+        .exit(1)
+        .one_error_line("404 90058");
+    let pid = "6a09cdc3-8948-47f0-aa62-74ac943d6c58";
+    let out = sim.run(&format!("update {unknown} {pid} --beep-enabled never"));
+    has(&out.exit(1).stderr, &[&format!("failed {pid}: 404 90058")]);
     let wrong = [
         ("TELNYX_BASE_URL", sim.base_url()),
         ("TELNYX_API_KEY", "KEYwrongButValid"),
@@ -786,6 +792,33 @@ fn api_errors_exit_1_with_one_line() {
     // -v would report a retry on stderr: one line means no retry was made
     let out = sim.run("-v conferences --timeout 0.5 --max-retries 0");
     out.exit(1).one_error_line("timed out");
+}
+
+#[test]
+fn a_refused_key_fails_each_participant_of_an_update_and_stops_an_update_of_all() {
+    let sim = Sim::start(config(5));
+    let conf = sim.sample_conference();
+    let pid = sim.participants(&conf)[1].id.clone();
+    let wrong = [
+        ("TELNYX_BASE_URL", sim.base_url()),
+        ("TELNYX_API_KEY", "KEYwrongButValid"),
+    ];
+    let r = run(&["update", &conf, &pid, "--beep-enabled", "never"], &wrong).exit(1);
+    has(
+        &r.stderr,
+        &[
+            &format!("failed {pid}: 401 10009"),
+            "updated 0 of 1 participants, 1 failed",
+        ],
+    );
+    assert!(!r.stderr.lines().any(|l| l.starts_with("error:")), "{r:#?}");
+    assert!(!r.stderr.contains("KEYwrongButValid"), "{r:#?}");
+    // the listing of --all is refused: one line, nothing updated
+    let r = run(
+        &["update", &conf, "--all", "--beep-enabled", "never"],
+        &wrong,
+    );
+    r.exit(1).one_error_line("401 10009");
 }
 
 #[test]
@@ -2334,16 +2367,78 @@ fn a_participant_that_does_not_exist_or_left_fails_the_update_with_its_error() {
     let r = sim
         .run(&format!("update {conf} {} --beep-enabled never", gone.id))
         .exit(1);
-    has(&r.stderr, &["422 90018"]);
+    has(&r.stderr, &[&format!("failed {}: 422 90018", gone.id)]);
     let r = sim
         .run(&format!("update {conf} {nobody} --beep-enabled never"))
         .exit(1);
-    has(&r.stderr, &["404"]);
-    // by label: one line, before any write
+    has(&r.stderr, &[&format!("failed {nobody}: 404 10007")]);
+    // by label: one line, and nothing sent after the lookup
+    let before = sim.request_count();
     run(
         &["update", &conf, "Nobody at all", "--beep-enabled", "never"],
         &sim.env(),
     )
     .exit(1)
-    .one_error_line("participant \"Nobody at all\": 404");
+    .one_error_line("participant \"Nobody at all\": 404 10007");
+    assert_eq!(sim.request_count(), before + 1, "only the lookup");
+}
+
+#[test]
+fn an_action_on_a_call_that_ended_is_refused_with_one_line() {
+    let sim = Sim::start(config(6));
+    let conf = sim.sample_conference();
+    let gone = sim.participants(&conf)[3].clone();
+    assert!(sim.hang_up(&conf, &gone.id));
+    sim.run(&format!("mute {conf} {}", gone.call_control_id))
+        .exit(1)
+        .one_error_line("422 90018");
+}
+
+#[test]
+fn a_call_control_id_not_in_the_conference_is_refused_with_422_90015() {
+    let sim = Sim::start(config(5));
+    let conf = sim.sample_conference();
+    sim.run(&format!("mute {conf} v3:nobody"))
+        .exit(1)
+        .one_error_line("422 90015");
+}
+
+#[test]
+fn a_value_the_server_refuses_fails_the_participant_with_its_pointer() {
+    let (api, patches) = patching(vec![], |_| {
+        let entry = json!({
+            "code": "10032",
+            "title": "Invalid enumerated value",
+            "source": {"pointer": "/beep_enabled"},
+        });
+        answer_json(422, json!({ "errors": [entry] }))
+    });
+    let r = api
+        .run(&format!("update {CONF} {FINE_ID} --beep-enabled never"))
+        .exit(1);
+    has(
+        &r.stderr,
+        &[
+            &format!("failed {FINE_ID}: 422 10032 Invalid enumerated value [/beep_enabled]"),
+            "updated 0 of 1 participants, 1 failed",
+        ],
+    );
+    assert_eq!(count(&patches), 1, "not sent again");
+}
+
+#[test]
+fn a_rate_limit_that_outlasts_the_retries_is_one_error_line_after_the_waits() {
+    use axum::routing::get;
+    let limited = || std::future::ready(too_many("1"));
+    let server = Scripted::start(axum::Router::new().route("/v2/conferences", get(limited)));
+    let r = server.run("conferences --max-retries 1").exit(1);
+    has(
+        &r.stderr,
+        &["confmod: rate limited: waiting 1s (Retry-After)"],
+    );
+    assert_eq!(
+        r.stderr.lines().last(),
+        Some("error: 429 10011 Too many requests"),
+        "{r:#?}"
+    );
 }

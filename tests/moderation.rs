@@ -511,6 +511,25 @@ fn a_run_told_to_wait_an_hour_waits_a_minute_at_most() {
 }
 
 #[test]
+fn a_conference_that_ends_during_a_change_to_many_fails_what_was_not_sent() {
+    let mut m = table(6);
+    m.ctx.concurrency = 2;
+    update(&mut m, ch('a'));
+    let sent = patches(&bulk_beep_never(&mut m));
+    assert_eq!(sent.len(), 2);
+    let ended = api_error(422, "90019", "Conference has already ended", "");
+    let next = update(&mut m, patched(sent[0].0, &sent[0].1, Err(ended)));
+    assert!(patches(&next).is_empty(), "nothing more is sent: {next:?}");
+    let run = m.run.as_ref().unwrap();
+    // the one refused and the four that waited; the second is still out
+    assert!(run.queue.is_empty(), "{run:?}");
+    assert_eq!(run.failed.len(), 5, "{run:?}");
+    assert!(run.failed.iter().all(|(_, e)| e.status == Some(422)));
+    assert_eq!(run.in_flight.len(), 1);
+    assert!(m.conf.as_ref().unwrap().ended.is_some());
+}
+
+#[test]
 fn leaving_the_conference_stops_a_change_to_many_and_counts_what_was_not_sent() {
     let mut m = table(6);
     m.ctx.concurrency = 2;
