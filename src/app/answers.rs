@@ -2,7 +2,7 @@
 //! undoes it, what the error tells. Answers of a change to many go to its run.
 
 use super::loading::poll_soon;
-use super::model::{Ended, Level, Model, Overlay, Plan, Undo, Write};
+use super::model::{Ended, Level, Model, Outcome, Overlay, Plan, Undo, Write};
 use super::msg::Effect;
 use super::run;
 use super::send::{
@@ -14,7 +14,8 @@ use crate::telnyx::{
     ApiError, CommandResult, ConferenceId, ConferenceParticipant, ParticipantAction,
 };
 
-/// A single write failed: a sticky error, and what it tells.
+/// A single write failed: a sticky error, `✖` on its rows (until a write
+/// to them succeeds), and what it tells.
 fn write_failed(
     model: &mut Model,
     conference_id: &ConferenceId,
@@ -29,6 +30,15 @@ fn write_failed(
             .collect::<Vec<_>>(),
     );
     let text = format!("{what} {who}: {e}");
+    let now = model.now;
+    for id in about {
+        let failed = Outcome {
+            ok: false,
+            detail: Some(e.summary()),
+            at: now,
+        };
+        model.outcomes.insert(id.clone(), failed);
+    }
     match about {
         [one] => model.toast_about(one, Level::Error, text),
         _ => model.toast(Level::Error, text),
