@@ -423,6 +423,17 @@ mod tests {
         tempfile::tempdir().unwrap()
     }
 
+    /// The settings with a config file of `text` in `dir` and nothing else.
+    fn resolve_file(dir: &tempfile::TempDir, text: &str) -> Result<Settings, UsageError> {
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, text).unwrap();
+        let global = GlobalArgs {
+            config: Some(path),
+            ..Default::default()
+        };
+        resolve(&global, &ConsoleArgs::default(), &env(&[]))
+    }
+
     #[test]
     fn defaults_without_file_flags_or_env() {
         let s = resolve(&GlobalArgs::default(), &ConsoleArgs::default(), &env(&[])).unwrap();
@@ -560,15 +571,7 @@ mod tests {
     #[test]
     fn hold_music_is_one_of_two_settings_never_both() {
         let tmp = temp_dir();
-        let path = tmp.path().join("config.toml");
-        let resolve_with = |text: &str| {
-            std::fs::write(&path, text).unwrap();
-            let global = GlobalArgs {
-                config: Some(path.clone()),
-                ..Default::default()
-            };
-            resolve(&global, &ConsoleArgs::default(), &env(&[]))
-        };
+        let resolve_with = |text: &str| resolve_file(&tmp, text);
         let s = resolve_with("hold_media_name = \"lobby_jazz\"\nconcurrency = 4\n").unwrap();
         assert_eq!(
             s.hold_music,
@@ -596,15 +599,7 @@ mod tests {
     #[test]
     fn listing_limits_come_from_the_file_within_their_ranges() {
         let tmp = temp_dir();
-        let path = tmp.path().join("config.toml");
-        let resolve_with = |text: &str| {
-            std::fs::write(&path, text).unwrap();
-            let global = GlobalArgs {
-                config: Some(path.clone()),
-                ..Default::default()
-            };
-            resolve(&global, &ConsoleArgs::default(), &env(&[]))
-        };
+        let resolve_with = |text: &str| resolve_file(&tmp, text);
         let s = resolve_with("").unwrap();
         assert_eq!(s.listing_limits, ListingLimits::default());
         let s = resolve_with("max_listing_items = 500\nmax_listing_mib = 8\n").unwrap();
@@ -632,15 +627,7 @@ mod tests {
     #[test]
     fn page_concurrency_comes_from_the_file_within_its_range() {
         let tmp = temp_dir();
-        let path = tmp.path().join("config.toml");
-        let resolve_with = |text: &str| {
-            std::fs::write(&path, text).unwrap();
-            let global = GlobalArgs {
-                config: Some(path.clone()),
-                ..Default::default()
-            };
-            resolve(&global, &ConsoleArgs::default(), &env(&[]))
-        };
+        let resolve_with = |text: &str| resolve_file(&tmp, text);
         assert_eq!(resolve_with("").unwrap().page_concurrency, 16);
         let s = resolve_with("page_concurrency = 32\n").unwrap();
         assert_eq!(s.page_concurrency, 32);
