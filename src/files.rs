@@ -175,14 +175,7 @@ mod tests {
             }
             // a FIFO with no writer would block a plain read forever
             let fifo = dir.path().join("fifo");
-            rustix::fs::mknodat(
-                rustix::fs::CWD,
-                &fifo,
-                rustix::fs::FileType::Fifo,
-                rustix::fs::Mode::from_raw_mode(0o600),
-                0,
-            )
-            .unwrap();
+            super::log_tests::make_fifo(&fifo);
             assert!(matches!(
                 read_small(&fifo, 1 << 20),
                 Err(ReadError::NotRegular)
@@ -386,6 +379,12 @@ mod log_tests {
         std::fs::symlink_metadata(path).unwrap().mode() & 0o777
     }
 
+    /// A FIFO at `path`, 0600.
+    pub(super) fn make_fifo(path: &Path) {
+        let mode = rustix::fs::Mode::from_raw_mode(0o600);
+        rustix::fs::mknodat(rustix::fs::CWD, path, rustix::fs::FileType::Fifo, mode, 0).unwrap();
+    }
+
     #[test]
     fn the_log_is_created_0600_in_a_private_0700_directory() {
         let tmp = tempfile::tempdir().unwrap();
@@ -468,14 +467,7 @@ mod log_tests {
     fn a_fifo_or_a_hard_link_is_not_a_log() {
         let tmp = tempfile::tempdir().unwrap();
         let fifo = tmp.path().join("fifo.log");
-        rustix::fs::mknodat(
-            rustix::fs::CWD,
-            &fifo,
-            rustix::fs::FileType::Fifo,
-            rustix::fs::Mode::from_raw_mode(0o600),
-            0,
-        )
-        .unwrap();
+        make_fifo(&fifo);
         assert!(open_private(&fifo, Place::Named).is_err());
         let other = tmp.path().join("other");
         std::fs::write(&other, "x").unwrap();
@@ -511,14 +503,7 @@ mod log_tests {
         let err = open_private(&link, Place::Shared).unwrap_err();
         assert!(matches!(err, OpenError::Symlink(_)), "{err}");
         let fifo = tmp.path().join("fifo.jsonl");
-        rustix::fs::mknodat(
-            rustix::fs::CWD,
-            &fifo,
-            rustix::fs::FileType::Fifo,
-            rustix::fs::Mode::from_raw_mode(0o600),
-            0,
-        )
-        .unwrap();
+        make_fifo(&fifo);
         assert!(open_private(&fifo, Place::Shared).is_err());
     }
 }
