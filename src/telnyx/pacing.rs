@@ -220,13 +220,7 @@ impl Pacer {
         let told = server_tokens(&rate, refill) - others;
         self.bucket = Some(match same {
             Some(b) if b.tokens_at(now) <= told => Bucket { rate: refill, ..b },
-            _ => Bucket {
-                limit: rate.limit,
-                tokens: told,
-                at: same.map_or(now, |b| b.at.max(now)),
-                rate: refill,
-                fresh_from: self.started,
-            },
+            _ => self.afresh(now, same, rate.limit, told, refill),
         });
     }
 
@@ -254,14 +248,27 @@ impl Pacer {
                 rate: refill,
                 ..b
             },
-            _ => Bucket {
-                limit: rate.limit,
-                tokens: told,
-                at: same.map_or(now, |b| b.at.max(now)),
-                rate: refill,
-                fresh_from: self.started,
-            },
+            _ => self.afresh(now, same, rate.limit, told, refill),
         });
+    }
+
+    /// The model set from an answer: `tokens` at `now`, and newer news
+    /// than it only from the requests started from now on.
+    fn afresh(
+        &self,
+        now: Duration,
+        same: Option<Bucket>,
+        limit: u32,
+        tokens: f64,
+        rate: Option<Refill>,
+    ) -> Bucket {
+        Bucket {
+            limit,
+            tokens,
+            at: same.map_or(now, |b| b.at.max(now)),
+            rate,
+            fresh_from: self.started,
+        }
     }
 
     /// A 429: nothing starts before the server's `Retry-After` (or a
