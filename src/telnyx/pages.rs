@@ -300,9 +300,15 @@ impl<T: ListItem> Pages<T> {
         items <= self.limits.max_items && bytes <= self.limits.max_bytes
     }
 
-    fn warn(&mut self, page: u64, why: String) {
+    /// Ends the listing after `page`, saying why (and at which of the
+    /// client's bounds, when it stopped at one).
+    fn end_early(&mut self, page: u64, why: String, limit: Option<ListingLimit>) {
         tracing::warn!(path = %self.what, page, "{why}");
         self.end.warnings.push(sanitize_line(&why, 200));
+        if limit.is_some() {
+            self.end.truncated = limit;
+        }
+        self.done = true;
     }
 
     /// Judges the next page: keeps its new items within the limits, and
@@ -381,9 +387,7 @@ impl<T: ListItem> Pages<T> {
             let why = format!(
                 "stopped at {limit} of a listing, after {taken} items: the listing is incomplete"
             );
-            self.warn(number, why);
-            self.end.truncated = Some(limit);
-            self.done = true;
+            self.end_early(number, why, Some(limit));
             return page;
         }
         let meta = fetched.meta.unwrap_or_default();
@@ -391,8 +395,7 @@ impl<T: ListItem> Pages<T> {
             let why = format!(
                 "the server's paging meta makes no sense ({bad}): stopped after page {number}"
             );
-            self.warn(number, why);
-            self.done = true;
+            self.end_early(number, why, None);
             return page;
         }
         let more = match meta.total_pages {
@@ -409,8 +412,7 @@ impl<T: ListItem> Pages<T> {
         }
         if meta.page_number.is_some_and(|n| n != number as i64) || fresh == 0 {
             let why = format!("the server's paging did not advance: stopped after page {number}");
-            self.warn(number, why);
-            self.done = true;
+            self.end_early(number, why, None);
             return page;
         }
         if number >= MAX_PAGES {
@@ -418,9 +420,7 @@ impl<T: ListItem> Pages<T> {
             let why = format!(
                 "stopped at {limit} of a listing, after {taken} items: the listing may be incomplete"
             );
-            self.warn(number, why);
-            self.end.truncated = Some(limit);
-            self.done = true;
+            self.end_early(number, why, Some(limit));
             return page;
         }
         self.last = known_last_page(&meta, returned);
