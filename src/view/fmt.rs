@@ -77,13 +77,26 @@ pub(super) fn fit_line(line: Line<'static>, width: usize) -> Line<'static> {
     let mut used = 0;
     for span in line.spans {
         let w = span.content.width();
-        if used + w <= width.saturating_sub(1) {
+        if used + w < width {
             used += w;
             spans.push(span);
             continue;
         }
-        let room = width - used;
-        spans.push(Span::styled(fit(&span.content, room), span.style));
+        // the span that ends the line (even one that fills it exactly:
+        // more follows): what fits of it before the `…`
+        let mut cut = String::new();
+        for c in span.content.chars() {
+            let cw = c.width().unwrap_or(0);
+            if used + cw + 1 > width {
+                break;
+            }
+            used += cw;
+            cut.push(c);
+        }
+        if width > 0 {
+            cut.push('…');
+        }
+        spans.push(Span::styled(cut, span.style));
         break;
     }
     Line::from(spans).style(line.style)
@@ -193,6 +206,26 @@ mod tests {
         let cut = fit_line(line, 12);
         assert_eq!(cut.width(), 12);
         assert_eq!(cut.to_string(), "soft_end co…");
+    }
+
+    #[test]
+    fn a_line_is_cut_by_display_width_and_keeps_its_styles() {
+        let info = ratatui::style::Style::default().fg(ratatui::style::Color::Cyan);
+        let line = || Line::from(vec![Span::styled("↻ 429", info), Span::raw(" 会議 room")]);
+        // fits: unchanged
+        assert_eq!(fit_line(line(), 15).to_string(), "↻ 429 会議 room");
+        // cut inside the second span, by display width (会 and 議 are two
+        // columns each): never wider than asked
+        for width in 0..15 {
+            let cut = fit_line(line(), width);
+            assert!(cut.width() <= width, "{width}: {cut}");
+            if width > 0 {
+                assert!(cut.to_string().ends_with('…'), "{width}");
+            }
+        }
+        assert_eq!(fit_line(line(), 9).to_string(), "↻ 429 会…");
+        assert_eq!(fit_line(line(), 8).to_string(), "↻ 429 …");
+        assert_eq!(fit_line(line(), 9).spans[0].style, info);
     }
 
     #[test]

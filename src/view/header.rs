@@ -6,7 +6,7 @@ use ratatui::style::Color;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::fmt::{secs_until, short, since, spinner, thousands};
+use super::fmt::{fit_line, secs_until, short, since, spinner, thousands};
 use super::hints;
 use super::theme::Theme;
 use crate::app::keymap::{Action, Scope, hint};
@@ -37,45 +37,17 @@ pub(super) fn split_line_max(
 /// Draws `left` whole and `right` in what is left of the line, cut at its
 /// end with `…` when it does not fit: for a line whose left part must stay
 /// readable (the counts) and whose right part is a passing notice.
-pub(super) fn split_line_keep_left(frame: &mut Frame, area: Rect, left: Line, right: Line) {
+pub(super) fn split_line_keep_left(
+    frame: &mut Frame,
+    area: Rect,
+    left: Line,
+    right: Line<'static>,
+) {
     let left_w = (left.width() as u16).min(area.width);
     // one column of air between the two parts
     let room = area.width.saturating_sub(left_w + 1);
-    let right = fit(right, room);
+    let right = fit_line(right, usize::from(room));
     split_line_max(frame, area, left, right, room);
-}
-
-/// `line` cut to `width` columns, ending in `…` when it was cut.
-pub(super) fn fit(line: Line<'_>, width: u16) -> Line<'_> {
-    let width = usize::from(width);
-    if line.width() <= width {
-        return line;
-    }
-    let mut room = width.saturating_sub(1);
-    let mut spans = Vec::new();
-    for span in line.spans {
-        let w = span.width();
-        if w <= room {
-            room -= w;
-            spans.push(span);
-            continue;
-        }
-        let mut cut = String::new();
-        for c in span.content.chars() {
-            let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
-            if cw > room {
-                break;
-            }
-            room -= cw;
-            cut.push(c);
-        }
-        spans.push(Span::styled(cut, span.style));
-        break;
-    }
-    if width > 0 {
-        spans.push(Span::raw("…"));
-    }
-    Line::from(spans)
 }
 
 /// The right side of the first line: API host and badges.
@@ -375,43 +347,5 @@ pub(super) fn picker(frame: &mut Frame, area: Rect, model: &Model, t: &Theme) {
         frame.render_widget(Paragraph::new(left), l2);
     } else {
         split_line(frame, l2, left, right);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn text(line: &Line) -> String {
-        line.spans.iter().map(|s| s.content.as_ref()).collect()
-    }
-
-    #[test]
-    fn a_line_is_cut_to_its_width_with_an_ellipsis_and_keeps_its_styles() {
-        let t = Theme::new(false);
-        let line = || {
-            Line::from(vec![
-                Span::styled("↻ 429", t.info()),
-                Span::raw(" 会議 room"),
-            ])
-        };
-        // fits: unchanged
-        assert_eq!(text(&fit(line(), 15)), "↻ 429 会議 room");
-        // cut inside the second span, by display width (会 and 議 are two
-        // columns each): never wider than asked
-        for width in 0..15u16 {
-            let cut = fit(line(), width);
-            assert!(
-                cut.width() <= usize::from(width),
-                "{width}: {:?}",
-                text(&cut)
-            );
-            if width > 0 {
-                assert!(text(&cut).ends_with('…'), "{width}");
-            }
-        }
-        assert_eq!(text(&fit(line(), 9)), "↻ 429 会…");
-        assert_eq!(text(&fit(line(), 8)), "↻ 429 …");
-        assert_eq!(fit(line(), 9).spans[0].style, t.info());
     }
 }
