@@ -938,3 +938,30 @@ fn a_finished_run_with_nothing_failed_leaves_the_screen_by_itself() {
     update(&mut m, Msg::Tick(clear_at));
     assert!(m.run.is_none());
 }
+
+/// The screen at 120x40, as text.
+fn screen(m: &Model) -> String {
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+    terminal.draw(|f| confmod::view::view(m, f)).unwrap();
+    terminal.backend().to_string()
+}
+
+#[test]
+fn the_highlighted_row_is_the_selected_one_when_a_change_to_many_takes_a_line() {
+    let mut m = table(60);
+    mark_first(&mut m, 3);
+    // the cursor on the last row on screen
+    while m.conf.as_ref().unwrap().cursor + 1 < m.table_rows() {
+        update(&mut m, ch('j'));
+    }
+    bulk_beep_never(&mut m);
+    assert!(m.run.is_some(), "a change to many runs, its line on screen");
+    let selected = m.conf.as_ref().unwrap().selected().unwrap().p.id.clone();
+    let text = screen(&m);
+    let highlighted = text.lines().find(|l| l.contains('›')).expect("a highlight");
+    let i: usize = selected.trim_start_matches('p').parse().unwrap();
+    assert!(
+        highlighted.contains(&format!("v3:call{i} ")),
+        "selected {selected}, highlighted {highlighted:?}\n{text}"
+    );
+}

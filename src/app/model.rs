@@ -472,9 +472,14 @@ impl ConferenceView {
     }
 
     /// The part of `shown` on screen, for a table `rows` tall.
+    /// The rows on screen in a table of `rows`: from the scroll offset, but
+    /// always holding the cursor (a table that lost a line to a run's
+    /// progress, before the offset caught up, never highlights a row other
+    /// than the selected one).
     pub fn window(&self, rows: usize) -> std::ops::Range<usize> {
-        let start = self.offset.min(self.shown.len());
-        start..(start + rows).min(self.shown.len())
+        let len = self.shown.len();
+        let start = layout::scroll(self.offset, self.cursor, rows, len).min(len);
+        start..(start + rows).min(len)
     }
 
     /// The rows a write to "the marked" addresses: marked and present.
@@ -770,7 +775,16 @@ impl Model {
     /// Rows of the participant table on screen now (the run's progress line
     /// takes one while it shows).
     pub fn table_rows(&self) -> usize {
-        layout::participant_rows(self.size.1, self.run.is_some())
+        layout::participant_rows(self.size.1, self.run_shown())
+    }
+
+    /// A change to many of the open conference: its progress line shows
+    /// under the table.
+    pub fn run_shown(&self) -> bool {
+        let open = self.conf.as_ref().map(|c| c.id);
+        self.run
+            .as_ref()
+            .is_some_and(|r| Some(r.conference_id) == open)
     }
 
     /// Adds to the activity log (the oldest line goes past the bound) and to

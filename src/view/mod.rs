@@ -35,11 +35,11 @@ pub fn view(model: &Model, frame: &mut Frame) {
         return too_small(frame, area, model, &t);
     }
     let table = model.screen == Screen::Table;
-    let run_here = model
-        .run
-        .as_ref()
-        .is_some_and(|r| model.conf.as_ref().is_some_and(|c| c.id == r.conference_id));
-    let run_lines = if table && run_here { RUN_LINES } else { 0 };
+    let run_lines = if table && model.run_shown() {
+        RUN_LINES
+    } else {
+        0
+    };
     let [head, view_line, body, run_line, foot] = Layout::vertical([
         Constraint::Length(HEADER_LINES),
         Constraint::Length(u16::from(table)),
