@@ -965,3 +965,43 @@ fn the_highlighted_row_is_the_selected_one_when_a_change_to_many_takes_a_line() 
         "selected {selected}, highlighted {highlighted:?}\n{text}"
     );
 }
+
+#[test]
+fn a_participant_waiting_in_a_change_to_many_takes_no_other_write() {
+    let mut m = table(10);
+    m.ctx.concurrency = 1;
+    mark_first(&mut m, 3);
+    let sent = patches(&bulk_beep_never(&mut m));
+    assert_eq!(sent.len(), 1, "one at a time: p1 and p2 wait their turn");
+    // no marks, the cursor on p2, which waits in the queue: `m` and Enter
+    // are refused, and say why
+    update(&mut m, ch('A'));
+    for _ in 0..10 {
+        if m.conf.as_ref().unwrap().selected().unwrap().p.id == "p2" {
+            break;
+        }
+        update(&mut m, ch('k'));
+    }
+    assert_eq!(m.conf.as_ref().unwrap().selected().unwrap().p.id, "p2");
+    let effects = update(&mut m, ch('m'));
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(has_toast(&m, Level::Info, "already in flight"));
+    let effects = send(
+        &mut m,
+        [
+            key(KeyCode::Enter),
+            key(KeyCode::Tab),
+            ch(' '),
+            key(KeyCode::Enter),
+        ],
+    );
+    assert!(patches(&effects).is_empty(), "{effects:?}");
+    update(&mut m, key(KeyCode::Esc));
+    assert!(m.overlay.is_none(), "{:?}", m.overlay);
+    // p4, not in the run, can be muted meanwhile
+    for _ in 0..2 {
+        update(&mut m, ch('j'));
+    }
+    assert_eq!(m.conf.as_ref().unwrap().selected().unwrap().p.id, "p4");
+    assert!(!update(&mut m, ch('m')).is_empty());
+}

@@ -579,6 +579,16 @@ pub enum Job {
     },
 }
 
+impl Job {
+    /// The participants it writes to, by id.
+    pub fn participant_ids(&self) -> &[String] {
+        match self {
+            Job::Patch { participant_id, .. } => std::slice::from_ref(participant_id),
+            Job::Act { participants, .. } => participants,
+        }
+    }
+}
+
 /// The requests of one change to many, paced by the server's rate limit.
 #[derive(Debug, Clone)]
 pub struct Run {

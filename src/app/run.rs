@@ -23,10 +23,7 @@ use crate::telnyx::{
 const MAX_REQUEUES: u32 = 5;
 
 fn participants(job: &Job) -> Vec<String> {
-    match job {
-        Job::Patch { participant_id, .. } => vec![participant_id.clone()],
-        Job::Act { participants, .. } => participants.clone(),
-    }
+    job.participant_ids().to_vec()
 }
 
 /// Sends a plan: one participant directly (its answer is a toast and the

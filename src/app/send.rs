@@ -2,6 +2,8 @@
 //! what an answer changes in the rows, what undoes a change, and the words
 //! the console says them in. The other write modules build on this one.
 
+use std::collections::HashSet;
+
 use super::model::{Ended, Job, Label, Level, Model, Outcome, Pending, Plan, Row, Undo, Write};
 use super::msg::Effect;
 use crate::audit::{Party, Subject};
@@ -14,9 +16,15 @@ use crate::telnyx::{
 pub const ACTION_CHUNK: usize = 100;
 
 /// One write per participant at a time: a plan for one whose change is in
-/// flight is refused (`None`, said); of many, those are left out (named).
+/// flight, or waits its turn in a change to many, is refused (`None`,
+/// said); of many, those are left out (named).
 pub(crate) fn without_in_flight(model: &mut Model, plan: Plan) -> Option<Plan> {
-    let busy = |id: &String| model.pending.contains_key(id);
+    let waiting: HashSet<&str> = (model.run.iter())
+        .flat_map(|r| r.queue.iter().chain(&r.stalled))
+        .flat_map(Job::participant_ids)
+        .map(String::as_str)
+        .collect();
+    let busy = |id: &String| model.pending.contains_key(id) || waiting.contains(id.as_str());
     let (plan, out): (Plan, Vec<String>) = match plan {
         Plan::Patch { what, targets } => {
             let (out, targets): (Vec<_>, Vec<_>) =
