@@ -1624,6 +1624,40 @@ fn audit_without_a_journal_prints_nothing_and_skips_lines_that_are_not_entries()
     assert!(r.stdout.is_empty(), "{r:#?}");
 }
 
+#[test]
+fn an_audit_table_shows_the_newest_entries_within_its_bound_and_says_so() {
+    let dir = temp_dir();
+    let journal = dir.path().join("audit.jsonl");
+    let entry = |i: usize| {
+        json!({"time": format!("2026-12-01T{:02}:{:02}:{:02}.000Z", i / 3600, i / 60 % 60, i % 60),
+               "operator": "ops", "via": "update", "api_host": "api.telnyx.com",
+               "conference_id": CONF, "conference_name": format!("call {i}"),
+               "action": "update", "participants": [{"id": format!("p{i}")}],
+               "sent": {"beep_enabled": "never"}, "ok": true, "status": 200,
+               "code": null, "error": null})
+        .to_string()
+    };
+    let total = confmod::commands::AUDIT_TABLE_ROWS + 3;
+    let lines: Vec<String> = (0..total).map(entry).collect();
+    std::fs::write(&journal, lines.join("\n") + "\n").unwrap();
+    let r = audit(&journal, "table", &[]).exit(0);
+    let rows: Vec<&str> = r.stdout.lines().skip(1).collect();
+    assert_eq!(rows.len(), confmod::commands::AUDIT_TABLE_ROWS);
+    assert!(rows[0].contains("call 3 "), "{}", rows[0]);
+    assert!(
+        rows.last()
+            .unwrap()
+            .contains(&format!("call {} ", total - 1))
+    );
+    has(
+        &r.stderr,
+        &[&format!(
+            "showing the newest {} of {total} entries",
+            confmod::commands::AUDIT_TABLE_ROWS
+        )],
+    );
+}
+
 #[cfg(unix)]
 #[test]
 fn a_journal_behind_a_symbolic_link_is_refused_before_anything_is_sent() {

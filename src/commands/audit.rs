@@ -16,7 +16,7 @@ use crate::error::{Error, usage};
 use crate::sanitize::terminal_safe_json;
 
 /// The most rows a table shows (the newest); JSON has no such bound.
-pub(crate) const TABLE_ROWS: usize = 10_000;
+pub const TABLE_ROWS: usize = 10_000;
 
 pub(super) fn audit(ctx: &Ctx, args: &AuditArgs) -> Result<(), Error> {
     let since = args
@@ -34,10 +34,10 @@ pub(super) fn audit(ctx: &Ctx, args: &AuditArgs) -> Result<(), Error> {
     let journal_error = |e: crate::audit::JournalError| Error::Journal(e.to_string());
     let reader = Reader::open(path).map_err(journal_error)?;
     let Some(mut reader) = reader else {
-        eprintln!(
+        super::say(&format!(
             "confmod: no audit journal at {} yet: no write was recorded there",
             crate::sanitize::sanitize_line(&path.display().to_string(), 200)
-        );
+        ));
         if ctx.format == Format::Json {
             writeln!(ctx.stdout(), "[]")?;
         }
@@ -45,7 +45,9 @@ pub(super) fn audit(ctx: &Ctx, args: &AuditArgs) -> Result<(), Error> {
     };
     let mut out = ctx.stdout();
     let mut matched = 0usize;
-    let mut rows: VecDeque<Entry> = VecDeque::new();
+    // the newest rows, as cells of at most MAX_CELL characters: however
+    // large the journal's entries, the table holds TABLE_ROWS short rows
+    let mut rows: VecDeque<Vec<String>> = VecDeque::new();
     let mut first = true;
     if ctx.format == Format::Json {
         write!(out, "[")?;
@@ -61,7 +63,7 @@ pub(super) fn audit(ctx: &Ctx, args: &AuditArgs) -> Result<(), Error> {
                 if rows.len() == TABLE_ROWS {
                     rows.pop_front();
                 }
-                rows.push_back(entry);
+                rows.push_back(Table::cells(&row(&entry)));
             }
             Format::Jsonl => write_json_line(&mut out, &entry)?,
             Format::Json => {
@@ -77,6 +79,7 @@ pub(super) fn audit(ctx: &Ctx, args: &AuditArgs) -> Result<(), Error> {
             }
         }
     }
+    let shown = rows.len();
     match ctx.format {
         Format::Json => writeln!(out, "{}]", if first { "" } else { "\n" })?,
         Format::Table if !rows.is_empty() => {
@@ -89,8 +92,8 @@ pub(super) fn audit(ctx: &Ctx, args: &AuditArgs) -> Result<(), Error> {
                 "CHANGE",
                 "RESULT",
             ]);
-            for e in &rows {
-                t.row(row(e));
+            for cells in rows.drain(..) {
+                t.row(cells);
             }
             t.write(&mut out)?;
         }
@@ -98,15 +101,14 @@ pub(super) fn audit(ctx: &Ctx, args: &AuditArgs) -> Result<(), Error> {
         Format::Jsonl => {}
     }
     out.flush()?;
-    if ctx.format == Format::Table && matched > rows.len() {
-        eprintln!(
-            "confmod: showing the newest {} of {matched} entries (--since, --conference or --format jsonl for all)",
-            rows.len()
-        );
+    if ctx.format == Format::Table && matched > shown {
+        super::say(&format!(
+            "confmod: showing the newest {shown} of {matched} entries (--since, --conference or --format jsonl for all)"
+        ));
     }
     if reader.unreadable() > 0 {
         let lines: Vec<String> = reader.bad_lines().iter().map(u64::to_string).collect();
-        eprintln!(
+        super::say(&format!(
             "confmod: warning: {} line(s) of the journal are not entries and were skipped (line {}{})",
             reader.unreadable(),
             lines.join(", "),
@@ -115,7 +117,7 @@ pub(super) fn audit(ctx: &Ctx, args: &AuditArgs) -> Result<(), Error> {
             } else {
                 ""
             }
-        );
+        ));
     }
     Ok(())
 }

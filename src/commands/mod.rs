@@ -8,6 +8,9 @@ mod output;
 mod pace;
 mod update;
 
+/// The most rows `confmod audit --format table` shows (the newest).
+pub use audit::TABLE_ROWS as AUDIT_TABLE_ROWS;
+
 use std::io::{self, IsTerminal, Write};
 use std::sync::Arc;
 use std::time::Duration;
@@ -175,7 +178,9 @@ pub(crate) fn recorded(result: Result<(), JournalError>) -> bool {
     match result {
         Ok(()) => true,
         Err(e) => {
-            eprintln!("confmod: {e}: a write was made but is not in the journal");
+            say(&format!(
+                "confmod: {e}: a write was made but is not in the journal"
+            ));
             false
         }
     }

@@ -28,8 +28,13 @@ impl Table {
     }
 
     pub(super) fn row(&mut self, cells: Vec<String>) {
-        self.rows
-            .push(cells.iter().map(|c| sanitize_line(c, MAX_CELL)).collect());
+        self.rows.push(Self::cells(&cells));
+    }
+
+    /// Cells as a table holds them: sanitized, each cut to the widest a
+    /// cell may be (what holding rows to write later costs at most).
+    pub(super) fn cells(cells: &[String]) -> Vec<String> {
+        cells.iter().map(|c| sanitize_line(c, MAX_CELL)).collect()
     }
 
     pub(super) fn write(&self, out: &mut dyn Write) -> io::Result<()> {
