@@ -244,6 +244,8 @@ fn a_search_asks_for_the_labels_it_needs_beyond_the_screen() {
     assert_eq!(asked.len(), 100, "every label, each asked once");
     // p9 and p90..p99
     assert_eq!(shown(&m).len(), 11);
+    // the header's count of labels known, kept as they came
+    assert_eq!(m.conf.as_ref().unwrap().labels_known, 100);
 }
 
 #[test]

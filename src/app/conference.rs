@@ -379,10 +379,25 @@ pub(crate) fn label_loaded(
         Err(e) if e.is_transient() => Label::RetryAt(model.now + LABEL_RETRY),
         Err(_) => Label::Failed,
     };
+    let known = |l: Option<&Label>| matches!(l, Some(Label::Known(_) | Label::None));
+    let newly_known = known(Some(&label)) && !known(model.labels.get(participant_id));
+    let Some(conf) = model.conf.as_mut() else {
+        model.labels.insert(participant_id.to_string(), label);
+        return Vec::new();
+    };
+    let needle = conf.find.needle();
+    // a label can only take a row into a search (the id and call_control_id
+    // it matched by stay), and an order by label may move it: only then is
+    // the view rebuilt, not at each of the thousands of answers a search of
+    // a large conference asks for
+    let enters =
+        matches!(&label, Label::Known(l) if !needle.is_empty() && find::contains(l, &needle));
+    if !needle.is_empty() && newly_known && conf.index.contains_key(participant_id) {
+        conf.labels_known += 1;
+    }
+    let rebuild = enters || conf.find.sort == super::model::Sort::Label;
     model.labels.insert(participant_id.to_string(), label);
-    // a search (or an order by label) may now take this row in or out
-    let find = model.conf.as_ref().map(|c| &c.find);
-    if find.is_some_and(|f| !f.needle().is_empty() || f.sort == super::model::Sort::Label) {
+    if rebuild {
         find::recompute(model, find::Cause::Data);
     }
     // the next rows that still need one

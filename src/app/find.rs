@@ -101,7 +101,8 @@ pub(crate) fn matches(r: &Row, needle: &str, labels: &HashMap<String, Label>) ->
     label || contains(&r.p.id, needle) || contains(&r.p.call_control_id, needle)
 }
 
-fn contains(text: &str, needle: &str) -> bool {
+/// Whether `text` holds `needle` (lower-case), ignoring case.
+pub(crate) fn contains(text: &str, needle: &str) -> bool {
     // ASCII needles (almost all) need no allocation
     if needle.is_ascii() {
         let (t, n) = (text.as_bytes(), needle.as_bytes());
