@@ -164,6 +164,7 @@ pub(crate) fn mute_all_but(model: &mut Model) -> Vec<Effect> {
     let Some(conf) = model.conf.as_ref() else {
         return Vec::new();
     };
+    let keep: std::collections::HashSet<&String> = keep.iter().collect();
     let targets: Vec<String> = conf
         .rows
         .iter()
