@@ -86,12 +86,7 @@ impl Ctx {
     }
 
     /// Says on stderr what a listing could not read or trust: items that
-    /// did not decode, and why paging stopped early.
-    pub fn report_listing<T>(&self, listing: &Listing<T>) {
-        self.report(&listing.warnings, &listing.rejected);
-    }
-
-    /// [`Ctx::report_listing`] of a listing's `warnings` and `rejected`.
+    /// did not decode (`rejected`), and why paging stopped early.
     pub(crate) fn report(&self, warnings: &[String], rejected: &[String]) {
         for w in warnings {
             say(&format!("confmod: warning: {w}"));

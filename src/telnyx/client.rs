@@ -181,14 +181,6 @@ impl Client {
         self.conference_pages(filter)?.collect().await
     }
 
-    /// `GET /conferences`, every page, as the API returned the items.
-    pub async fn list_conferences_raw(
-        &self,
-        filter: &ConferenceFilter,
-    ) -> Result<Listing<Box<RawValue>>, ApiError> {
-        self.conference_pages(filter)?.collect().await
-    }
-
     /// `GET /conferences`, page by page (see [`Pages`]).
     pub fn conference_pages<T: ListItem>(
         &self,

@@ -5,7 +5,6 @@ use std::fmt;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::Value;
 
 use serde_json::value::RawValue;
 
@@ -182,23 +181,6 @@ impl Held for Box<RawValue> {
     }
 }
 
-/// An item as a JSON value: every node, string and map entry.
-impl Held for Value {
-    fn held(&self) -> usize {
-        std::mem::size_of::<Value>()
-            + match self {
-                Value::Null | Value::Bool(_) | Value::Number(_) => 0,
-                Value::String(s) => string(s),
-                Value::Array(items) => heap(0) + items.iter().map(Held::held).sum::<usize>(),
-                // a key, its value, and a share of the map's node
-                Value::Object(map) => map
-                    .iter()
-                    .map(|(k, v)| std::mem::size_of::<String>() + string(k) + v.held() + 32)
-                    .sum(),
-            }
-    }
-}
-
 impl Held for Participant {
     fn held(&self) -> usize {
         let p = self;
@@ -254,17 +236,6 @@ pub(crate) fn read_item<T: DeserializeOwned>(i: usize, raw: &RawValue) -> Result
     serde_json::from_str::<T>(raw.get()).map_err(|e| sanitize_line(&format!("item {i}: {e}"), 160))
 }
 
-impl Listing<Value> {
-    /// Decodes the raw items one by one, so that one bad item does not cost
-    /// the whole page.
-    pub fn decode<T: DeserializeOwned>(self) -> Listing<T> {
-        self.decode_with(|i, item| {
-            serde_json::from_value::<T>(item)
-                .map_err(|e| sanitize_line(&format!("item {i}: {e}"), 160))
-        })
-    }
-}
-
 impl Listing<Box<RawValue>> {
     /// Decodes the items as the API sent them one by one, so that one bad
     /// item does not cost the whole page.
@@ -318,11 +289,13 @@ mod tests {
 
     #[test]
     fn one_bad_item_does_not_cost_the_page() {
-        let raw = vec![
-            serde_json::json!({"id": "a", "muted": true}),
-            serde_json::json!({"id": "b", "muted": "loud"}),
-            serde_json::json!("not an object"),
-        ];
+        let raw = [
+            r#"{"id": "a", "muted": true}"#,
+            r#"{"id": "b", "muted": "loud"}"#,
+            r#""not an object""#,
+        ]
+        .map(|t| RawValue::from_string(t.to_string()).unwrap())
+        .to_vec();
         let listing: Listing<Participant> = Listing {
             items: raw,
             ..Listing::default()
@@ -342,7 +315,6 @@ mod tests {
             serde_json::json!({"id": "3fa85f64-5717-4562-b3fc-2c963f66afa6", "muted": false}),
         ] {
             let json = serde_json::to_string(&value).unwrap();
-            assert!(value.held() >= json.len(), "{value}");
             let raw = RawValue::from_string(json.clone()).unwrap();
             assert!(raw.held() >= json.len(), "{value}");
         }
