@@ -148,16 +148,22 @@ pub(crate) fn terminal_safe_json(json: String) -> String {
     }
     let mut out = String::with_capacity(json.len() + 16);
     for c in json.chars() {
-        if needs_json_escape(c) {
-            let mut units = [0u16; 2];
-            for unit in c.encode_utf16(&mut units) {
-                out.push_str(&format!("\\u{unit:04x}"));
-            }
-        } else {
-            out.push(c);
-        }
+        push_json_char(&mut out, c);
     }
     out
+}
+
+/// Pushes `c` of a JSON text: as its `\u` escape when a terminal would
+/// obey it ([`needs_json_escape`]), else as it is.
+pub(crate) fn push_json_char(out: &mut String, c: char) {
+    if needs_json_escape(c) {
+        let mut units = [0u16; 2];
+        for unit in c.encode_utf16(&mut units) {
+            out.push_str(&format!("\\u{unit:04x}"));
+        }
+    } else {
+        out.push(c);
+    }
 }
 
 pub(crate) fn needs_json_escape(c: char) -> bool {

@@ -16,6 +16,8 @@ use super::pace::Pace;
 use super::{rate_limited, seconds};
 use crate::error::{EXIT_SIGINT, EXIT_SIGTERM, Error};
 use crate::sanitize::sanitize_line;
+use crate::telnyx::Held;
+use crate::telnyx::pacing::DEFAULT_PAUSE;
 use crate::telnyx::{
     ApiError, Client, ConferenceId, ConferenceParticipant, ErrorKind, Exchange, UpdateParticipant,
     Written,
@@ -24,8 +26,6 @@ use crate::telnyx::{
 /// How many times one participant goes back to the server after it kept
 /// answering 429 through the client's own retries.
 const RATE_LIMIT_ROUNDS: u32 = 10;
-/// The pause after a 429 that names no time (the pacer's too).
-const DEFAULT_PAUSE: Duration = Duration::from_secs(1);
 
 /// A failed update: the error, and what is said of it (the error, or more).
 #[derive(Debug, Clone)]
@@ -102,27 +102,6 @@ pub(super) struct Outcomes {
     pub not_kept: usize,
 }
 
-/// What an answer holds in memory, near enough: its strings and its size.
-fn answer_bytes(p: &ConferenceParticipant) -> usize {
-    let strings = [
-        &p.id,
-        &p.call_control_id,
-        &p.call_leg_id,
-        &p.conference_id,
-        &p.label,
-        &p.created_at,
-        &p.updated_at,
-    ];
-    let whisper = p.whisper_call_control_ids.iter().flatten();
-    std::mem::size_of::<ConferenceParticipant>()
-        + strings
-            .iter()
-            .filter_map(|s| s.as_ref())
-            .map(|s| s.len() + 16)
-            .sum::<usize>()
-        + whisper.map(|s| s.len() + 40).sum::<usize>()
-}
-
 /// `client`, telling `pace` the `x-ratelimit-*` headers of every attempt
 /// (its own retries included, and the requests made before the run, so
 /// that its first requests already know the server's bucket). Its
@@ -155,7 +134,7 @@ pub(super) async fn bulk_update(
     while let Some((i, mut outcome)) = results.next().await {
         on_result(i, &outcome);
         if let Outcome::Updated(p) = &mut outcome {
-            kept += answer_bytes(p);
+            kept += p.held();
             if kept > bulk.max_kept {
                 *p = ConferenceParticipant {
                     id: Some(ids[i].clone()),

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use unicode_width::UnicodeWidthStr;
 
 use crate::cli::Format;
-use crate::sanitize::{needs_json_escape, sanitize_line, terminal_safe_json};
+use crate::sanitize::{push_json_char, sanitize_line, terminal_safe_json};
 use crate::telnyx::ApiError;
 
 /// The widest a table cell may be; longer values are cut with an ellipsis.
@@ -205,13 +205,7 @@ fn raw_item(text: &str) -> std::borrow::Cow<'_, str> {
         match c {
             // outside strings: a valid item holds no raw control inside one
             '\n' | '\r' | '\t' => out.push(' '),
-            c if needs_json_escape(c) => {
-                let mut units = [0u16; 2];
-                for unit in c.encode_utf16(&mut units) {
-                    out.push_str(&format!("\\u{unit:04x}"));
-                }
-            }
-            c => out.push(c),
+            c => push_json_char(&mut out, c),
         }
     }
     out.into()

@@ -112,7 +112,7 @@ const LOW_WATER: u32 = 2;
 const MARGIN: f64 = 0.1;
 /// The wait after a 429 without `Retry-After`, and between starts while
 /// the bucket is empty and its refill rate unknown.
-const DEFAULT_PAUSE: Duration = Duration::from_secs(1);
+pub(crate) const DEFAULT_PAUSE: Duration = Duration::from_secs(1);
 
 impl Bucket {
     /// The tokens at `now`, refilled since `at` (never past the limit).

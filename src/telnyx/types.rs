@@ -8,7 +8,9 @@ use serde::de::DeserializeOwned;
 
 use serde_json::value::RawValue;
 
-use super::models::{Conference, ConferenceStatus, LeanParticipant, Participant};
+use super::models::{
+    Conference, ConferenceParticipant, ConferenceStatus, LeanParticipant, Participant,
+};
 use crate::sanitize::sanitize_line;
 
 /// Filters of `GET /conferences`.
@@ -200,6 +202,28 @@ impl Held for Participant {
             .sum::<usize>()
             + strings(&p.whisper_call_control_ids)
             + string(p.status.as_str())
+    }
+}
+
+/// A write's answer, as `update` keeps it for its report.
+impl Held for ConferenceParticipant {
+    fn held(&self) -> usize {
+        let p = self;
+        let optional = |s: &Option<String>| s.as_deref().map_or(0, string);
+        std::mem::size_of::<Self>()
+            + [
+                &p.id,
+                &p.call_control_id,
+                &p.call_leg_id,
+                &p.conference_id,
+                &p.label,
+                &p.created_at,
+                &p.updated_at,
+            ]
+            .into_iter()
+            .map(optional)
+            .sum::<usize>()
+            + p.whisper_call_control_ids.as_deref().map_or(0, strings)
     }
 }
 
