@@ -1959,6 +1959,30 @@ async fn a_half_sent_request_head_is_closed_after_the_header_timeout() {
 }
 
 #[tokio::test]
+async fn a_body_that_stops_arriving_is_answered_408_after_the_header_timeout() {
+    // the idle timeout is long: only the body's deadline can end it
+    let api = with_connections(sim::ConnLimits {
+        header_timeout: Duration::from_millis(300),
+        idle_timeout: Duration::from_secs(600),
+        max_connections: 64,
+    })
+    .await;
+    let conf = api.sim.sample_conference();
+    let head = format!(
+        "POST /v2/conferences/{conf}/actions/mute HTTP/1.1\r\nHost: sim\r\n\
+         Authorization: Bearer {}\r\nContent-Type: application/json\r\n\
+         Content-Length: 100\r\nConnection: close\r\n\r\n",
+        api.sim.api_key()
+    );
+    // 10 of the 100 bytes, then nothing
+    let (status, body) = raw_http(api.sim.addr(), &head, b"{\"call_con").await;
+    assert_eq!(status, 408);
+    assert_eq!(body["errors"][0]["code"], "10015", "{body}");
+    // and the sim still answers
+    assert_eq!(api.get("/conferences").await.status, 200);
+}
+
+#[tokio::test]
 async fn an_idle_connection_is_closed_after_the_idle_timeout() {
     // the header timeout is long: only the idle timeout can close them
     let api = with_connections(sim::ConnLimits {

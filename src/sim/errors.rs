@@ -222,6 +222,15 @@ impl SimError {
         )
     }
 
+    pub(super) fn body_too_slow() -> Self {
+        Self::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "10015",
+            "Request timeout",
+            "The request body did not arrive in time.",
+        )
+    }
+
     pub(super) fn uri_too_long() -> Self {
         Self::new(
             StatusCode::URI_TOO_LONG,

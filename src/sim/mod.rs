@@ -72,7 +72,9 @@
 //! Served by its own accept loop (`conn.rs`): a header-read timeout, an
 //! idle timeout and a connection limit ([`ConnLimits`], in
 //! [`SimConfig::connections`]), so that idle or half-open sockets cannot
-//! exhaust it. A request in flight is never timed out.
+//! exhaust it. A request's body must arrive within the header timeout of
+//! its head (else `408`, code `10015`); once read, a request in flight is
+//! never timed out.
 //!
 //! Outside `/v2`, `GET /_sim/conferences/{id}/participants/{id or label}`
 //! shows everything the sim knows of a participant (`beep_enabled`
@@ -245,6 +247,9 @@ pub(crate) struct Shared {
     pub(crate) rate_limited: AtomicU64,
     pub(crate) api_key: String,
     pub(crate) shutdown: watch::Sender<bool>,
+    /// The longest a request's body may take to arrive once its head has
+    /// ([`ConnLimits::header_timeout`]).
+    pub(crate) body_timeout: Duration,
 }
 
 impl SimState {
@@ -259,6 +264,7 @@ impl SimState {
                 rate_limited: AtomicU64::new(0),
                 api_key: config.api_key.trim().to_string(),
                 shutdown,
+                body_timeout: config.connections.header_timeout,
             }),
         }
     }

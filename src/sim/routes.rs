@@ -51,7 +51,7 @@ pub fn router(state: SimState) -> Router {
         )
         .route("/_sim/stats", get(sim_stats))
         .fallback(not_found)
-        .layer(middleware::from_fn(limits))
+        .layer(middleware::from_fn_with_state(state.clone(), limits))
         .with_state(state)
 }
 
