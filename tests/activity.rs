@@ -11,9 +11,7 @@ use common::console::*;
 use confmod::app::{
     Effect, Exchanged, LOG_ENTRIES, Label, Level, Logged, Model, Msg, Overlay, curl, update,
 };
-use confmod::telnyx::{
-    ApiError, Conference, ConferenceStatus, EndReason, ParticipantStatus, UpdateParticipant,
-};
+use confmod::telnyx::{ApiError, Conference, ConferenceStatus, EndReason, ParticipantStatus};
 use crossterm::event::KeyCode;
 
 fn conference_answer(seq: u64, status: ConferenceStatus, reason: Option<EndReason>) -> Msg {
@@ -294,25 +292,12 @@ fn keys_in_the_log_never_act_on_a_participant() {
 
 // ---- rough edges ------------------------------------------------------------------------------
 
-fn soft_end_patch(m: &mut Model) -> (u64, UpdateParticipant) {
-    let effects = send(
-        m,
-        [
-            key(KeyCode::Enter),
-            key(KeyCode::Tab),
-            ch(' '),
-            key(KeyCode::Enter),
-        ],
-    );
-    patch_of(&effects)
-}
-
 #[test]
 fn esc_while_saving_says_where_the_answer_goes_until_it_comes() {
     let mut m = table(3);
     labelled_ava(&mut m);
     send(&mut m, [ch('j')]);
-    let (seq, _) = soft_end_patch(&mut m);
+    let seq = submit_soft_end(&mut m);
     update(&mut m, key(KeyCode::Esc));
     assert!(m.overlay.is_none());
     assert!(has_toast(
@@ -334,14 +319,14 @@ fn a_later_success_clears_the_participants_earlier_error() {
     let mut m = table(3);
     labelled_ava(&mut m);
     send(&mut m, [ch('j')]);
-    let (seq, _) = soft_end_patch(&mut m);
+    let seq = submit_soft_end(&mut m);
     update(
         &mut m,
         patched(seq, "p1", Err(ApiError::from_response(500, b"", None))),
     );
     assert!(has_toast(&m, Level::Error, "could not update Ava"));
     update(&mut m, key(KeyCode::Esc)); // the form
-    let (seq, _) = soft_end_patch(&mut m);
+    let seq = submit_soft_end(&mut m);
     update(&mut m, patched(seq, "p1", Ok(Default::default())));
     assert!(
         !m.toasts.iter().any(|t| t.level == Level::Error),
@@ -351,14 +336,14 @@ fn a_later_success_clears_the_participants_earlier_error() {
     // another participant's error is not theirs to clear
     let mut m = table(3);
     labelled_ava(&mut m);
-    let (seq, _) = soft_end_patch(&mut m);
+    let seq = submit_soft_end(&mut m);
     update(
         &mut m,
         patched(seq, "p0", Err(ApiError::from_response(500, b"", None))),
     );
     update(&mut m, key(KeyCode::Esc));
     send(&mut m, [ch('j')]);
-    let (seq, _) = soft_end_patch(&mut m);
+    let seq = submit_soft_end(&mut m);
     update(&mut m, patched(seq, "p1", Ok(Default::default())));
     assert!(has_toast(&m, Level::Error, "could not update"));
 }

@@ -14,7 +14,6 @@ mod common;
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
-use std::time::Duration;
 
 use confmod::sim::{self, Faults, SimConfig, SimHandle, wire};
 use confmod::telnyx;
@@ -864,27 +863,6 @@ async fn the_sim_says_what_the_spec_examples_say() {
     );
 }
 
-/// Sends `head` and `body` on a fresh connection; the status and the JSON body.
-async fn raw_http(addr: std::net::SocketAddr, head: &str, body: &[u8]) -> (u16, Value) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    stream.write_all(head.as_bytes()).await.unwrap();
-    stream.write_all(body).await.unwrap();
-    let mut answer = Vec::new();
-    let read = stream.read_to_end(&mut answer);
-    tokio::time::timeout(Duration::from_secs(30), read)
-        .await
-        .expect("an answer")
-        .unwrap();
-    let text = String::from_utf8_lossy(&answer);
-    let status = text[9..12].parse().unwrap();
-    let (_, body) = text.split_once("\r\n\r\n").unwrap();
-    (
-        status,
-        serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {text}")),
-    )
-}
-
 #[tokio::test]
 async fn limits_rate_and_faults_answer_with_errors_bodies() {
     let mut schemas = Schemas::new();
@@ -899,7 +877,7 @@ async fn limits_rate_and_faults_answer_with_errors_bodies() {
         sim.api_key(),
         sim::BODY_LIMIT + 1
     );
-    let (status, body) = raw_http(sim.addr(), &head, b"").await;
+    let (status, body) = common::raw_http(sim.addr(), &head, b"").await;
     assert_eq!(status, 413);
     schemas.check(ERRORS_SCHEMA, &body, "413");
 

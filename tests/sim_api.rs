@@ -1732,28 +1732,6 @@ async fn conference_ids_are_checked_as_the_spec_declares_them() {
     assert_eq!(api.sim.participant(&conf, &p.id).unwrap(), p);
 }
 
-/// Sends `head` and `body` on a fresh connection; the status and the body
-/// of the answer.
-async fn raw_http(addr: std::net::SocketAddr, head: &str, body: &[u8]) -> (u16, Value) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    stream.write_all(head.as_bytes()).await.unwrap();
-    stream.write_all(body).await.unwrap();
-    let mut answer = Vec::new();
-    let read = stream.read_to_end(&mut answer);
-    tokio::time::timeout(Duration::from_secs(30), read)
-        .await
-        .expect("an answer")
-        .unwrap();
-    let text = String::from_utf8_lossy(&answer);
-    let status = text[9..12].parse().unwrap();
-    let (_, body) = text.split_once("\r\n\r\n").unwrap();
-    (
-        status,
-        serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {text}")),
-    )
-}
-
 #[tokio::test]
 async fn oversize_requests_get_413_414_or_431_with_an_errors_body() {
     let api = Api::start(small()).await;
@@ -1797,14 +1775,14 @@ async fn oversize_requests_get_413_414_or_431_with_an_errors_body() {
         )
     };
     let declared = format!("Content-Length: {}", sim::BODY_LIMIT + 1);
-    let (status, body) = raw_http(api.sim.addr(), &head(&declared), b"").await;
+    let (status, body) = common::raw_http(api.sim.addr(), &head(&declared), b"").await;
     assert_eq!((status, code(&body)), (413, "10015".into()), "{body}");
     // chunked past the limit: cut while reading
     let chunk = format!("{:x}\r\n", sim::BODY_LIMIT + 1);
     let mut body = chunk.into_bytes();
     body.extend(std::iter::repeat_n(b' ', sim::BODY_LIMIT + 1));
     let (status, answer) =
-        raw_http(api.sim.addr(), &head("Transfer-Encoding: chunked"), &body).await;
+        common::raw_http(api.sim.addr(), &head("Transfer-Encoding: chunked"), &body).await;
     assert_eq!((status, code(&answer)), (413, "10015".into()), "{answer}");
     assert!(api.sim.participants(&conf).iter().any(|p| !p.muted));
 }
@@ -1975,7 +1953,7 @@ async fn a_body_that_stops_arriving_is_answered_408_after_the_header_timeout() {
         api.sim.api_key()
     );
     // 10 of the 100 bytes, then nothing
-    let (status, body) = raw_http(api.sim.addr(), &head, b"{\"call_con").await;
+    let (status, body) = common::raw_http(api.sim.addr(), &head, b"{\"call_con").await;
     assert_eq!(status, 408);
     assert_eq!(body["errors"][0]["code"], "10015", "{body}");
     // and the sim still answers
