@@ -788,6 +788,31 @@ fn u_undoes_the_last_mute_and_the_last_patch_with_the_values_from_before() {
 }
 
 #[test]
+fn an_undo_skips_who_left_since_and_says_undone_only_when_sent() {
+    let mut m = table(3);
+    let sent = patches(&send(
+        &mut m,
+        [
+            key(KeyCode::Enter),
+            key(KeyCode::Tab),
+            ch(' '),
+            key(KeyCode::Enter),
+        ],
+    ));
+    let (seq, id, update_sent) = sent[0].clone();
+    update(&mut m, saved(seq, &id, &update_sent));
+    // p0 leaves before the undo
+    let poll = poll_seq(&update(&mut m, ch('r')));
+    let mut items = people(3);
+    items[0].status = ParticipantStatus::Left;
+    update(&mut m, listed(poll, items));
+    let effects = update(&mut m, ch('u'));
+    assert!(patches(&effects).is_empty(), "{effects:?}");
+    assert!(has_toast(&m, Level::Info, "skipped 1 who left"));
+    assert!(!has_toast(&m, Level::Info, "undone"));
+}
+
+#[test]
 fn y_and_shift_y_copy_the_id_and_the_call_control_id() {
     let mut m = table(3);
     assert_eq!(update(&mut m, ch('y')), vec![Effect::Copy("p0".into())]);

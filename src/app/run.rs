@@ -46,6 +46,15 @@ pub(crate) fn execute(model: &mut Model, plan: Plan) -> Vec<Effect> {
             }]
         }
         Plan::Patch { what, targets } => {
+            // those who left meanwhile (an undo, a confirmation answered
+            // late) are skipped and named, as for an action
+            let (targets, left): (Vec<_>, Vec<_>) = targets.into_iter().partition(|(id, _)| {
+                (model.conf.as_ref())
+                    .and_then(|c| c.row(id))
+                    .is_some_and(|r| r.is_present())
+            });
+            let left: Vec<String> = left.iter().map(|(id, _)| model.label_by_id(id)).collect();
+            say_skipped(model, &left);
             let jobs: Vec<Job> = targets
                 .into_iter()
                 .map(|(participant_id, update)| {
@@ -68,12 +77,7 @@ pub(crate) fn execute(model: &mut Model, plan: Plan) -> Vec<Effect> {
             targets,
         } => {
             let (jobs, skipped) = action_jobs(model, action, targets);
-            if !skipped.is_empty() {
-                model.toast(
-                    Level::Info,
-                    format!("skipped {} who left: {}", skipped.len(), names(&skipped)),
-                );
-            }
+            say_skipped(model, &skipped);
             let mut jobs = jobs;
             match jobs.as_slice() {
                 [] => Vec::new(),
@@ -84,6 +88,16 @@ pub(crate) fn execute(model: &mut Model, plan: Plan) -> Vec<Effect> {
                 _ => start(model, what, jobs),
             }
         }
+    }
+}
+
+/// Names those a plan skipped because they left (when any did).
+fn say_skipped(model: &mut Model, skipped: &[String]) {
+    if !skipped.is_empty() {
+        model.toast(
+            Level::Info,
+            format!("skipped {} who left: {}", skipped.len(), names(skipped)),
+        );
     }
 }
 

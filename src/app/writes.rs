@@ -310,8 +310,12 @@ pub(crate) fn undo(model: &mut Model) -> Vec<Effect> {
             None,
         );
     }
-    model.toast(Level::Info, text);
-    execute(model, undo.plan)
+    let effects = execute(model, undo.plan);
+    // said once sent: `execute` says itself why it sent nothing
+    if !effects.is_empty() {
+        model.toast(Level::Info, text);
+    }
+    effects
 }
 
 /// `y` / `Y`: the selected participant's id or call_control_id to the
