@@ -813,6 +813,17 @@ fn an_undo_skips_who_left_since_and_says_undone_only_when_sent() {
 }
 
 #[test]
+fn leaving_a_conference_forgets_what_became_of_its_writes() {
+    let mut m = table(3);
+    let (seq, action, ids, _) = actions(&update(&mut m, ch('m')))[0].clone();
+    update(&mut m, acted(seq, action, ids, Ok(())));
+    assert_eq!(m.outcomes.len(), 1);
+    update(&mut m, key(KeyCode::Esc));
+    assert_eq!(m.screen, confmod::app::Screen::Picker);
+    assert!(m.outcomes.is_empty(), "{:?}", m.outcomes);
+}
+
+#[test]
 fn y_and_shift_y_copy_the_id_and_the_call_control_id() {
     let mut m = table(3);
     assert_eq!(update(&mut m, ch('y')), vec![Effect::Copy("p0".into())]);

@@ -481,8 +481,10 @@ pub(crate) fn tick(model: &mut Model) -> Vec<Effect> {
 /// The operator leaves the run's conference: what waits is not sent (and
 /// counted so); answers on their way still count. A finished run goes.
 pub(crate) fn leave(model: &mut Model) {
-    // an undo acts on the conference open: not on the next one
+    // an undo acts on the conference open: not on the next one; the marks
+    // of what became of each write are of its rows only
     model.undo = None;
+    model.outcomes.clear();
     let Some(run) = model.run.as_mut() else {
         return;
     };
