@@ -20,7 +20,7 @@ use super::body::{self, Action};
 use super::errors::SimError;
 use super::gate::{authorized, gate};
 use super::limits::{BODY_LIMIT, limits};
-use super::query::{self, Query, is_uuid, page, page_slice};
+use super::query::{self, Query, page, page_slice};
 use super::state::{SimParticipant, World};
 use super::wire::{CommandResult, ConferenceStatus, Data, Page, ParticipantStatus};
 
@@ -97,12 +97,9 @@ fn uuid_param(raw: &str) -> Result<String, SimError> {
 /// A conference by id where the spec says a plain string: anything that
 /// does not name one is a 404.
 fn conference_by_id(world: &World, raw: &str) -> Result<usize, SimError> {
-    let found = if is_uuid(raw) {
-        uuid_param(raw).ok().and_then(|id| world.conf_index(&id))
-    } else {
-        None
-    };
-    found.ok_or_else(SimError::conference_not_found)
+    (uuid_param(raw).ok())
+        .and_then(|id| world.conf_index(&id))
+        .ok_or_else(SimError::conference_not_found)
 }
 
 /// A conference by id or (for mute, unmute, hold, unhold) by name.
