@@ -79,7 +79,9 @@ pub(super) struct Bulk<'a> {
     pub conference: &'a ConferenceId,
     pub request: UpdateParticipant,
     pub concurrency: usize,
-    /// The most one participant waits on the server's rate limit, in all.
+    /// The most one participant waits on the server's rate limit, in all,
+    /// between its requests (the client's own retries of a 429 within one
+    /// request come on top: at most `max_retries` waits of at most this).
     pub max_wait: Duration,
     /// `Some` once the run is to start no more requests.
     pub stop: watch::Receiver<Option<Stop>>,
