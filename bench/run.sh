@@ -87,18 +87,25 @@ PY
 }
 
 # measure_n OUT CMD...: `measure` RUNS times (default 3); SECS is the median
-# wall clock, RSS_KB the largest peak, RC the last exit status.
+# wall clock, RSS_KB the largest peak, RC the first exit status that was not 0
+# (else 0).
 RUNS=${RUNS:-3}
 measure_n() {
-  local times=() peak=0 i
+  local times=() peak=0 i failed=0
   for ((i = 0; i < RUNS; i++)); do
     measure "$@"
     times+=("$SECS")
     ((RSS_KB > peak)) && peak=$RSS_KB
+    ((failed == 0)) && failed=$RC
   done
+  RC=$failed
   SECS=$(printf '%s\n' "${times[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
   RSS_KB=$peak
 }
+
+# exited: nothing when the last measured command exited 0, else says it failed
+# (its figures are then not a result).
+exited() { ((RC == 0)) || printf 'FAILED: exit %s' "$RC"; }
 
 # ratio A B: A / B as "1.23x".
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; }
@@ -194,7 +201,7 @@ if [[ $SECTIONS == *a* ]]; then
   stats; before=$REQUESTS
   measure_n "$WORK/a1" "$BIN" participants "$CONF" --format json
   mine=$SECS
-  stats; row "confmod participants" "${SECS}s" $(((REQUESTS - before) / RUNS)) "$(items "$WORK/a1")" ""
+  stats; row "confmod participants" "${SECS}s" $(((REQUESTS - before) / RUNS)) "$(items "$WORK/a1")" "$(exited)"
   before=$REQUESTS
   measure_n "$WORK/a2" curl -sS -H "Authorization: Bearer $KEY" "$(pages_url 20)"
   stats; row "curl, one page after another" "${SECS}s" $(((REQUESTS - before) / RUNS)) "$(items "$WORK/a2")" "given the page count; confmod: $(ratio "$mine" "$SECS")"
@@ -220,7 +227,7 @@ if [[ $SECTIONS == *b* ]]; then
   start_sim --participants 50000
   measure_n "$WORK/b1" "$BIN" participants "$CONF" --format json
   mine=$SECS
-  row "confmod participants" "${SECS}s" "$((RSS_KB / 1024)) MiB" "$(items "$WORK/b1")" ""
+  row "confmod participants" "${SECS}s" "$((RSS_KB / 1024)) MiB" "$(items "$WORK/b1")" "$(exited)"
   measure_n "$WORK/b2" curl -sS -H "Authorization: Bearer $KEY" "$(pages_url 200)"
   row "curl, one page after another" "${SECS}s" "$((RSS_KB / 1024)) MiB" "$(items "$WORK/b2")" "given the page count; confmod: $(ratio "$mine" "$SECS") (goal: 2x at most, under 40 MiB)"
   if [[ -n $SDK ]]; then
@@ -260,7 +267,7 @@ if [[ $SECTIONS == *d* ]]; then
   stats; before=$REQUESTS
   measure "$WORK/d1" "$BIN" update "$CONF" --all --beep-enabled never --concurrency 8 --format jsonl
   mine=$SECS
-  stats; row "confmod update --all" "${SECS}s" $((REQUESTS - before)) "$(grep -c '"ok":true' "$WORK/d1" || true)" ""
+  stats; row "confmod update --all" "${SECS}s" $((REQUESTS - before)) "$(grep -c '"ok":true' "$WORK/d1" || true)" "$(exited)"
   if [[ -n $SDK ]]; then
     before=$REQUESTS
     measure "$WORK/d2" "$SDK_PY" -c "$SDK_PATCH" "$CONF"
