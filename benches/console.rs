@@ -65,7 +65,7 @@ fn model(n: usize) -> Model {
             }),
         },
     );
-    for (i, p) in people(n).iter().enumerate().take(100) {
+    for (i, p) in people(n.min(100)).iter().enumerate() {
         m.labels
             .insert(p.id.clone(), Label::Known(format!("Participant {i}")));
     }

@@ -62,7 +62,9 @@ async fn page(
         .find(|(k, _)| k == "page[number]")
         .and_then(|(_, v)| v.parse::<usize>().ok())
         .unwrap_or(1);
-    let body = pages.get(number - 1).cloned().unwrap_or_default();
+    let body = (number.checked_sub(1))
+        .and_then(|i| pages.get(i).cloned())
+        .unwrap_or_default();
     ([("content-type", "application/json")], body)
 }
 
